@@ -1,0 +1,1 @@
+"""FastAPI booking API on Redis, the dispatch worker and the operator console."""

@@ -1,0 +1,1 @@
+"""Regional road graph: loading, speeds, snapping, travel-time matrices, paths and zones."""

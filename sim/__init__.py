@@ -1,0 +1,1 @@
+"""Simulator: scenarios, demand generation and replay, the event loop, KPIs and reports."""

@@ -1,0 +1,167 @@
+"""The routing problem the solvers work on: pickup and delivery with time windows and ride times.
+
+This is the common ground of the live dispatcher and the public benchmark instances (Li & Lim PDPTW,
+Cordeau DARP): locations are indices into square travel-time and distance matrices, so the same solver
+and validator serve both. Units are the caller's: seconds and metres in dispatch, the instance's own
+units in benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+
+class VisitKind(StrEnum):
+    PICKUP = "pickup"
+    DROPOFF = "dropoff"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A load to carry from ``pickup`` to ``dropoff`` (location indices).
+
+    Parameters
+    ----------
+    id
+        Unique id (the booking id in dispatch).
+    pickup, dropoff
+        Location indices into the problem's matrices.
+    pickup_window, dropoff_window
+        (earliest, latest) start of service at each end.
+    load
+        Amount per capacity dimension, e.g. (seats, wheelchair places).
+    pickup_service, dropoff_service
+        Service (dwell) durations.
+    max_ride
+        Longest time between leaving the pickup and starting service at the drop-off; None = no limit.
+    required
+        A required request must be served (a confirmed booking); an optional one may be left out
+        at ``penalty``.
+    onboard_vehicle
+        Set when the load is already in that vehicle: only the drop-off remains, on that vehicle.
+    picked_up_at
+        When an on-board load left its pickup (for the ride-time limit).
+    vehicle_ids
+        Vehicles allowed to serve it (empty = any).
+    """
+
+    id: str
+    pickup: int
+    dropoff: int
+    pickup_window: tuple[float, float]
+    dropoff_window: tuple[float, float]
+    load: tuple[int, ...] = (1,)
+    pickup_service: float = 0.0
+    dropoff_service: float = 0.0
+    max_ride: float | None = None
+    required: bool = False
+    penalty: float = 1_000_000.0
+    onboard_vehicle: str | None = None
+    picked_up_at: float | None = None
+    vehicle_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VehicleSpec:
+    """A vehicle as the solver sees it.
+
+    ``start`` is where it is free next (its depot at shift start, or the end of the stop it is
+    committed to) at ``start_time``; ``end`` where it must finish by ``end_time`` (None = anywhere).
+    ``locked`` lists visits that must come first, in this order (the stop it is driving to).
+    """
+
+    id: str
+    start: int
+    start_time: float
+    end: int | None
+    end_time: float
+    capacity: tuple[int, ...] = (1,)
+    locked: tuple[tuple[str, VisitKind], ...] = ()
+    fixed_cost: float = 0.0
+
+
+@dataclass
+class RoutingProblem:
+    """Matrices, requests and vehicles: everything a solver needs, nothing it must look up."""
+
+    travel_time: np.ndarray
+    distance: np.ndarray
+    requests: list[Request]
+    vehicles: list[VehicleSpec]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        n = self.travel_time.shape[0]
+        if self.travel_time.shape != (n, n) or self.distance.shape != (n, n):
+            raise ValueError("travel_time and distance must be square matrices of one size")
+        ids = [r.id for r in self.requests]
+        if len(set(ids)) != len(ids):
+            raise ValueError("request ids must be unique")
+        vids = [v.id for v in self.vehicles]
+        if len(set(vids)) != len(vids):
+            raise ValueError("vehicle ids must be unique")
+
+    def request(self, request_id: str) -> Request:
+        return self._by_id()[request_id]
+
+    def _by_id(self) -> dict[str, Request]:
+        cache = self.__dict__.get("_req_index")
+        if cache is None or len(cache) != len(self.requests):
+            cache = {r.id: r for r in self.requests}
+            self.__dict__["_req_index"] = cache
+        return cache
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One planned visit: service of ``kind`` for ``request_id`` starts at ``start``."""
+
+    request_id: str
+    kind: VisitKind
+    arrival: float
+    start: float
+    departure: float
+
+
+@dataclass
+class Solution:
+    """Routes per vehicle (ordered visits with times) and the requests left out, with reasons."""
+
+    routes: dict[str, list[Visit]]
+    unserved: dict[str, str] = field(default_factory=dict)
+    objective: float = 0.0
+    solver: str = ""
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def distance(self, problem: RoutingProblem) -> float:
+        """Total distance driven, from each vehicle's start over its visits to its end."""
+        total = 0.0
+        for vehicle in problem.vehicles:
+            total += route_distance(problem, vehicle, self.routes.get(vehicle.id, []))
+        return total
+
+    def vehicles_used(self) -> int:
+        return sum(1 for visits in self.routes.values() if visits)
+
+
+def visit_location(problem: RoutingProblem, visit: Visit) -> int:
+    req = problem.request(visit.request_id)
+    return req.pickup if visit.kind == VisitKind.PICKUP else req.dropoff
+
+
+def route_distance(problem: RoutingProblem, vehicle: VehicleSpec, visits: list[Visit]) -> float:
+    """Distance of one route in the problem's distance unit (0 for an unused vehicle)."""
+    if not visits:
+        return 0.0
+    here = vehicle.start
+    total = 0.0
+    for visit in visits:
+        there = visit_location(problem, visit)
+        total += float(problem.distance[here, there])
+        here = there
+    if vehicle.end is not None:
+        total += float(problem.distance[here, vehicle.end])
+    return total

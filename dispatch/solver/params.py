@@ -1,0 +1,38 @@
+"""Parameters of one solver run; the search takes them, it reads no globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How long and how hard to search.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget for the whole solve, seconds. Every OR-Tools search gets an explicit limit
+        derived from it.
+    first_solution
+        OR-Tools first-solution strategy name (``PARALLEL_CHEAPEST_INSERTION`` suits pickup and delivery).
+    metaheuristic
+        OR-Tools local-search metaheuristic name (``GUIDED_LOCAL_SEARCH``).
+    time_scale
+        Factor applied to times and distances before they are rounded to OR-Tools' integers
+        (1 for seconds and metres; 1,000 for the Euclidean benchmark instances).
+    vehicle_fixed_cost
+        Cost of using a vehicle at all, in scaled distance units (large for "fewest vehicles first").
+    seed
+        Seed for any randomised part of the search.
+    log_search
+        Let OR-Tools print its search log.
+    """
+
+    time_limit_s: float = 5.0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    time_scale: float = 1.0
+    vehicle_fixed_cost: float = 0.0
+    seed: int = 0
+    log_search: bool = False

@@ -63,6 +63,13 @@ def is_feasible(problem: RoutingProblem, solution: Solution) -> bool:
     return not validate(problem, solution)
 
 
+def check_route(
+    problem: RoutingProblem, vehicle: VehicleSpec, visits: Sequence[Visit], tolerance: float = TOLERANCE
+) -> list[Violation]:
+    """Check one vehicle's timed visits on their own (the per-route part of :func:`validate`)."""
+    return _check_route(problem, vehicle, visits, tolerance)
+
+
 def _check_route(
     problem: RoutingProblem, vehicle: VehicleSpec, visits: Sequence[Visit], tol: float
 ) -> list[Violation]:

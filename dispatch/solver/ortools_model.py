@@ -1,0 +1,267 @@
+"""The OR-Tools routing model of a :class:`RoutingProblem`: pickup and delivery with time windows.
+
+Nodes: one start and one end node per vehicle, then a pickup and a drop-off node per request (only a
+drop-off for a load already on board). Times are shifted so the earliest vehicle start is 0 and scaled
+by ``time_scale`` into integers; travel times are rounded up and latest times down, so a schedule that
+is feasible in integers is feasible in the problem's floats too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from dispatch.problem import Request, RoutingProblem, VehicleSpec, VisitKind
+from dispatch.solver.params import SolveParams
+
+# Rounding guard (scaled units): keeps float noise such as 2999.9999999 from costing a whole unit.
+_EPS = 1e-6
+
+VisitKey = tuple[str, VisitKind]
+
+
+class PdpModel:
+    """A routing model over ``requests`` (a subset of the problem's) and all of the problem's vehicles.
+
+    Parameters
+    ----------
+    problem
+        The problem; matrices in its own units (seconds and metres in dispatch).
+    requests
+        The requests to model; the others are left out entirely.
+    params
+        ``time_scale`` (integer scaling of times and distances) and ``vehicle_fixed_cost`` (scaled).
+    max_vehicles
+        If given, only the first ``max_vehicles`` vehicles may be used (route elimination).
+    """
+
+    def __init__(
+        self,
+        problem: RoutingProblem,
+        requests: Sequence[Request],
+        params: SolveParams,
+        max_vehicles: int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.requests = list(requests)
+        self.scale = float(params.time_scale)
+        vehicles = problem.vehicles
+        self.vehicle_index = {v.id: i for i, v in enumerate(vehicles)}
+        n_vehicles = len(vehicles)
+        self.t0 = min(v.start_time for v in vehicles)
+        self.t_end = max(v.end_time for v in vehicles)
+        self.horizon = self._up(self.t_end - self.t0) + 1
+        self._dims = _load_dimensions(problem)
+
+        # Node table: vehicle starts, vehicle ends, then visits.
+        self.visit_of_node: list[VisitKey | None] = [None] * (2 * n_vehicles)
+        locs = [v.start for v in vehicles] + [-1 if v.end is None else v.end for v in vehicles]
+        service = [0.0] * (2 * n_vehicles)
+        windows: list[tuple[float, float]] = [(v.start_time, self.t_end) for v in vehicles] + [
+            (self.t0, v.end_time) for v in vehicles
+        ]
+        demand = [[0] * len(locs) for _ in range(self._dims)]
+        self.node_of_visit: dict[VisitKey, int] = {}
+        for r in self.requests:
+            ends = [] if r.onboard_vehicle is not None else [(VisitKind.PICKUP, r.pickup, r.pickup_service)]
+            ends.append((VisitKind.DROPOFF, r.dropoff, r.dropoff_service))
+            for kind, loc, dwell in ends:
+                node = len(locs)
+                self.node_of_visit[(r.id, kind)] = node
+                self.visit_of_node.append((r.id, kind))
+                locs.append(loc)
+                service.append(dwell)
+                windows.append(_window(r, kind))
+                sign = 1 if kind == VisitKind.PICKUP else -1
+                for d in range(self._dims):
+                    demand[d].append(sign * r.load[d])
+        self.locations = locs
+        self.service = service
+
+        self.manager = pywrapcp.RoutingIndexManager(
+            len(locs), n_vehicles, list(range(n_vehicles)), list(range(n_vehicles, 2 * n_vehicles))
+        )
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self._add_costs(params, max_vehicles)
+        self._add_time(windows)
+        self._add_loads(demand)
+        self._add_requests()
+        self._add_locks()
+
+    # ----------------------------------------------------------------- construction
+    def _up(self, value: float) -> int:
+        return math.ceil(value * self.scale - _EPS)
+
+    def _down(self, value: float) -> int:
+        return math.floor(value * self.scale + _EPS)
+
+    def _submatrix(self, matrix: np.ndarray) -> np.ndarray:
+        locs = np.asarray(self.locations)
+        open_ends = locs < 0
+        sub = np.asarray(matrix, dtype=float)[np.ix_(np.where(open_ends, 0, locs), np.where(open_ends, 0, locs))]
+        sub[:, open_ends] = 0.0  # an open route ends wherever its last visit is
+        sub[open_ends, :] = 0.0
+        return sub
+
+    def _add_costs(self, params: SolveParams, max_vehicles: int | None) -> None:
+        cost = np.rint(self._submatrix(self.problem.distance) * self.scale).astype(np.int64)
+        self.cost_matrix = cost
+        callback = self.routing.RegisterTransitMatrix(cost.tolist())
+        self.routing.SetArcCostEvaluatorOfAllVehicles(callback)
+        for i, vehicle in enumerate(self.problem.vehicles):
+            fixed = round(vehicle.fixed_cost * self.scale) + round(params.vehicle_fixed_cost)
+            if fixed:
+                self.routing.SetFixedCostOfVehicle(int(fixed), i)
+            if max_vehicles is not None and i >= max_vehicles:
+                # Closing a vehicle: its start may only lead to its end.
+                self.routing.NextVar(self.routing.Start(i)).SetValue(self.routing.End(i))
+
+    def _add_time(self, windows: list[tuple[float, float]]) -> None:
+        travel = self._submatrix(self.problem.travel_time)
+        transit = np.ceil((travel + np.asarray(self.service)[:, None]) * self.scale - _EPS)
+        transit = np.maximum(transit, 0).astype(np.int64)
+        self.transit_matrix = transit
+        callback = self.routing.RegisterTransitMatrix(transit.tolist())
+        self.routing.AddDimension(callback, self.horizon, self.horizon, False, "time")
+        self.time = self.routing.GetDimensionOrDie("time")
+        n_vehicles = len(self.problem.vehicles)
+        for node, (lo, hi) in enumerate(windows):
+            lo_i = max(0, self._up(max(lo, self.t0) - self.t0))
+            hi_i = min(self.horizon, self._down(min(hi, self.t_end) - self.t0))
+            if node < n_vehicles:
+                index = self.routing.Start(node)
+            elif node < 2 * n_vehicles:
+                index = self.routing.End(node - n_vehicles)
+            else:
+                index = self.manager.NodeToIndex(node)
+            if lo_i > hi_i:
+                raise ValueError(f"empty time window at model node {node} ({self.visit_of_node[node]})")
+            self.time.CumulVar(index).SetRange(lo_i, hi_i)
+
+    def _add_loads(self, demand: list[list[int]]) -> None:
+        onboard = [[0] * self._dims for _ in self.problem.vehicles]
+        for r in self.requests:
+            if r.onboard_vehicle is not None:
+                v = self.vehicle_index[r.onboard_vehicle]
+                onboard[v] = [a + b for a, b in zip(onboard[v], r.load, strict=True)]
+        self.loads = []
+        for d in range(self._dims):
+            callback = self.routing.RegisterUnaryTransitVector(demand[d])
+            caps = [int(v.capacity[d]) for v in self.problem.vehicles]
+            self.routing.AddDimensionWithVehicleCapacity(callback, 0, caps, False, f"load{d}")
+            dim = self.routing.GetDimensionOrDie(f"load{d}")
+            for v, vehicle in enumerate(self.problem.vehicles):
+                # OR-Tools cannot start a vehicle loaded through demands, so pin the start cumul instead.
+                if onboard[v][d] > vehicle.capacity[d]:
+                    raise ValueError(f"vehicle {vehicle.id} carries more on board than its capacity")
+                dim.CumulVar(self.routing.Start(v)).SetValue(onboard[v][d])
+            self.loads.append(dim)
+
+    def _add_requests(self) -> None:
+        routing, solver = self.routing, self.routing.solver()
+        for r in self.requests:
+            drop = self.index_of((r.id, VisitKind.DROPOFF))
+            allowed = self._allowed(r)
+            indices = [drop]
+            if r.onboard_vehicle is None:
+                pick = self.index_of((r.id, VisitKind.PICKUP))
+                indices.append(pick)
+                routing.AddPickupAndDelivery(pick, drop)
+                solver.Add(routing.VehicleVar(pick) == routing.VehicleVar(drop))
+                solver.Add(self.time.CumulVar(pick) <= self.time.CumulVar(drop))
+                if r.max_ride is not None:
+                    # Ride = drop start - (pickup start + pickup service) <= max_ride, in the CP model.
+                    limit = self._down(r.max_ride + r.pickup_service)
+                    solver.Add(self.time.CumulVar(drop) - self.time.CumulVar(pick) <= limit)
+            if allowed is not None:
+                for index in indices:
+                    routing.SetAllowedVehiclesForIndex(allowed, index)
+            if not (r.required or r.onboard_vehicle is not None):
+                # Half the penalty on each end: dropping the pair costs the request's penalty.
+                half = max(1, round(r.penalty * self.scale / 2))
+                for index in indices:
+                    routing.AddDisjunction([index], half)
+
+    def _allowed(self, r: Request) -> list[int] | None:
+        if r.onboard_vehicle is not None:
+            return [self.vehicle_index[r.onboard_vehicle]]
+        if r.vehicle_ids:
+            return [self.vehicle_index[v] for v in r.vehicle_ids if v in self.vehicle_index]
+        return None
+
+    def _add_locks(self) -> None:
+        solver = self.routing.solver()
+        self.locks: list[list[int]] = []
+        for v, vehicle in enumerate(self.problem.vehicles):
+            chain = [self.index_of((rid, kind)) for rid, kind in vehicle.locked]
+            self.locks.append(chain)
+            previous = self.routing.Start(v)
+            for index in chain:
+                solver.Add(self.routing.NextVar(previous) == index)
+                previous = index
+
+    # ----------------------------------------------------------------- translation
+    def index_of(self, visit: VisitKey) -> int:
+        """OR-Tools variable index of a visit; KeyError if the visit is not modelled."""
+        return self.manager.NodeToIndex(self.node_of_visit[visit])
+
+    def index_routes(self, routes: dict[str, Sequence[VisitKey]]) -> list[list[int]]:
+        """Per-vehicle lists of variable indices (for warm starts), skipping visits not modelled."""
+        out: list[list[int]] = []
+        for vehicle in self.problem.vehicles:
+            seq = routes.get(vehicle.id, ())
+            out.append([self.index_of(k) for k in seq if k in self.node_of_visit])
+        return out
+
+    def read_routes(self, assignment: pywrapcp.Assignment) -> dict[str, list[VisitKey]]:
+        """The visit order of every vehicle in an assignment."""
+        routes: dict[str, list[VisitKey]] = {}
+        for v, vehicle in enumerate(self.problem.vehicles):
+            seq: list[VisitKey] = []
+            index = assignment.Value(self.routing.NextVar(self.routing.Start(v)))
+            while not self.routing.IsEnd(index):
+                visit = self.visit_of_node[self.manager.IndexToNode(index)]
+                assert visit is not None
+                seq.append(visit)
+                index = assignment.Value(self.routing.NextVar(index))
+            routes[vehicle.id] = seq
+        return routes
+
+    def read_start_times(self, assignment: pywrapcp.Assignment) -> dict[VisitKey, float]:
+        """Earliest service start of every routed visit in the assignment, in problem units."""
+        out: dict[VisitKey, float] = {}
+        for v in range(len(self.problem.vehicles)):
+            index = assignment.Value(self.routing.NextVar(self.routing.Start(v)))
+            while not self.routing.IsEnd(index):
+                visit = self.visit_of_node[self.manager.IndexToNode(index)]
+                assert visit is not None
+                out[visit] = self.t0 + assignment.Min(self.time.CumulVar(index)) / self.scale
+                index = assignment.Value(self.routing.NextVar(index))
+        return out
+
+
+def _window(r: Request, kind: VisitKind) -> tuple[float, float]:
+    if kind == VisitKind.PICKUP:
+        return r.pickup_window
+    lo, hi = r.dropoff_window
+    if r.onboard_vehicle is not None and r.max_ride is not None and r.picked_up_at is not None:
+        hi = min(hi, r.picked_up_at + r.max_ride)
+    return lo, hi
+
+
+def _load_dimensions(problem: RoutingProblem) -> int:
+    """Number of capacity dimensions; all vehicles and requests must agree on it."""
+    sizes = {len(v.capacity) for v in problem.vehicles} | {len(r.load) for r in problem.requests}
+    if len(sizes) > 1:
+        raise ValueError(f"vehicle capacities and request loads disagree on the number of dimensions: {sizes}")
+    return sizes.pop() if sizes else 1
+
+
+def vehicle_of(problem: RoutingProblem, vehicle_id: str) -> VehicleSpec:
+    for vehicle in problem.vehicles:
+        if vehicle.id == vehicle_id:
+            return vehicle
+    raise KeyError(vehicle_id)

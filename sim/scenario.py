@@ -1,0 +1,238 @@
+"""A scenario: fleets, service rules, operating model, demand, re-optimisation, costs and a seed.
+
+Scenarios are YAML files under ``sim/scenarios/``. :func:`load_scenario` reads one and checks every key
+(unknown keys and wrong types are errors naming the key), so a planner can read a scenario file and know
+the rules it runs under. Times are ``"HH:MM"`` clock strings or seconds; durations ``"15min"`` or seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from dispatch.rules import ServiceRules
+from sim.demand_spec import DemandSpec
+from sim.schema import Clock, Duration, ScenarioError, build, parse_clock, parse_duration
+
+OperatingModel = Literal["municipal", "wide_area_direct", "wide_area_rail"]
+
+# Rule fields a planner writes as clock times or durations rather than raw seconds.
+_RULE_CLOCKS = ("service_start", "service_end")
+_RULE_DURATIONS = (
+    "min_notice_s", "horizon_s", "max_wait_s", "beta_s", "max_detour_s", "dwell_stop_s",
+    "dwell_per_passenger_s", "dwell_wheelchair_s", "arrive_by_slack_s",
+)
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    """One municipality's fleet.
+
+    Parameters
+    ----------
+    municipality
+        English name, Japanese name or JIS code of the owning municipality.
+    vehicles
+        Number of vehicles.
+    seats
+        Ordinary seats per vehicle.
+    wheelchair_vehicles
+        How many of the vehicles carry wheelchairs (the first ones).
+    wheelchair_places
+        Wheelchair places in each wheelchair-capable vehicle.
+    depot
+        Place key of the depot (``tomioka_city_hall``, ``st:Shimonita``).
+    shifts
+        Shifts per vehicle as ``[start, end]`` clock pairs; every vehicle works all of them.
+    """
+
+    municipality: str
+    vehicles: int
+    depot: str
+    seats: int = 7
+    wheelchair_vehicles: int = 0
+    wheelchair_places: int = 1
+    shifts: tuple[tuple[Clock, Clock], ...] = ((Clock(8 * 3600), Clock(17 * 3600)),)
+
+    def __post_init__(self) -> None:
+        if self.vehicles < 0 or self.seats < 1 or self.wheelchair_places < 0:
+            raise ValueError("vehicles must be >= 0, seats >= 1 and wheelchair_places >= 0")
+        if not 0 <= self.wheelchair_vehicles <= self.vehicles:
+            raise ValueError("wheelchair_vehicles must be between 0 and vehicles")
+        for start, end in self.shifts:
+            if end <= start:
+                raise ValueError(f"shift {start}-{end}: end must be after start")
+
+
+@dataclass(frozen=True)
+class WideAreaSpec:
+    """Where vehicles may cross municipal lines (``wide_area_direct``).
+
+    Parameters
+    ----------
+    pairs
+        Municipality pairs whose fleets may carry riders between them, both ways.
+    destinations
+        Place keys any fleet may drive riders to (and fetch them back from), e.g. the general hospital.
+    """
+
+    pairs: tuple[tuple[str, str], ...] = ()
+    destinations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RailSpec:
+    """Rail feeding (``wide_area_rail``): trains are realised at timetable times plus a delay.
+
+    Parameters
+    ----------
+    hubs
+        Station keys used as transfer hubs (``st:Joshu-Tomioka``, ``st:Shimonita``).
+    delay_mean
+        Mean of the exponentially distributed train delay (0 = always on time).
+    """
+
+    hubs: tuple[str, ...] = ()
+    delay_mean: Duration = Duration(0)
+
+
+@dataclass(frozen=True)
+class ReoptimisationSpec:
+    """Periodic re-optimisation: every ``every`` seconds within service hours, ``time_limit`` each."""
+
+    every: Duration = Duration(15 * 60)
+    time_limit: float = 1.0
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.every <= 0 or self.time_limit <= 0:
+            raise ValueError("reoptimisation.every and time_limit must be positive")
+
+
+@dataclass(frozen=True)
+class ExecutionSpec:
+    """How the simulated day is carried out.
+
+    Parameters
+    ----------
+    no_show_wait
+        How long a driver waits at a pickup before recording a no-show.
+    offer_acceptance
+        Share of offers the caller accepts; the others are declined (released).
+    """
+
+    no_show_wait: Duration = Duration(3 * 60)
+    offer_acceptance: float = 1.0
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """Unit costs (yen) for the cost-per-rider KPI."""
+
+    vehicle_hour_yen: float = 3_500.0
+    vehicle_km_yen: float = 25.0
+    fixed_per_vehicle_day_yen: float = 0.0
+
+
+@dataclass(frozen=True)
+class FareSpec:
+    """Fares (yen) when the dispatcher's offer carries none: residents, others, and across municipal lines."""
+
+    resident_yen: int = 100
+    visitor_yen: int = 500
+    cross_municipal_yen: int = 300
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one simulation run needs; see ``docs/sim.md`` for the file format."""
+
+    name: str
+    fleets: tuple[FleetSpec, ...]
+    operating_model: OperatingModel = "municipal"
+    description: str = ""
+    seed: int = 0
+    days: int = 1
+    start_date: str = "2026-12-01"
+    rules: dict[str, Any] = field(default_factory=dict)
+    wide_area: WideAreaSpec = field(default_factory=WideAreaSpec)
+    rail: RailSpec = field(default_factory=RailSpec)
+    demand: DemandSpec = field(default_factory=DemandSpec)
+    reoptimisation: ReoptimisationSpec = field(default_factory=ReoptimisationSpec)
+    execution: ExecutionSpec = field(default_factory=ExecutionSpec)
+    costs: CostSpec = field(default_factory=CostSpec)
+    fares: FareSpec = field(default_factory=FareSpec)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.days < 1:
+            raise ValueError("days must be at least 1")
+        if not self.fleets:
+            raise ValueError("at least one fleet is needed")
+
+    @property
+    def service_rules(self) -> ServiceRules:
+        return service_rules(self.rules, "rules")
+
+    def with_overrides(self, days: int | None = None, seed: int | None = None) -> Scenario:
+        """A copy with the run-time overrides of ``sim run --days/--seed`` applied."""
+        return replace(self, days=self.days if days is None else days, seed=self.seed if seed is None else seed)
+
+
+def service_rules(data: dict[str, Any], path: str) -> ServiceRules:
+    """Build :class:`ServiceRules` from YAML, allowing ``"08:00"`` and ``"15min"`` where seconds are meant."""
+    converted = dict(data)
+    for key in _RULE_CLOCKS:
+        if key in converted:
+            converted[key] = int(parse_clock(converted[key], f"{path}.{key}"))
+    for key in _RULE_DURATIONS:
+        if key in converted:
+            converted[key] = int(parse_duration(converted[key], f"{path}.{key}"))
+    try:
+        return ServiceRules.from_dict(converted)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+
+
+def parse_scenario(data: Any, source: str = "") -> Scenario:
+    """Validate a parsed YAML document and return the :class:`Scenario`."""
+    scenario = build(Scenario, data, "")
+    scenario.service_rules  # noqa: B018 - validates the rules block now, not mid-run
+    if scenario.demand.source == "replay" and not scenario.demand.replay_csv:
+        raise ScenarioError("demand.replay_csv: required when demand.source is 'replay'")
+    if scenario.operating_model == "wide_area_rail" and not scenario.rail.hubs:
+        raise ScenarioError("rail.hubs: wide_area_rail needs at least one station hub")
+    return replace(scenario, source=source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"scenario file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    try:
+        scenario = parse_scenario(data, source=str(path))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    if scenario.demand.replay_csv and not Path(scenario.demand.replay_csv).is_absolute():
+        resolved = (path.parent / scenario.demand.replay_csv).resolve()
+        scenario = replace(scenario, demand=replace(scenario.demand, replay_csv=str(resolved)))
+    return scenario

@@ -1,0 +1,205 @@
+"""Generate the facts skeleton: an OSM XML road network built from the regional facts.
+
+No OpenStreetMap extract of the region can be downloaded on the project's machines, so the
+shipped network is generated from ``corridors.csv``: each corridor (a named real road given
+as an ordered list of places) becomes one OSM way through those places. Between two
+consecutive places the way bends gently (about one bend per kilometre, a node every
+~250 m of chord) so that its length is exactly the straight-line length times the
+corridor's circuity; the bend amplitude is solved numerically on the same great-circle
+metric OSMnx uses for edge lengths. Stations and landmarks that are not on a corridor are
+joined to the nearest road node by a short local way (``highway=unclassified``, no
+``maxspeed``, circuity :data:`LOCAL_CIRCUITY`), nearest first, so later places may join an
+earlier local way. Every way is two-way. The output is byte-for-byte reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from routing.facts import DEFAULT_DATA_DIR, Place, RegionFacts, load_facts
+from routing.geo import EARTH_RADIUS_M, SERVICE_BOX, haversine_array_m, haversine_m
+from routing.osm_xml import OsmNode, OsmWay, write_osm_xml
+
+SKELETON_FILE = "kanra_tomioka_skeleton.osm"
+SOURCE_TAG = "facts-skeleton"
+CHORD_SPACING_M = 250.0
+"""Target chord distance between consecutive nodes of a way, metres."""
+BEND_CHORD_M = 1000.0
+"""Chord length of one bend (half a sine wave), metres."""
+LOCAL_CIRCUITY = 1.3
+"""Circuity of local access ways (the same detour factor as a snapped access leg)."""
+LOCAL_HIGHWAY = "unclassified"
+
+_STATION_ID0, _LANDMARK_ID0, _OAZA_ID0, _BEND_ID0 = 1000, 2000, 3000, 100_000
+_LOCAL_WAY_ID0 = 1000
+
+
+def _bent_points(
+    a: tuple[float, float], b: tuple[float, float], circuity: float
+) -> list[tuple[float, float]]:
+    """Interior points of a bent polyline from ``a`` to ``b`` whose length is ``circuity`` x chord.
+
+    Parameters
+    ----------
+    a, b
+        End points as (lat, lon) degrees.
+    circuity
+        Target length / straight-line length (>= 1).
+
+    Returns
+    -------
+    list of tuple
+        Interior (lat, lon) points, end points excluded (possibly empty for a tiny chord).
+    """
+    chord = haversine_m(a[0], a[1], b[0], b[1])
+    if chord < 1.0:
+        return []
+    pieces = max(2, math.ceil(chord / CHORD_SPACING_M))
+    bends = max(1, round(chord / BEND_CHORD_M))
+    pieces = max(pieces, 2 * bends)
+    lat0 = math.radians((a[0] + b[0]) / 2)
+    k = math.pi / 180 * EARTH_RADIUS_M
+    ax, ay = a[1] * k * math.cos(lat0), a[0] * k
+    bx, by = b[1] * k * math.cos(lat0), b[0] * k
+    dx, dy = (bx - ax) / chord, (by - ay) / chord
+    frac = np.arange(1, pieces) / pieces
+    wave = np.sin(math.pi * bends * frac)
+
+    def polyline(amplitude: float) -> tuple[np.ndarray, np.ndarray]:
+        x = ax + (bx - ax) * frac - dy * amplitude * wave
+        y = ay + (by - ay) * frac + dx * amplitude * wave
+        return y / k, x / (k * math.cos(lat0))
+
+    def length(amplitude: float) -> float:
+        lat, lon = polyline(amplitude)
+        pts = list(zip([a[0], *lat, b[0]], [a[1], *lon, b[1]], strict=True))
+        return sum(haversine_m(*p, *q) for p, q in pairwise(pts))
+
+    target = chord * max(circuity, 1.0)
+    lo, hi = 0.0, chord
+    if circuity > 1.0:
+        while length(hi) < target:
+            hi *= 2
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if length(mid) < target else (lo, mid)
+    lat, lon = polyline((lo + hi) / 2 if circuity > 1.0 else 0.0)
+    return [(round(float(y), 7), round(float(x), 7)) for y, x in zip(lat, lon, strict=True)]
+
+
+@dataclass
+class _Builder:
+    """Mutable state of one skeleton build: nodes, ways and id counters."""
+
+    nodes: dict[int, OsmNode]
+    ways: list[OsmWay]
+    next_node: int = _BEND_ID0
+    next_local_way: int = _LOCAL_WAY_ID0
+
+    def bent_way(self, ends: list[int], circuity: float) -> list[int]:
+        """Node ids of a way through ``ends`` with bent segments added between them."""
+        refs = [ends[0]]
+        for u, v in pairwise(ends):
+            nu, nv = self.nodes[u], self.nodes[v]
+            for lat, lon in _bent_points((nu.lat, nu.lon), (nv.lat, nv.lon), circuity):
+                self.nodes[self.next_node] = OsmNode(self.next_node, lat, lon)
+                refs.append(self.next_node)
+                self.next_node += 1
+            refs.append(v)
+        return refs
+
+
+def _place_tags(place: Place) -> dict[str, str]:
+    tags = {"name": place.name_ja, "skeleton:place": place.key, "skeleton:kind": place.kind}
+    if place.name_en:
+        tags["name:en"] = place.name_en
+    if place.kind == "station":
+        tags["railway"] = "station"
+    return tags
+
+
+def _place_ids(facts: RegionFacts) -> dict[str, int]:
+    ids = {s.key: _STATION_ID0 + s.seq for s in facts.stations}
+    ids.update({p.key: _LANDMARK_ID0 + i + 1 for i, p in enumerate(facts.landmarks)})
+    ids.update({p.key: _OAZA_ID0 + i + 1 for i, p in enumerate(facts.oaza)})
+    return ids
+
+
+def build_skeleton(facts: RegionFacts) -> tuple[list[OsmNode], list[OsmWay]]:
+    """Turn the regional facts into OSM nodes and ways.
+
+    Parameters
+    ----------
+    facts
+        Regional facts (corridors, stations, landmarks, 大字).
+
+    Returns
+    -------
+    tuple
+        ``(nodes, ways)`` of the skeleton network.
+    """
+    ids = _place_ids(facts)
+    places = facts.by_key()
+    on_corridor = {k for c in facts.corridors for k in c.sequence}
+    b = _Builder(
+        nodes={
+            ids[k]: OsmNode(ids[k], round(p.lat, 7), round(p.lon, 7), _place_tags(p))
+            for k, p in places.items()
+        },
+        ways=[],
+    )
+    for i, c in enumerate(facts.corridors):
+        refs = b.bent_way([ids[k] for k in c.sequence], c.circuity)
+        tags = {
+            "highway": c.road_class,
+            "maxspeed": f"{c.typical_kmh:g}",
+            "name": c.name,
+            "source": SOURCE_TAG,
+        }
+        b.ways.append(OsmWay(i + 1, tuple(refs), tags))
+
+    network = sorted({r for w in b.ways for r in w.refs})
+    pending = [p for p in facts.stations + facts.landmarks if p.key not in on_corridor]
+    while pending:
+        lat = np.array([b.nodes[n].lat for n in network])
+        lon = np.array([b.nodes[n].lon for n in network])
+        best = None
+        for p in pending:
+            d = haversine_array_m(lat, lon, p.lat, p.lon)
+            j = int(np.argmin(d))
+            if best is None or d[j] < best[0]:
+                best = (float(d[j]), p, network[j])
+        _, place, anchor = best
+        pending.remove(place)
+        refs = b.bent_way([anchor, ids[place.key]], LOCAL_CIRCUITY)
+        tags = {"highway": LOCAL_HIGHWAY, "name": f"{place.name_en} access road", "source": SOURCE_TAG}
+        b.ways.append(OsmWay(b.next_local_way, tuple(refs), tags))
+        b.next_local_way += 1
+        network.extend(r for r in refs if r != anchor)
+    return list(b.nodes.values()), b.ways
+
+
+def write_skeleton(data_dir: Path = DEFAULT_DATA_DIR, out: Path | None = None) -> Path:
+    """Generate the skeleton OSM XML from the facts in ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir
+        Directory holding the facts CSV files.
+    out
+        Output path; defaults to ``data_dir / "kanra_tomioka_skeleton.osm"``.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    out = Path(out) if out is not None else Path(data_dir) / SKELETON_FILE
+    nodes, ways = build_skeleton(load_facts(Path(data_dir)))
+    write_osm_xml(out, nodes, ways, generator="kanra-tomioka-drt routing build-skeleton", bounds=SERVICE_BOX)
+    return out

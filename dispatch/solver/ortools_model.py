@@ -138,6 +138,11 @@ class PdpModel:
             else:
                 index = self.manager.NodeToIndex(node)
             if lo_i > hi_i:
+                # Narrower than one scaled unit: take the enclosing integers; the float re-timing and the
+                # validator decide whether the resulting order is really feasible.
+                lo_i = max(0, math.floor((max(lo, self.t0) - self.t0) * self.scale))
+                hi_i = min(self.horizon, math.ceil((min(hi, self.t_end) - self.t0) * self.scale))
+            if lo_i > hi_i:
                 raise ValueError(f"empty time window at model node {node} ({self.visit_of_node[node]})")
             self.time.CumulVar(index).SetRange(lo_i, hi_i)
 
@@ -178,7 +183,9 @@ class PdpModel:
                     solver.Add(self.time.CumulVar(drop) - self.time.CumulVar(pick) <= limit)
             if allowed is not None:
                 for index in indices:
-                    routing.SetAllowedVehiclesForIndex(allowed, index)
+                    # SetAllowedVehiclesForIndex does not accept Python lists in 9.15 (SWIG Span), so
+                    # restrict the vehicle variable (-1 = not performed), which the vehicle filter reads.
+                    routing.VehicleVar(index).SetValues([-1, *allowed])
             if not (r.required or r.onboard_vehicle is not None):
                 # Half the penalty on each end: dropping the pair costs the request's penalty.
                 half = max(1, round(r.penalty * self.scale / 2))

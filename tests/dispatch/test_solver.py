@@ -254,7 +254,10 @@ def test_visits_carry_concrete_times():
 
 def test_request_restricted_to_one_vehicle_uses_it_though_another_is_closer():
     reqs = [Request("r", 1, 2, ANY, ANY, vehicle_ids=("v_far",)), Request("free", 1, 2, ANY, ANY)]
-    vehs = [VehicleSpec("v_near", 0, 0.0, 0, 1000.0), VehicleSpec("v_far", 4, 0.0, 4, 1000.0)]
+    vehs = [
+        VehicleSpec("v_near", 0, 0.0, 0, 1000.0, capacity=(2,)),
+        VehicleSpec("v_far", 4, 0.0, 4, 1000.0, capacity=(2,)),
+    ]
     p = problem(LINE, reqs, vehs)
     s = solved(p)
     assert {("r", P), ("r", D)} <= set(order(s, "v_far"))

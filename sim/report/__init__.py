@@ -1,0 +1,1 @@
+"""Run reports: figures (one function each) and the self-contained HTML page."""

@@ -34,7 +34,7 @@ SOURCE_EXTRACT = "osm-extract"
 SOURCE_SKELETON = "facts-skeleton"
 EXTRACT_GRAPHML = "osm_extract.graphml"
 SKELETON_GRAPHML = "kanra_tomioka_skeleton.graphml"
-GRAPH_FORMAT = "2"
+GRAPH_FORMAT = "4"
 """Bumped when the cached GraphML layout or the speed rules change, so old caches rebuild."""
 
 
@@ -74,12 +74,16 @@ def prepare_graph(G: nx.MultiDiGraph, *, simplify: bool) -> nx.MultiDiGraph:
     """
     import osmnx as ox
 
-    if simplify:
+    add_speeds_and_times(G)
+    if simplify:  # lengths and travel times are summed over the merged edges
         G = ox.simplify_graph(G)
+        for _, _, d in G.edges(data=True):
+            if isinstance(d.get("speed_kph"), list):
+                d["speed_kph"] = 3.6 * float(d["length"]) / float(d["travel_time"])
     G = ox.truncate.largest_component(G, strongly=True)
     if G.number_of_nodes() < 2:
         raise RoutingError("the road graph has fewer than two strongly connected nodes")
-    return add_junction_delays(add_speeds_and_times(G))
+    return add_junction_delays(G)
 
 
 def graph_from_osm(path: Path, *, simplify: bool, box: BBox = SERVICE_BOX) -> nx.MultiDiGraph:
@@ -177,7 +181,7 @@ def raw_extracts(data_dir: Path) -> list[Path]:
 def _load_graphml(path: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
-    return ox.load_graphml(path)
+    return ox.load_graphml(path, edge_dtypes={"junction_delay_s": float})
 
 
 def load_graph(data_dir: Path) -> LoadedGraph:

@@ -100,7 +100,7 @@ def add_speeds_and_times(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """
     for _, _, data in G.edges(data=True):
         kph = edge_speed_kph(data)
-        data["speed_kph"] = round(kph, 3)
+        data["speed_kph"] = kph
         data["travel_time"] = float(data["length"]) / (kph / 3.6)
     return G
 

@@ -1,0 +1,5 @@
+import sys
+
+from dispatch.rail.generate import main
+
+sys.exit(main())

@@ -27,7 +27,7 @@ ALL_PAIRS_MAX_NODES = 3000
 """Largest graph (nodes) that gets an all-pairs table: 3000**2 * 8 B = 72 MB."""
 ROW_CACHE_BYTES = 256 * 2**20
 """Memory budget of the single-source row cache of larger graphs, bytes."""
-_BATCH = 64
+_BATCH = 32
 
 
 class _Direction:

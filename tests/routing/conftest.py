@@ -11,7 +11,7 @@ from routing import RoadNetwork
 from routing.facts import DEFAULT_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FACT_FILES = ("stations.csv", "landmarks.csv", "oaza.csv", "municipalities.csv", "corridors.csv")
+FACT_FILES = ("stations.csv", "landmarks.csv", "oaza.csv", "municipalities.csv", "corridors.csv", "oaza_romaji.csv")
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> RoadNetwork:
     """The facts-skeleton network, loaded from a private copy so a locally installed real
     extract in ``data/osm_gunma`` does not change what these tests see."""
     data = tmp_path_factory.mktemp("skeleton")
-    for name in (*FACT_FILES, "oaza_romaji.csv", "kanra_tomioka_skeleton.osm"):
+    for name in (*FACT_FILES, "kanra_tomioka_skeleton.osm"):
         shutil.copy(DEFAULT_DATA_DIR / name, data / name)
     return RoadNetwork.load(data)
 

@@ -1,0 +1,92 @@
+"""The FastAPI application: ``create_app(settings)`` builds it in-process (tests) or for uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import redis
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.keys import Keys
+from api.privacy import install_pii_filter
+from api.routers import bookings, dispatch, events, places, riders, vehicles
+from api.settings import Settings
+from api.store import Store
+from api.world import World, load_fleet_file
+from api.writer import AreaWriter
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, world: World | None = None) -> FastAPI:
+    """Build the API.
+
+    Parameters
+    ----------
+    settings
+        Configuration (default: :meth:`Settings.from_env`).
+    world
+        Network, rules and solver parameters (default: built from ``settings`` at startup, ~1 s).
+    """
+    settings = settings or Settings.from_env()
+    install_pii_filter()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.world = world or World.from_settings(settings)
+        client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5,
+                                         socket_connect_timeout=2, health_check_interval=30)
+        sync_client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5,
+                                           socket_connect_timeout=2)
+        keys = Keys(settings.key_prefix)
+        app.state.redis = client
+        app.state.keys = keys
+        app.state.store = Store(client, keys, settings.idempotency_ttl_s)
+        app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world)
+        try:
+            added = await app.state.store.seed_vehicles(load_fleet_file(settings.fleet_file))
+            if added:
+                log.info("registered %d vehicles from %s", added, settings.fleet_file)
+        except redis.exceptions.ConnectionError:
+            log.warning("redis unavailable at startup; the fleet will be registered on the next start")
+        try:
+            yield
+        finally:
+            await client.aclose()
+            sync_client.close()
+
+    app = FastAPI(
+        title="Kanra-Tomioka shared taxi (乗合タクシー) booking API",
+        version="0.1.0",
+        description="Bookings, riders, vehicles and dispatch on Redis; see docs/api.md.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (places, riders, bookings, vehicles, dispatch, events):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/console", include_in_schema=False)
+    async def console() -> FileResponse:
+        return FileResponse(STATIC_DIR / "console.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/health", tags=["health"])
+    async def health() -> JSONResponse:
+        """Liveness and Redis reachability (no key needed)."""
+        try:
+            await app.state.redis.ping()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            return JSONResponse({"status": "degraded", "redis": False}, status_code=503,
+                                headers={"Retry-After": "2"})
+        return JSONResponse({"status": "ok", "redis": True})
+
+    return app

@@ -1,0 +1,182 @@
+"""Apply one command from an area stream to that day's :class:`dispatch.dispatcher.Dispatcher`.
+
+Commands are plain JSON: ``{"op": ..., "day": "YYYY-MM-DD", "at": <Unix seconds accepted>, ...}``. The
+engine's "now" is derived from ``at``, so replaying a stream after a crash gives the same answers. No
+dispatch logic lives here: each op is one Dispatcher call plus translation of its answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.timefmt import epoch_seconds_on
+from api.world import to_location
+from dispatch.model import Booking, BookingRejected, Offer, Rejection, TimeKind
+
+log = logging.getLogger(__name__)
+
+BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign"})
+VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift"})
+# the command error a caller caused, as opposed to an engine bug
+CALLER_ERRORS = (BookingRejected, KeyError, ValueError, LookupError)
+
+
+@dataclass
+class Outcome:
+    """What a command did: a result for the caller, and changes to the booking record it concerns."""
+
+    ok: bool
+    error: str | None = None
+    offer: dict[str, Any] | None = None
+    rejection: dict[str, Any] | None = None
+    record_changes: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def result(self, entry_id: str, booking_id: str | None) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entry_id": entry_id,
+            "booking_id": booking_id,
+            "error": self.error,
+            "offer": self.offer,
+            "rejection": self.rejection,
+        }
+
+
+def offer_dict(offer: Offer, offered_at: float) -> dict[str, Any]:
+    """Stored form of an offer (times in seconds since the service day's midnight)."""
+    return {
+        "booking_id": offer.booking_id,
+        "vehicle_id": offer.vehicle_id,
+        "pickup_window": list(offer.pickup_window),
+        "expected_pickup": offer.expected_pickup,
+        "expected_dropoff": offer.expected_dropoff,
+        "fare_yen": offer.fare_yen,
+        "legs": [
+            {
+                "mode": leg.mode,
+                "origin": leg.origin,
+                "destination": leg.destination,
+                "depart": leg.depart,
+                "arrive": leg.arrive,
+                "booking_id": leg.booking_id,
+                "vehicle_id": leg.vehicle_id,
+                "pickup_window": list(leg.pickup_window) if leg.pickup_window else None,
+                "train_id": leg.train_id,
+                "fare_yen": leg.fare_yen,
+            }
+            for leg in offer.legs
+        ],
+        "offered_at": offered_at,
+    }
+
+
+def rejection_dict(rejection: Rejection) -> dict[str, Any]:
+    return {
+        "reason": str(rejection.reason),
+        "message": rejection.message,
+        "alternatives": list(rejection.alternatives),
+    }
+
+
+def booking_of(record: dict[str, Any], now: int, **overrides: Any) -> Booking:
+    """Engine booking of a stored booking record (``overrides`` for a modification)."""
+    fields = {**record, **overrides}
+    rider = fields.get("rider_id")
+    return Booking(
+        id=record["id"],
+        pickup=to_location(fields["pickup"]),
+        dropoff=to_location(fields["dropoff"]),
+        requested_time=int(fields["requested_time"]),
+        time_kind=TimeKind(fields["time_kind"]),
+        seats=int(fields["seats"]),
+        wheelchairs=int(fields["wheelchairs"]),
+        rider_ids=(rider,) if rider else (),
+        booked_at=now,
+        service_day=record["service_day"],
+        notes=fields.get("notes", ""),
+        home_municipality=fields.get("home_municipality"),
+        fare_class=fields.get("fare_class", "resident"),
+    )
+
+
+def _answer(result: Offer | Rejection, at: float) -> Outcome:
+    if isinstance(result, Rejection):
+        rejection = rejection_dict(result)
+        return Outcome(True, rejection=rejection, events=[{"type": "rejection", "reason": rejection["reason"]}])
+    offer = offer_dict(result, at)
+    return Outcome(
+        True,
+        offer=offer,
+        record_changes={"offer": offer, "rejection": None},
+        events=[{"type": "offer", "vehicle_id": offer["vehicle_id"], "pickup_window": offer["pickup_window"]}],
+    )
+
+
+def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | None) -> Outcome:
+    """Apply ``command`` to ``dispatcher``; caller mistakes become a failed :class:`Outcome`, not an exception."""
+    op = command["op"]
+    now = epoch_seconds_on(command["day"], float(command["at"]))
+    booking_id = command.get("booking_id")
+    try:
+        if op == "request":
+            if record is None:
+                return Outcome(False, error=f"booking {booking_id} has no record")
+            if record["status"] != "requested":  # already answered by another writer pass
+                return Outcome(True, offer=record.get("offer"), rejection=record.get("rejection"))
+            outcome = _answer(dispatcher.request(booking_of(record, now), now), command["at"])
+            if outcome.rejection is not None:
+                outcome.record_changes = {"status": "rejected", "rejection": outcome.rejection}
+            return outcome
+        if op == "confirm":
+            offer = dispatcher.confirm(booking_id, now)
+            outcome = _answer(offer, command["at"])
+            outcome.events = [{"type": "confirmed", "vehicle_id": offer.vehicle_id}]
+            return outcome
+        if op == "decline":
+            dispatcher.decline(booking_id, now)
+            return Outcome(True, events=[{"type": "declined"}])
+        if op == "cancel":
+            dispatcher.cancel(booking_id, now)
+            return Outcome(True, events=[{"type": "cancelled"}])
+        if op == "modify":
+            if record is None:
+                return Outcome(False, error=f"booking {booking_id} has no record")
+            changes = dict(command["changes"])
+            engine_changes = {
+                k: (to_location(v) if k in ("pickup", "dropoff") else TimeKind(v) if k == "time_kind" else v)
+                for k, v in changes.items()
+            }
+            outcome = _answer(dispatcher.modify(booking_id, now, **engine_changes), command["at"])
+            if outcome.rejection is not None:
+                outcome.ok = False
+                outcome.error = f"the change cannot be served: {outcome.rejection['message']}"
+            else:
+                outcome.record_changes.update(changes)
+                outcome.events = [{"type": "modified", "vehicle_id": outcome.offer["vehicle_id"]}]
+            return outcome
+        if op == "reassign":
+            dispatcher.reassign(booking_id, command["vehicle_id"], now)
+            return Outcome(True, events=[{"type": "reassigned", "vehicle_id": command["vehicle_id"]}])
+        return _vehicle_event(dispatcher, command, now)
+    except CALLER_ERRORS as exc:
+        message = exc.rejection.message if isinstance(exc, BookingRejected) else str(exc).strip("'\"")
+        return Outcome(False, error=message)
+
+
+def _vehicle_event(dispatcher: Any, command: dict[str, Any], now: int) -> Outcome:
+    op, vehicle_id, booking_id = command["op"], command["vehicle_id"], command.get("booking_id")
+    if op == "position":
+        dispatcher.update_position(vehicle_id, to_location(command["location"]), now)
+    elif op in ("arrive", "board", "drop_off", "no_show"):
+        getattr(dispatcher, op)(vehicle_id, booking_id, now)
+    elif op in ("start_shift", "end_shift"):
+        getattr(dispatcher, op)(vehicle_id, now)
+    else:
+        return Outcome(False, error=f"unknown command {op!r}")
+    event = {"type": "vehicle", "op": op, "vehicle_id": vehicle_id, "booking_id": booking_id}
+    if op == "position":
+        event["lat"], event["lon"] = command["location"]["lat"], command["location"]["lon"]
+    return Outcome(True, events=[event])

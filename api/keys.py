@@ -1,0 +1,84 @@
+"""The Redis key and stream layout, in one place (docs/api.md explains each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Names of every Redis key the API and the worker use, under one prefix."""
+
+    prefix: str = "kt"
+
+    # riders
+    def rider(self, rider_id: str) -> str:
+        return f"{self.prefix}:rider:{rider_id}"
+
+    def rider_phone(self, digits: str) -> str:
+        return f"{self.prefix}:rider-phone:{digits}"
+
+    @property
+    def rider_index(self) -> str:
+        """Hash rider id -> lower-case search text (name and phone digits), no other PII."""
+        return f"{self.prefix}:rider-index"
+
+    # bookings
+    def booking(self, booking_id: str) -> str:
+        return f"{self.prefix}:booking:{booking_id}"
+
+    def idempotency(self, key: str) -> str:
+        return f"{self.prefix}:idem:{key}"
+
+    def bookings_of_day(self, day: str) -> str:
+        return f"{self.prefix}:bookings:day:{day}"
+
+    def bookings_of_rider(self, rider_id: str) -> str:
+        return f"{self.prefix}:bookings:rider:{rider_id}"
+
+    # vehicles
+    def vehicle(self, vehicle_id: str) -> str:
+        return f"{self.prefix}:vehicle:{vehicle_id}"
+
+    @property
+    def vehicles(self) -> str:
+        return f"{self.prefix}:vehicles"
+
+    def vehicle_position(self, vehicle_id: str) -> str:
+        return f"{self.prefix}:vehicle-pos:{vehicle_id}"
+
+    # one writer per service area
+    def lock(self, area: str) -> str:
+        return f"{self.prefix}:area:{area}:lock"
+
+    def fence(self, area: str) -> str:
+        return f"{self.prefix}:area:{area}:fence"
+
+    def leader(self, area: str) -> str:
+        return f"{self.prefix}:area:{area}:leader"
+
+    def cursor(self, area: str) -> str:
+        """Hash stream name -> id of the last entry applied to the area's dispatchers."""
+        return f"{self.prefix}:area:{area}:cursor"
+
+    def snapshot(self, area: str, day: str) -> str:
+        """Hash with ``data`` (the dispatcher snapshot JSON), ``version`` and ``fence`` of its writer."""
+        return f"{self.prefix}:area:{area}:day:{day}"
+
+    def days(self, area: str) -> str:
+        return f"{self.prefix}:area:{area}:days"
+
+    def result(self, area: str, entry_id: str) -> str:
+        return f"{self.prefix}:area:{area}:result:{entry_id}"
+
+    # streams
+    def booking_stream(self, area: str) -> str:
+        return f"{self.prefix}:stream:bookings:{area}"
+
+    def vehicle_stream(self, area: str) -> str:
+        return f"{self.prefix}:stream:vehicle-events:{area}"
+
+    @property
+    def events(self) -> str:
+        """Outbound stream of offers, assignments and vehicle moves (what the console's SSE reads)."""
+        return f"{self.prefix}:stream:events"

@@ -1,0 +1,1 @@
+"""HTTP routers, one per resource; each endpoint names its permission in :data:`api.auth.PERMISSIONS`."""

@@ -1,0 +1,239 @@
+"""Bookings: create (idempotent; immediate offer or rejection), confirm, decline, cancel, modify, read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import ApiKey, require
+from api.errors import ApiError
+from api.intake import await_result, run_command
+from api.schemas import BookingChange, BookingIn, BookingOut
+from api.settings import SettingsError
+from api.store import new_id
+from api.timefmt import now_jst, seconds_on, to_service_time, today
+from api.views import booking_out
+
+router = APIRouter(tags=["bookings"])
+log = logging.getLogger(__name__)
+
+STATUSES = ("requested", "offered", "confirmed", "assigned", "onboard", "completed", "cancelled", "no_show",
+            "rejected")
+IdempotencyKey = Annotated[
+    str,
+    Header(alias="Idempotency-Key", min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$",
+           description="client-chosen unique key; a replay returns the same booking"),
+]
+
+
+def _out(request: Request, record: dict[str, Any], status: int, **headers: str) -> JSONResponse:
+    body = booking_out(record, request.app.state.settings.offer_hold_s).model_dump(mode="json")
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def _area(request: Request, jis_code: str | None, field: str) -> str:
+    try:
+        return request.app.state.settings.area_of(jis_code)
+    except SettingsError as exc:
+        raise ApiError(422, field, str(exc)) from None
+
+
+def _check_time(moment_day: str, seconds: int, field: str) -> None:
+    """Refuse times no booking can mean (long past, over a year ahead); service rules judge the rest."""
+    from datetime import date
+
+    delta = date.fromisoformat(moment_day) - now_jst().date()
+    if delta < timedelta(days=-1) or delta > timedelta(days=366):
+        raise ApiError(422, field, f"{moment_day} is not a day bookings are taken for")
+
+
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingOut,
+    responses={202: {"description": "accepted; the offer follows (GET the booking or watch /events)"}},
+)
+async def create_booking(
+    request: Request,
+    body: BookingIn,
+    idempotency_key: IdempotencyKey,
+    principal: Annotated[ApiKey, Depends(require("bookings.create"))],
+    mode: Annotated[Literal["sync", "async"], Query(description="sync: answer with the offer")] = "sync",
+) -> JSONResponse:
+    """Take a booking. ``sync`` (the phone): answers 201 with the offer or the rejection with alternatives.
+    ``async`` (bulk intake): answers 202 once the booking is safely on the area's stream."""
+    app = request.app
+    store = app.state.store
+    world = app.state.world
+    fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    rider = None
+    if body.rider_id is not None:
+        rider = await store.get_rider(body.rider_id)
+        if rider is None:
+            raise ApiError(422, "body.rider_id", f"no rider {body.rider_id}")
+    pickup = world.resolve(body.pickup, "body.pickup")
+    dropoff = world.resolve(body.dropoff, "body.dropoff")
+    if pickup["node"] == dropoff["node"]:
+        raise ApiError(422, "body.dropoff", "pick-up and drop-off are the same place")
+    day, seconds = to_service_time(body.time)
+    _check_time(day, seconds, "body.time")
+    area = _area(request, pickup["jis_code"], "body.pickup")
+    now = time.time()
+    booking_id = new_id("bk")
+    record = {
+        "id": booking_id,
+        "status": "requested",
+        "area": area,
+        "service_day": day,
+        "rider_id": body.rider_id,
+        "pickup": pickup,
+        "dropoff": dropoff,
+        "requested_time": seconds,
+        "time_kind": body.time_kind.value,
+        "seats": body.seats,
+        "wheelchairs": body.wheelchairs,
+        "fare_class": (body.fare_class or (rider or {}).get("fare_class") or "resident"),
+        "home_municipality": ((rider or {}).get("home") or {}).get("jis_code") or pickup["jis_code"],
+        "notes": body.notes,
+        "vehicle_id": None,
+        "offer": None,
+        "rejection": None,
+        "error": None,
+        "created_at": now,
+        "updated_at": now,
+        "fingerprint": fingerprint,
+        "taken_by": principal.name,
+    }
+    command = {"op": "request", "booking_id": booking_id, "day": day, "at": now}
+    stream = app.state.keys.booking_stream(area)
+    booking_id, created, entry_id = await store.intake(record, idempotency_key, stream, command)
+    if not created:
+        existing = await store.get_booking(booking_id)
+        if existing is None:
+            raise ApiError(409, "Idempotency-Key", "this key belongs to a booking that no longer exists")
+        if existing.get("fingerprint") != fingerprint:
+            raise ApiError(409, "Idempotency-Key", "this key was used for a different booking")
+        return _out(request, existing, 200, **{"Idempotent-Replayed": "true"})
+    log.info("booking %s accepted for %s (area %s, rider %s)", booking_id, day, area, body.rider_id or "-")
+    location = {"Location": f"/bookings/{booking_id}"}
+    if mode == "async":
+        return _out(request, record, 202, **location)
+    await await_result(app, area, entry_id)
+    stored = await store.get_booking(booking_id) or record
+    return _out(request, stored, 201 if stored["status"] != "requested" else 202, **location)
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingOut, dependencies=[Depends(require("bookings.read"))])
+async def get_booking(request: Request, booking_id: str) -> JSONResponse:
+    record = await request.app.state.store.get_booking(booking_id)
+    if record is None:
+        raise ApiError(404, "booking_id", f"no booking {booking_id}")
+    return _out(request, record, 200)
+
+
+@router.get("/bookings", response_model=list[BookingOut], dependencies=[Depends(require("bookings.read"))])
+async def list_bookings(
+    request: Request,
+    day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day (default today)")] = None,
+    rider_id: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+) -> list[BookingOut]:
+    """Bookings of a day (by requested time) or of a rider (newest first), optionally of one status."""
+    if status is not None and status not in STATUSES:
+        raise ApiError(422, "query.status", f"unknown status {status!r}; statuses: {', '.join(STATUSES)}")
+    store = request.app.state.store
+    if rider_id is not None:
+        ids = await store.booking_ids_of_rider(rider_id, limit)
+    else:
+        ids = await store.booking_ids_of_day(day or today(), limit)
+    records = await store.bookings(ids)
+    hold = request.app.state.settings.offer_hold_s
+    return [booking_out(r, hold) for r in records if status is None or r["status"] == status]
+
+
+_ALLOWED_FROM = {
+    "confirm": ("offered", "requested"),  # requested: the hold lapsed, the engine tries to re-place it
+    "decline": ("offered", "requested"),
+    "cancel": ("requested", "offered", "confirmed", "assigned"),
+    "modify": ("offered", "confirmed", "assigned"),
+}
+
+
+async def _change(request: Request, booking_id: str, op: str, **extra: Any) -> JSONResponse:
+    app = request.app
+    store = app.state.store
+    record = await store.get_booking(booking_id)
+    if record is None:
+        raise ApiError(404, "booking_id", f"no booking {booking_id}")
+    if record["status"] not in _ALLOWED_FROM[op]:
+        raise ApiError(409, "status", f"a {record['status']} booking cannot be {op}ed".replace("modifyed", "modified"))
+    command = {"op": op, "booking_id": booking_id, "day": record["service_day"], **extra}
+    entry_id, result = await run_command(app, record["area"], app.state.keys.booking_stream(record["area"]), command)
+    stored = await store.get_booking(booking_id) or record
+    if result is None:
+        return _out(request, stored, 202)
+    if not result["ok"]:
+        raise ApiError(409, "booking_id", result["error"] or f"{op} refused")
+    log.info("booking %s: %s applied (%s)", booking_id, op, entry_id)
+    return _out(request, stored, 200)
+
+
+@router.post("/bookings/{booking_id}/confirm", response_model=BookingOut,
+             dependencies=[Depends(require("bookings.change"))])
+async def confirm_booking(request: Request, booking_id: str) -> JSONResponse:
+    """The caller accepts the offer: binding from here on (409 if it no longer fits)."""
+    return await _change(request, booking_id, "confirm")
+
+
+@router.post("/bookings/{booking_id}/decline", response_model=BookingOut,
+             dependencies=[Depends(require("bookings.change"))])
+async def decline_booking(request: Request, booking_id: str) -> JSONResponse:
+    """The caller says no: the held seat is released."""
+    return await _change(request, booking_id, "decline")
+
+
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut,
+             dependencies=[Depends(require("bookings.change"))])
+async def cancel_booking(request: Request, booking_id: str) -> JSONResponse:
+    return await _change(request, booking_id, "cancel")
+
+
+@router.patch("/bookings/{booking_id}", response_model=BookingOut, dependencies=[Depends(require("bookings.change"))])
+async def modify_booking(request: Request, booking_id: str, body: BookingChange) -> JSONResponse:
+    """Change time, places or party; the booking keeps its old promise if the new one cannot be served (409)."""
+    record = await request.app.state.store.get_booking(booking_id)
+    if record is None:
+        raise ApiError(404, "booking_id", f"no booking {booking_id}")
+    world = request.app.state.world
+    changes: dict[str, Any] = {}
+    if body.pickup is not None:
+        changes["pickup"] = world.resolve(body.pickup, "body.pickup")
+        if _area(request, changes["pickup"]["jis_code"], "body.pickup") != record["area"]:
+            raise ApiError(422, "body.pickup", "the new pick-up is in another service area: cancel and book anew")
+    if body.dropoff is not None:
+        changes["dropoff"] = world.resolve(body.dropoff, "body.dropoff")
+    if body.time is not None:
+        day, seconds = to_service_time(body.time)
+        if day != record["service_day"]:
+            raise ApiError(422, "body.time", "a booking cannot move to another day: cancel and book anew")
+        changes["requested_time"] = seconds_on(day, body.time)
+    if body.time_kind is not None:
+        changes["time_kind"] = body.time_kind.value
+    for name in ("seats", "wheelchairs", "notes"):
+        value = getattr(body, name)
+        if value is not None:
+            changes[name] = value
+    seats = changes.get("seats", record["seats"])
+    if seats + changes.get("wheelchairs", record["wheelchairs"]) < 1:
+        raise ApiError(422, "body.seats", "a booking carries at least one rider")
+    if json.dumps(changes) == "{}":
+        raise ApiError(422, "body", "nothing to change")
+    return await _change(request, booking_id, "modify", changes=changes)

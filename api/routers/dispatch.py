@@ -1,0 +1,101 @@
+"""Dispatch: current plans, manual reassignment, re-optimisation on demand, statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import require
+from api.errors import ApiError
+from api.intake import run_command
+from api.schemas import ReassignIn, ReoptimiseIn
+from api.timefmt import today
+from api.views import plan_out
+
+router = APIRouter(prefix="/dispatch", tags=["dispatch"])
+log = logging.getLogger(__name__)
+
+DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day (default today)")]
+
+
+def _areas(request: Request, area: str | None) -> list[str]:
+    areas = list(request.app.state.settings.areas)
+    if area is not None and area not in areas:
+        raise ApiError(422, "query.area", f"unknown area {area!r}; areas: {', '.join(areas)}")
+    return [area] if area else areas
+
+
+@router.get("/plans", dependencies=[Depends(require("dispatch.read"))])
+async def plans(request: Request, day: DAY = None, area: str | None = None,
+                route: bool = Query(True, description="include road geometry")) -> dict[str, Any]:
+    """Every vehicle's current plan for the day, per area."""
+    day = day or today()
+    network = request.app.state.world.network if route else None
+    out: list[dict[str, Any]] = []
+    for name in _areas(request, area):
+        view = request.app.state.writer.view(name, day)
+        if view is None:
+            continue
+        out += [{"area": name, **plan_out(day, p, network)} for p in view.plans().values()]
+    return {"day": day, "plans": sorted(out, key=lambda p: p["vehicle_id"])}
+
+
+@router.post("/reassign", dependencies=[Depends(require("dispatch.reassign"))])
+async def reassign(request: Request, body: ReassignIn) -> JSONResponse:
+    """Move a booking to another vehicle; the engine validates the new plan first (409 if infeasible)."""
+    app = request.app
+    record = await app.state.store.get_booking(body.booking_id)
+    if record is None:
+        raise ApiError(404, "body.booking_id", f"no booking {body.booking_id}")
+    if await app.state.store.vehicle_definition(body.vehicle_id) is None:
+        raise ApiError(422, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
+    area = record["area"]
+    command = {"op": "reassign", "booking_id": body.booking_id, "vehicle_id": body.vehicle_id,
+               "day": record["service_day"]}
+    entry_id, result = await run_command(app, area, app.state.keys.booking_stream(area), command)
+    if result is None:
+        return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202)
+    if not result["ok"]:
+        raise ApiError(409, "body.vehicle_id", result["error"] or "reassignment refused")
+    log.info("booking %s reassigned to %s", body.booking_id, body.vehicle_id)
+    return JSONResponse({"entry_id": entry_id, "status": "applied", "booking_id": body.booking_id,
+                         "vehicle_id": body.vehicle_id})
+
+
+@router.post("/reoptimise", dependencies=[Depends(require("dispatch.reoptimise"))])
+async def reoptimise(request: Request, body: ReoptimiseIn) -> dict[str, Any]:
+    """Re-optimise now (the worker also does it periodically); keeps every promise."""
+    day = body.day or today()
+    writer = request.app.state.writer
+    out = {}
+    for name in _areas(request, body.area):
+        result = await anyio.to_thread.run_sync(writer.reoptimise, name, day, body.time_limit_s)
+        out[name] = _jsonable(result) if result is not None else None
+    return {"day": day, "results": out}
+
+
+@router.get("/stats", dependencies=[Depends(require("stats.read"))])
+async def stats(request: Request, day: DAY = None, area: str | None = None) -> dict[str, Any]:
+    day = day or today()
+    out = {}
+    for name in _areas(request, area):
+        view = request.app.state.writer.view(name, day)
+        out[name] = _jsonable(view.stats) if view is not None else None
+    return {"day": day, "stats": out}
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)

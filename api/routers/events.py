@@ -1,0 +1,62 @@
+"""Server-sent events: offers, assignments, status changes and vehicle moves, from the outbound stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from api.auth import require
+
+router = APIRouter(tags=["events"])
+
+HEARTBEAT_S = 15.0
+
+
+async def _stream(request: Request, start: str, limit: int | None) -> AsyncIterator[str]:
+    redis = request.app.state.redis
+    key = request.app.state.keys.events
+    last = start
+    sent = 0
+    yield "retry: 2000\n\n"
+    while not await request.is_disconnected():
+        try:
+            batches = await redis.xread({key: last}, count=100, block=int(HEARTBEAT_S * 1000))
+        except (TimeoutError, RedisConnectionError):
+            yield ": store unavailable, retrying\n\n"
+            await asyncio.sleep(2)
+            continue
+        if not batches:
+            yield ": keep-alive\n\n"
+            continue
+        for _, entries in batches:
+            for entry_id, fields in entries:
+                last = entry_id
+                yield f"id: {entry_id}\nevent: {fields.get('type', 'message')}\ndata: {fields.get('data', '{}')}\n\n"
+                sent += 1
+                if limit is not None and sent >= limit:
+                    return
+
+
+@router.get("/events", dependencies=[Depends(require("events.read"))])
+async def events(
+    request: Request,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^\d+-\d+$")] = None,
+    since: Annotated[str | None, Query(pattern=r"^(\d+-\d+|0)$", description="stream id to replay from")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000, description="close after this many events")] = None,
+) -> StreamingResponse:
+    """``text/event-stream`` of dispatch events; resumes after ``Last-Event-ID`` (or ``since``)."""
+    start = last_event_id or since or "$"
+    if start == "$":  # resolve now, so events between this call and the first XREAD are not missed
+        info = await request.app.state.redis.xinfo_stream(request.app.state.keys.events) if await \
+            request.app.state.redis.exists(request.app.state.keys.events) else None
+        start = info["last-generated-id"] if info else "0-0"
+    return StreamingResponse(
+        _stream(request, start, limit),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

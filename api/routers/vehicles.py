@@ -1,0 +1,138 @@
+"""Vehicles and drivers: fleet, shift start/end, positions, stop events, plan and manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import require
+from api.errors import ApiError
+from api.intake import drain, run_command
+from api.schemas import VehicleEventIn, VehicleIn
+from api.timefmt import to_service_time, today
+from api.views import plan_out, stop_out
+
+router = APIRouter(tags=["vehicles"])
+log = logging.getLogger(__name__)
+
+DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day (default today)")]
+_OPS = {"position": "position", "arrived": "arrive", "boarded": "board", "no_show": "no_show",
+        "dropped": "drop_off", "shift_start": "start_shift", "shift_end": "end_shift"}
+
+
+async def _definition(request: Request, vehicle_id: str) -> dict[str, Any]:
+    definition = await request.app.state.store.vehicle_definition(vehicle_id)
+    if definition is None:
+        raise ApiError(404, "vehicle_id", f"no vehicle {vehicle_id}")
+    return definition
+
+
+@router.get("/vehicles", dependencies=[Depends(require("dispatch.read"))])
+async def list_vehicles(request: Request) -> list[dict[str, Any]]:
+    """The registered fleet with each vehicle's last reported position."""
+    store = request.app.state.store
+    definitions = await store.vehicle_definitions()
+    positions = await store.positions([d["id"] for d in definitions])
+    return [{**d, "position": positions.get(d["id"])} for d in definitions]
+
+
+@router.put("/vehicles/{vehicle_id}", dependencies=[Depends(require("vehicles.write"))])
+async def put_vehicle(request: Request, vehicle_id: str, body: VehicleIn) -> dict[str, Any]:
+    """Register or change a vehicle; applies to service days whose plans are not started yet."""
+    if body.id != vehicle_id:
+        raise ApiError(422, "body.id", f"body id {body.id!r} differs from the path's {vehicle_id!r}")
+    request.app.state.world.place_location(body.depot, "body.depot")
+    definition = body.model_dump(mode="json")
+    await request.app.state.store.put_vehicle(definition)
+    return definition
+
+
+@router.get("/vehicles/{vehicle_id}", dependencies=[Depends(require("vehicles.read"))])
+async def get_vehicle(request: Request, vehicle_id: str) -> dict[str, Any]:
+    definition = await _definition(request, vehicle_id)
+    positions = await request.app.state.store.positions([vehicle_id])
+    return {**definition, "position": positions.get(vehicle_id)}
+
+
+def _view(request: Request, definition: dict[str, Any], day: str) -> Any | None:
+    area = request.app.state.settings.area_of(definition["municipality"])
+    return request.app.state.writer.view(area, day)
+
+
+@router.get("/vehicles/{vehicle_id}/plan", dependencies=[Depends(require("vehicles.read"))])
+async def vehicle_plan(request: Request, vehicle_id: str, day: DAY = None) -> dict[str, Any]:
+    """The vehicle's planned stops with times and its route along the roads."""
+    definition = await _definition(request, vehicle_id)
+    day = day or today()
+    view = _view(request, definition, day)
+    if view is None:
+        return {"vehicle_id": vehicle_id, "day": day, "stops": [], "route": []}
+    return {"day": day, **plan_out(day, view.plan(vehicle_id), request.app.state.world.network)}
+
+
+@router.get("/vehicles/{vehicle_id}/manifest", dependencies=[Depends(require("vehicles.read"))])
+async def vehicle_manifest(request: Request, vehicle_id: str, day: DAY = None) -> dict[str, Any]:
+    """The driver's ordered stops with riders and notes."""
+    definition = await _definition(request, vehicle_id)
+    day = day or today()
+    view = _view(request, definition, day)
+    stops = view.manifest(vehicle_id) if view is not None else []
+    store = request.app.state.store
+    records = {r["id"]: r for r in await store.bookings(sorted({s.booking_id for s in stops}))}
+    rider_ids = sorted({r["rider_id"] for r in records.values() if r.get("rider_id")})
+    riders = {}
+    for rider_id in rider_ids:
+        rider = await store.get_rider(rider_id)
+        if rider:
+            riders[rider_id] = rider
+    out = []
+    for stop in stops:
+        record = records.get(stop.booking_id, {})
+        rider = riders.get(record.get("rider_id") or "", {})
+        out.append({
+            **stop_out(day, stop),
+            "rider_id": record.get("rider_id"),
+            "rider_name": rider.get("name"),
+            "rider_phone": rider.get("phone"),
+            "seats": record.get("seats"),
+            "wheelchairs": record.get("wheelchairs"),
+            "status": record.get("status"),
+            "notes": "; ".join(n for n in (record.get("notes"), rider.get("notes")) if n),
+        })
+    return {"vehicle_id": vehicle_id, "day": day, "label": definition.get("label", ""), "stops": out}
+
+
+@router.post("/vehicles/{vehicle_id}/events", dependencies=[Depends(require("vehicles.events"))])
+async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn) -> JSONResponse:
+    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end."""
+    app = request.app
+    definition = await _definition(request, vehicle_id)
+    area = app.state.settings.area_of(definition["municipality"])
+    day = to_service_time(body.at)[0] if body.at is not None else today()
+    command: dict[str, Any] = {"op": _OPS[body.type], "vehicle_id": vehicle_id, "day": day,
+                               "booking_id": body.booking_id}
+    if body.type == "position":
+        location = app.state.world.point_location(body.lat, body.lon, None, "body")
+        command["location"] = location
+        await app.state.redis.set(app.state.keys.vehicle_position(vehicle_id),
+                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": time.time()}))
+    if body.booking_id is not None:
+        record = await app.state.store.get_booking(body.booking_id)
+        if record is None:
+            raise ApiError(404, "body.booking_id", f"no booking {body.booking_id}")
+        day = record["service_day"]
+        command["day"] = day
+    entry_id, result = await run_command(app, area, app.state.keys.vehicle_stream(area), command)
+    if result is None:
+        return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202)
+    if not result["ok"]:
+        raise ApiError(409, "type", result["error"] or "event refused")
+    return JSONResponse({"entry_id": entry_id, "status": "applied"})
+
+
+__all__ = ["router", "drain"]

@@ -1,0 +1,132 @@
+"""Settings of the API and the worker, read from the environment (secrets only from there).
+
+Environment variables
+---------------------
+REDIS_URL
+    Redis connection, default ``redis://127.0.0.1:6379/0``.
+KANRA_API_KEYS
+    Comma-separated ``key:role[:vehicle_id]`` entries, e.g. ``s3cret:operator,d1:driver:tomioka-1``.
+KANRA_API_KEYS_FILE
+    Path of a file with one ``key:role[:vehicle_id]`` per line (``#`` comments); merged with the above.
+KANRA_KEY_PREFIX
+    Prefix of every Redis key (default ``kt``).
+KANRA_AREAS
+    Service areas, ``name=jis,jis;name2=jis``; one writer per area. Default: one area ``all`` serving
+    every municipality (the wide-area model).
+KANRA_NETWORK
+    ``region`` (default: ``routing.RoadNetwork.load()``) or ``grid:N`` (a synthetic N x N grid, for tests).
+KANRA_FLEET_FILE, KANRA_RULES_FILE
+    JSON fleet definition (default ``api/fleet_default.json``) and service rules (default: the defaults).
+KANRA_HOST, KANRA_PORT
+    Where ``python -m api`` listens (default 127.0.0.1:8000).
+KANRA_LOCK_TTL_MS, KANRA_LOCK_WAIT_S, KANRA_OFFER_HOLD_S, KANRA_REOPT_INTERVAL_S, KANRA_REOPT_TIME_LIMIT_S
+    Tuning of the area lock, the offer hold and the periodic re-optimisation (milliseconds / seconds).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from api.auth import ApiKey, parse_api_keys
+
+DEFAULT_FLEET_FILE = Path(__file__).resolve().parent / "fleet_default.json"
+ALL_AREA = "all"
+
+
+class SettingsError(ValueError):
+    """A setting is malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the API and the worker are configured with.
+
+    Times are seconds unless the name says milliseconds. ``areas`` maps a service-area name to the
+    municipality JIS codes it serves; an empty tuple means every municipality.
+    """
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    api_keys: Mapping[str, ApiKey] = field(default_factory=dict)
+    key_prefix: str = "kt"
+    areas: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {ALL_AREA: ()})
+    network: str = "region"
+    fleet_file: Path = DEFAULT_FLEET_FILE
+    rules_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    lock_ttl_ms: int = 10_000
+    lock_wait_s: float = 3.0
+    offer_hold_s: int = 300
+    reopt_interval_s: float = 60.0
+    reopt_time_limit_s: float = 2.0
+    events_maxlen: int = 10_000
+    idempotency_ttl_s: int = 7 * 86_400
+    result_ttl_s: int = 86_400
+
+    def area_of(self, jis_code: str | None) -> str:
+        """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
+        for name, codes in self.areas.items():
+            if not codes or (jis_code is not None and jis_code in codes):
+                return name
+        raise SettingsError(f"municipality {jis_code!r} belongs to no service area (KANRA_AREAS)")
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``env`` (default ``os.environ``); raise :class:`SettingsError` on bad values."""
+        env = os.environ if env is None else env
+        keys: dict[str, ApiKey] = {}
+        try:
+            if env.get("KANRA_API_KEYS_FILE"):
+                path = Path(env["KANRA_API_KEYS_FILE"])
+                if not path.is_file():
+                    raise SettingsError(f"KANRA_API_KEYS_FILE: no such file {path}")
+                keys.update(parse_api_keys(path.read_text(encoding="utf-8").splitlines()))
+            keys.update(parse_api_keys(env.get("KANRA_API_KEYS", "").split(",")))
+        except ValueError as exc:
+            raise SettingsError(f"API keys: {exc}") from exc
+        defaults = cls()
+        return cls(
+            redis_url=env.get("REDIS_URL", defaults.redis_url),
+            api_keys=keys,
+            key_prefix=env.get("KANRA_KEY_PREFIX", defaults.key_prefix),
+            areas=_parse_areas(env.get("KANRA_AREAS", "")) or defaults.areas,
+            network=env.get("KANRA_NETWORK", defaults.network),
+            fleet_file=Path(env.get("KANRA_FLEET_FILE", str(defaults.fleet_file))),
+            rules_file=Path(env["KANRA_RULES_FILE"]) if env.get("KANRA_RULES_FILE") else None,
+            host=env.get("KANRA_HOST", defaults.host),
+            port=_number(env, "KANRA_PORT", defaults.port, int),
+            lock_ttl_ms=_number(env, "KANRA_LOCK_TTL_MS", defaults.lock_ttl_ms, int),
+            lock_wait_s=_number(env, "KANRA_LOCK_WAIT_S", defaults.lock_wait_s, float),
+            offer_hold_s=_number(env, "KANRA_OFFER_HOLD_S", defaults.offer_hold_s, int),
+            reopt_interval_s=_number(env, "KANRA_REOPT_INTERVAL_S", defaults.reopt_interval_s, float),
+            reopt_time_limit_s=_number(env, "KANRA_REOPT_TIME_LIMIT_S", defaults.reopt_time_limit_s, float),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: int | float, kind: type) -> int | float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}") from exc
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def _parse_areas(raw: str) -> dict[str, tuple[str, ...]]:
+    areas: dict[str, tuple[str, ...]] = {}
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        name, sep, codes = part.partition("=")
+        if not sep or not name.strip():
+            raise SettingsError(f"KANRA_AREAS entry {part!r} is not name=jis,jis")
+        areas[name.strip()] = tuple(c.strip() for c in codes.split(",") if c.strip())
+    return areas

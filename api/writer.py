@@ -1,0 +1,385 @@
+"""The single writer of a service area: applies stream commands to the day's dispatchers and commits.
+
+Both the API (synchronous offers on the phone) and the worker call :meth:`AreaWriter.drain`; whoever
+holds the area lease applies every command after the area's cursor, in stream order, and commits the
+dispatcher snapshots, the cursor, the booking records, the command results and the outbound events in
+one ``MULTI`` guarded by ``WATCH`` on the lease (fencing). A command is therefore applied exactly once,
+and a crash between apply and commit just means the next writer applies it again from the snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis import Redis, WatchError
+
+from api.commands import apply
+from api.keys import Keys
+from api.lock import AreaLock
+from api.settings import Settings
+from api.timefmt import epoch_seconds_on
+from api.world import World
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+STREAMS = ("bookings", "vehicles")
+
+
+class LostLease(RuntimeError):
+    """Our area lease expired or was taken over before we committed; nothing was written."""
+
+
+def dispatcher_class() -> Any:
+    from dispatch.dispatcher import Dispatcher  # imported late: the engine is optional for the store
+
+    return Dispatcher
+
+
+def booking_states(dispatcher: Any) -> dict[str, tuple[str, str | None]]:
+    """Booking id -> (status, vehicle it is planned on) as the dispatcher sees it now."""
+    vehicle_of: dict[str, str] = {}
+    for vehicle_id, plan in dispatcher.plans().items():
+        for stop in plan.stops:
+            vehicle_of[stop.booking_id] = vehicle_id
+    return {b.id: (str(b.status), vehicle_of.get(b.id)) for b in dispatcher.bookings()}
+
+
+def _entry_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass
+class DayState:
+    """A loaded dispatcher of one (area, day), the snapshot version it reflects and its booking states."""
+
+    version: int
+    dispatcher: Any
+    states: dict[str, tuple[str, str | None]]
+
+
+@dataclass
+class DrainReport:
+    applied: int = 0
+    batches: int = 0
+    fence: int = 0
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    """What one batch changes, gathered before the commit."""
+
+    days: dict[str, DayState] = field(default_factory=dict)
+    cursor: dict[str, str] = field(default_factory=dict)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class AreaWriter:
+    """Loads, changes and commits the dispatchers of service areas (one per day and area).
+
+    Parameters
+    ----------
+    redis
+        Synchronous client with ``decode_responses=True``.
+    """
+
+    def __init__(self, redis: Redis, keys: Keys, settings: Settings, world: World) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.settings = settings
+        self.world = world
+        self._cache: dict[tuple[str, str], DayState] = {}
+        self._views: dict[tuple[str, str], tuple[int, Any]] = {}
+        self._guards: dict[str, threading.Lock] = {}
+        self._guards_lock = threading.Lock()
+
+    def _guard(self, area: str) -> threading.Lock:
+        with self._guards_lock:
+            return self._guards.setdefault(area, threading.Lock())
+
+    def lease(self, area: str) -> AreaLock:
+        return AreaLock.writer(self.redis, self.keys, area, self.settings.lock_ttl_ms)
+
+    # ------------------------------------------------------------------ loading
+    def _new_dispatcher(self, area: str, day: str) -> Any:
+        ids = sorted(self.redis.smembers(self.keys.vehicles))
+        raws = self.redis.mget([self.keys.vehicle(v) for v in ids]) if ids else []
+        definitions = [json.loads(r) for r in raws if r]
+        mine = [d for d in definitions if self.settings.area_of(d["municipality"]) == area]
+        vehicles = self.world.vehicles(mine)
+        return dispatcher_class()(
+            self.world.network,
+            vehicles,
+            self.world.rules,
+            service_day=day,
+            solve_params=self.world.solve_params,
+            offer_hold_s=self.settings.offer_hold_s,
+        )
+
+    def _load(self, area: str, day: str) -> DayState:
+        """The (area, day) dispatcher as last committed; reuses the cached object if nobody wrote since."""
+        version_raw, data = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data"])
+        version = int(version_raw or 0)
+        cached = self._cache.get((area, day))
+        if cached is not None and cached.version == version:
+            return cached
+        if data:
+            dispatcher = dispatcher_class().restore(json.loads(data), self.world.network)
+        else:
+            dispatcher = self._new_dispatcher(area, day)
+        state = DayState(version, dispatcher, booking_states(dispatcher))
+        self._cache[(area, day)] = state
+        return state
+
+    def view(self, area: str, day: str) -> Any | None:
+        """A read-only dispatcher of the last committed state (for GET endpoints); None if the day is empty.
+
+        Kept apart from the writer's objects so reads never see a half-applied command.
+        """
+        version_raw, data = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data"])
+        if not data:
+            return None
+        version = int(version_raw or 0)
+        cached = self._views.get((area, day))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        dispatcher = dispatcher_class().restore(json.loads(data), self.world.network)
+        self._views[(area, day)] = (version, dispatcher)
+        return dispatcher
+
+    def _invalidate(self, area: str, days: Any) -> None:
+        for day in days:
+            self._cache.pop((area, day), None)
+
+    # ------------------------------------------------------------------ draining
+    def drain(self, area: str, wait_s: float | None = None, budget_s: float = 2.0) -> DrainReport | None:
+        """Apply every pending command of ``area``; None if another writer held the lease for ``wait_s``."""
+        wait_s = self.settings.lock_wait_s if wait_s is None else wait_s
+        deadline = time.monotonic() + wait_s
+        guard = self._guard(area)
+        if not guard.acquire(timeout=wait_s):
+            return None
+        try:
+            lease = self.lease(area)
+            token = lease.acquire(max(0.0, deadline - time.monotonic()))
+            if token is None:
+                return None
+            report = DrainReport(fence=token)
+            try:
+                stop = time.monotonic() + budget_s
+                while True:
+                    applied = self._drain_batch(area, token, report)
+                    if applied == 0 or time.monotonic() > stop:
+                        break
+                    if not lease.extend(token):
+                        raise LostLease(f"lease of area {area} lost between batches")
+            finally:
+                lease.release(token)
+            return report
+        finally:
+            guard.release()
+
+    def _pending(self, area: str) -> list[tuple[str, str, dict[str, Any]]]:
+        cursor = self.redis.hgetall(self.keys.cursor(area))
+        streams = {"bookings": self.keys.booking_stream(area), "vehicles": self.keys.vehicle_stream(area)}
+        entries: list[tuple[str, str, dict[str, Any]]] = []
+        limit: tuple[int, int] | None = None
+        for name, stream in streams.items():
+            batch = self.redis.xrange(stream, min="(" + cursor.get(name, "0-0"), count=BATCH)
+            entries += [(entry_id, name, json.loads(fields["cmd"])) for entry_id, fields in batch]
+            if len(batch) == BATCH:  # more wait beyond: apply nothing past what both streams cover
+                last = _entry_key(batch[-1][0])
+                limit = last if limit is None else min(limit, last)
+        entries.sort(key=lambda e: _entry_key(e[0]))
+        if limit is not None:
+            entries = [e for e in entries if _entry_key(e[0]) <= limit]
+        return entries
+
+    def _record(self, batch: _Batch, booking_id: str | None) -> dict[str, Any] | None:
+        if booking_id is None:
+            return None
+        if booking_id not in batch.records:
+            raw = self.redis.get(self.keys.booking(booking_id))
+            if raw is None:
+                return None
+            batch.records[booking_id] = json.loads(raw)
+        return batch.records[booking_id]
+
+    def _drain_batch(self, area: str, token: int, report: DrainReport) -> int:
+        entries = self._pending(area)
+        if not entries:
+            return 0
+        batch = _Batch()
+        for index, (entry_id, stream, command) in enumerate(entries):
+            try:
+                self._apply_one(area, batch, entry_id, stream, command)
+            except Exception:
+                # An engine bug, not a caller mistake: the dispatcher may be half-changed. Commit the
+                # entries before this one from a clean reload, then skip this one with an error result.
+                log.exception("command %s (%s) of area %s failed in the engine", entry_id, command.get("op"), area)
+                self._invalidate(area, batch.days)
+                if index > 0:
+                    return self._replay(area, token, report, entries[:index])
+                skip = _Batch(cursor={stream: entry_id})
+                result = {"ok": False, "entry_id": entry_id, "booking_id": command.get("booking_id")}
+                skip.results[entry_id] = {**result, "error": "internal error while applying the command"}
+                self._commit(area, token, skip)
+                report.results.update(skip.results)
+                return 1
+        self._sync_states(area, batch)
+        self._commit(area, token, batch)
+        report.applied += len(entries)
+        report.batches += 1
+        report.results.update(batch.results)
+        return len(entries)
+
+    def _replay(self, area: str, token: int, report: DrainReport, entries: list) -> int:
+        batch = _Batch()
+        for entry_id, stream, command in entries:
+            self._apply_one(area, batch, entry_id, stream, command)
+        self._sync_states(area, batch)
+        self._commit(area, token, batch)
+        report.applied += len(entries)
+        report.results.update(batch.results)
+        return len(entries)
+
+    def _apply_one(self, area: str, batch: _Batch, entry_id: str, stream: str, command: dict[str, Any]) -> None:
+        day = command["day"]
+        if day not in batch.days:
+            batch.days[day] = self._load(area, day)
+        booking_id = command.get("booking_id")
+        record = self._record(batch, booking_id)
+        outcome = apply(batch.days[day].dispatcher, command, record)
+        batch.cursor[stream] = entry_id
+        batch.results[entry_id] = outcome.result(entry_id, booking_id)
+        if record is not None and command["op"] != "position":
+            record.update(outcome.record_changes)
+            if not outcome.ok:
+                record["error"] = outcome.error
+            elif "error" not in outcome.record_changes:
+                record["error"] = None
+            record["updated_at"] = command["at"]
+            batch.dirty.add(booking_id)
+        for event in outcome.events:
+            batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
+
+    def _sync_states(self, area: str, batch: _Batch) -> None:
+        """Carry status and vehicle changes (from any command, e.g. a re-plan) into the booking records."""
+        for day, state in batch.days.items():
+            now_states = booking_states(state.dispatcher)
+            for booking_id, (status, vehicle) in now_states.items():
+                if state.states.get(booking_id) == (status, vehicle):
+                    continue
+                record = self._record(batch, booking_id)
+                if record is None:
+                    continue
+                old_vehicle = record.get("vehicle_id")
+                record["status"] = status
+                record["vehicle_id"] = vehicle or record.get("vehicle_id")
+                batch.dirty.add(booking_id)
+                batch.events.append(
+                    {"type": "status", "booking_id": booking_id, "status": status, "vehicle_id": vehicle,
+                     "day": day, "area": area}
+                )
+                if vehicle and vehicle != old_vehicle and old_vehicle is not None:
+                    batch.events.append(
+                        {"type": "assignment", "booking_id": booking_id, "vehicle_id": vehicle,
+                         "previous_vehicle_id": old_vehicle, "day": day, "area": area}
+                    )
+            state.states = now_states
+        for booking_id in batch.dirty:  # a rejected request never enters the dispatcher's books
+            record = batch.records[booking_id]
+            if record.get("rejection") and record["status"] == "requested":
+                record["status"] = "rejected"
+
+    # ------------------------------------------------------------------ committing
+    def _commit(self, area: str, token: int, batch: _Batch) -> None:
+        lock_key = self.keys.lock(area)
+        now = time.time()
+        try:
+            with self.redis.pipeline(transaction=True) as pipe:
+                pipe.watch(lock_key)
+                if pipe.get(lock_key) != str(token):
+                    raise LostLease(f"lease of area {area} is no longer ours (fence {token})")
+                pipe.multi()
+                for day, state in batch.days.items():
+                    pipe.hset(
+                        self.keys.snapshot(area, day),
+                        mapping={
+                            "data": json.dumps(state.dispatcher.snapshot(), ensure_ascii=False),
+                            "version": state.version + 1,
+                            "fence": token,
+                            "updated_at": now,
+                        },
+                    )
+                    pipe.sadd(self.keys.days(area), day)
+                if batch.cursor:
+                    pipe.hset(self.keys.cursor(area), mapping=batch.cursor)
+                for booking_id in batch.dirty:
+                    record = batch.records[booking_id]
+                    pipe.set(self.keys.booking(booking_id), json.dumps(record, ensure_ascii=False))
+                for entry_id, result in batch.results.items():
+                    pipe.set(self.keys.result(area, entry_id), json.dumps(result), ex=self.settings.result_ttl_s)
+                for event in batch.events:
+                    pipe.xadd(
+                        self.keys.events,
+                        {"type": event["type"], "data": json.dumps(event, ensure_ascii=False)},
+                        maxlen=self.settings.events_maxlen,
+                        approximate=True,
+                    )
+                pipe.execute()
+        except (WatchError, LostLease) as exc:
+            self._invalidate(area, batch.days)
+            raise LostLease(f"commit of area {area} refused: {exc}") from exc
+        for day, state in batch.days.items():
+            state.version += 1
+            self._cache[(area, day)] = state
+
+    # ------------------------------------------------------------------ re-optimisation
+    def reoptimise(self, area: str, day: str, time_limit_s: float, now_epoch: float | None = None) -> Any | None:
+        """Re-optimise a day's plans outside the lease, then commit only if nobody wrote meanwhile.
+
+        Returns the engine's result, or None when there was nothing to do or the state moved on (the
+        next round tries again). The solver never blocks the phone line.
+        """
+        version_raw, data = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data"])
+        if not data:
+            return None
+        version = int(version_raw or 0)
+        dispatcher = dispatcher_class().restore(json.loads(data), self.world.network)
+        before = booking_states(dispatcher)
+        now = epoch_seconds_on(day, time.time() if now_epoch is None else now_epoch)
+        result = dispatcher.reoptimise(now, time_limit_s=time_limit_s)
+        guard = self._guard(area)
+        if not guard.acquire(timeout=self.settings.lock_wait_s):
+            return None
+        try:
+            lease = self.lease(area)
+            token = lease.acquire(self.settings.lock_wait_s)
+            if token is None:
+                return None
+            try:
+                current = int(self.redis.hget(self.keys.snapshot(area, day), "version") or 0)
+                if current != version:
+                    log.info("re-optimisation of %s/%s discarded: state moved on (%d -> %d)", area, day, version,
+                             current)
+                    return None
+                batch = _Batch(days={day: DayState(version, dispatcher, before)})
+                batch.events.append({"type": "plans", "day": day, "area": area, "at": time.time()})
+                self._sync_states(area, batch)
+                self._commit(area, token, batch)
+                return result
+            finally:
+                lease.release(token)
+        finally:
+            guard.release()

@@ -1,5 +1,35 @@
 """Bookings, vehicles, plans, trip planning, the OR-Tools solver and insertion.
 
 Knows nothing of HTTP, Redis or the simulator's event loop: ``api`` and ``sim`` are thin drivers of
-the same :class:`dispatch.dispatcher.Dispatcher`.
+the same :class:`dispatch.dispatcher.Dispatcher`. Names below are imported lazily, so importing a
+submodule (``dispatch.model``) does not pull in OR-Tools.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Dispatcher": "dispatch.dispatcher",
+    "ReoptimisationResult": "dispatch.reoptimise",
+    "DispatchStats": "dispatch.stats",
+    "InsertionParams": "dispatch.insertion",
+    "TravelCosts": "dispatch.costs",
+    "MatrixCosts": "dispatch.costs",
+    "DispatchError": "dispatch.errors",
+    "BookingNotFound": "dispatch.errors",
+    "VehicleNotFound": "dispatch.errors",
+    "InvalidBooking": "dispatch.errors",
+    "BookingStateError": "dispatch.errors",
+    "InvalidEvent": "dispatch.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dispatch' has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -1,0 +1,592 @@
+"""The Dispatcher: one per service day; the API and the simulator both drive it.
+
+It answers a booking while the caller is on the phone (cheapest feasible insertion, :mod:`dispatch.insertion`),
+holds the offered slot for ``offer_hold_s`` seconds until the caller confirms or declines, keeps every
+confirmed promise (pickup window and ride-time limit) through cancellations, edits, execution events and
+OR-Tools re-optimisation (:mod:`dispatch.reoptimise`), and can be saved to and rebuilt from a JSON-safe
+snapshot (:mod:`dispatch.snapshot`).
+
+Not thread-safe: callers serialise access (the API holds a lock per service day).
+Times are seconds since the service day's midnight (Asia/Tokyo); distances metres.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import Any
+
+from dispatch import execution
+from dispatch.admission import check_input, fleet_rejection, hhmm, stop_rejection, time_rejection
+from dispatch.costs import TravelCache, TravelCosts
+from dispatch.errors import BookingStateError, InvalidBooking, InvalidEvent
+from dispatch.fleet import Fleet
+from dispatch.insertion import Insertion, InsertionParams, best_insertion
+from dispatch.model import (
+    Booking,
+    BookingRejected,
+    BookingStatus,
+    Location,
+    Offer,
+    Rejection,
+    RejectionReason,
+    Stop,
+    Vehicle,
+    VehiclePlan,
+)
+from dispatch.problem import Request, VisitKind
+from dispatch.reoptimise import ReoptimisationResult, reoptimise
+from dispatch.rules import ServiceRules
+from dispatch.solver.params import SolveParams
+from dispatch.state import BookingRecord, VehicleState, plan_view
+from dispatch.stats import DispatchStats
+from dispatch.translate import to_problem
+from dispatch.validator import validate
+from dispatch.windows import BookingWindows, Window, booking_windows, promise_window
+
+#: Offsets (minutes) tried for alternative times when nothing fits, nearest first, later before earlier.
+ALTERNATIVE_STEPS_MIN = (10, -10, 20, -20, 30, -30, 40, -40, 50, -50, 60, -60, 70, -70, 80, -80, 90, -90)
+#: Booking fields ``modify`` may change; the rest (id, status, booking time...) belong to the dispatcher.
+MODIFIABLE = frozenset(
+    {"pickup", "dropoff", "requested_time", "time_kind", "seats", "wheelchairs", "rider_ids", "notes",
+     "home_municipality", "fare_class", "pickup_window", "dropoff_window"}
+)
+_NO_REPLAN = frozenset({"rider_ids", "notes", "home_municipality", "fare_class"})
+
+
+class Dispatcher:
+    """Bookings, offers and vehicle plans of one service day.
+
+    Parameters
+    ----------
+    costs
+        Travel costs between road-graph nodes (:class:`routing.RoadNetwork`, :class:`dispatch.costs.MatrixCosts`).
+    vehicles
+        The fleet; every vehicle needs at least one :class:`dispatch.model.Shift`.
+    rules
+        Service rules (defaults: 08:00-17:00, 15 min notice, 5 days horizon, 15 min pickup window).
+    service_day
+        ISO date this dispatcher plans (bookings for another day are refused as invalid).
+    solve_params
+        Re-optimisation search parameters; ``time_limit_s`` is the default budget of :meth:`reoptimise`.
+    insertion
+        Insertion search parameters.
+    offer_hold_s
+        Seconds an unconfirmed offer holds its slot.
+    max_alternatives
+        Most alternative times offered with a ``no_vehicle_available`` rejection.
+    """
+
+    def __init__(
+        self,
+        costs: TravelCosts,
+        vehicles: Sequence[Vehicle],
+        rules: ServiceRules | None = None,
+        service_day: str = "",
+        solve_params: SolveParams | None = None,
+        *,
+        insertion: InsertionParams | None = None,
+        offer_hold_s: int = 300,
+        max_alternatives: int = 3,
+    ) -> None:
+        self.costs = costs
+        self.rules = rules or ServiceRules()
+        self.service_day = service_day
+        self.solve_params = solve_params or SolveParams()
+        self.offer_hold_s = offer_hold_s
+        self.max_alternatives = max_alternatives
+        self._vehicles = list(vehicles)
+        self._fleet = Fleet(TravelCache(costs), self._vehicles, self.rules, insertion or InsertionParams())
+        self._held: dict[str, int] = {}
+        self.stats = DispatchStats()
+
+    # ------------------------------------------------------------------------------------------ views
+    @property
+    def vehicles(self) -> list[Vehicle]:
+        return list(self._vehicles)
+
+    @property
+    def now(self) -> int:
+        """Latest time the dispatcher has been told about (seconds)."""
+        return self._fleet.now
+
+    def booking(self, booking_id: str) -> Booking:
+        return self._fleet.record(booking_id).booking
+
+    def bookings(self) -> list[Booking]:
+        return [rec.booking for rec in self._fleet.records.values()]
+
+    def offer(self, booking_id: str) -> Offer | None:
+        """The offer last made for a booking (None if it never got one)."""
+        return self._fleet.record(booking_id).offer
+
+    def plan(self, vehicle_id: str) -> VehiclePlan:
+        vs = self._fleet.state(vehicle_id)
+        return plan_view(vs, self._fleet.records, self._fleet.cache, self._fleet.now)
+
+    def plans(self) -> dict[str, VehiclePlan]:
+        return {vid: self.plan(vid) for vid in self._fleet.states}
+
+    def manifest(self, vehicle_id: str) -> list[Stop]:
+        """The stops the vehicle still has to make, in order (what the driver's tablet shows)."""
+        return self.plan(vehicle_id).stops
+
+    def executed(self, vehicle_id: str) -> list[Stop]:
+        """Stops the vehicle has made today, with actual times."""
+        return list(self._fleet.state(vehicle_id).done)
+
+    def check(self) -> list[str]:
+        """Every rule the current plans break, as found by :func:`dispatch.validator.validate` (empty = valid).
+
+        Checked against the promises (pickup windows, ride limits, shifts), relaxed only where a vehicle
+        already runs late (see :meth:`late_bookings`).
+        """
+        tr = to_problem(self._fleet, self._fleet.now)
+        return [str(v) for v in validate(tr.problem, tr.current)]
+
+    def late_bookings(self) -> dict[str, list[str]]:
+        """Per vehicle, bookings whose promise the current plan can no longer keep (reality ran late)."""
+        return {vid: list(vs.late) for vid, vs in self._fleet.states.items() if vs.late}
+
+    # ------------------------------------------------------------------------------------- bookings
+    def request(self, booking: Booking, now: int) -> Offer | Rejection:
+        """Answer a booking at once: an offer holding a slot (status OFFERED) or a rejection with a reason.
+
+        Raises
+        ------
+        InvalidBooking
+            Malformed booking (empty party, same pickup and drop-off, another service day, id in use).
+        """
+        began = time.perf_counter()
+        try:
+            check_input(booking, self.service_day)
+            old = self._fleet.records.get(booking.id)
+            if old is not None and old.booking.status not in (BookingStatus.REJECTED, BookingStatus.CANCELLED):
+                raise InvalidBooking(f"booking id {booking.id!r} is already in use ({old.booking.status})")
+            self._advance(now)
+            booking = replace(
+                booking,
+                booked_at=now,
+                service_day=booking.service_day or self.service_day,
+                status=BookingStatus.REQUESTED,
+            )
+            self.stats.requests += 1
+            answer = self._place(booking, now, status=BookingStatus.OFFERED)
+            if isinstance(answer, Rejection):
+                self._fleet.records[booking.id] = BookingRecord(
+                    booking.with_status(BookingStatus.REJECTED), self._windows(booking)
+                )
+            return answer
+        finally:
+            self.stats.insertion_seconds += time.perf_counter() - began
+
+    def confirm(self, booking_id: str, now: int) -> Offer:
+        """The caller accepts: the offer becomes binding (CONFIRMED).
+
+        An offer whose hold lapsed is re-placed inside the pickup window that was offered; if that no
+        longer fits, :class:`BookingRejected` is raised and the booking ends REJECTED.
+        """
+        rec = self._fleet.record(booking_id)
+        self._advance(now)
+        status = rec.booking.status
+        if status == BookingStatus.OFFERED:
+            self._held.pop(booking_id, None)
+            rec.hold_until = None
+            self._fleet.set_status(rec, BookingStatus.CONFIRMED)
+            self.stats.confirmations += 1
+            assert rec.offer is not None
+            return rec.offer
+        if status in (BookingStatus.CONFIRMED, BookingStatus.ASSIGNED, BookingStatus.ONBOARD):
+            assert rec.offer is not None
+            return rec.offer
+        if status == BookingStatus.REQUESTED and rec.expired and rec.promised is not None:
+            began = time.perf_counter()
+            found = self._search(rec.booking, now, pickup_window=rec.promised)
+            self.stats.insertion_seconds += time.perf_counter() - began
+            if found is None:
+                self._fleet.set_status(rec, BookingStatus.REJECTED)
+                raise BookingRejected(
+                    Rejection(
+                        booking_id,
+                        RejectionReason.NO_VEHICLE_AVAILABLE,
+                        f"the offer for {hhmm(rec.promised[0])}-{hhmm(rec.promised[1])} expired and its slot"
+                        " has been taken; please request again",
+                    )
+                )
+            offer = self._commit(rec, found[0], found[1], now)
+            self._fleet.set_status(rec, BookingStatus.CONFIRMED)
+            self.stats.confirmations += 1
+            return offer
+        raise BookingStateError(f"booking {booking_id!r} cannot be confirmed: it is {status}")
+
+    def decline(self, booking_id: str, now: int) -> None:
+        """The caller says no to the offer: its slot is released (status CANCELLED)."""
+        rec = self._fleet.record(booking_id)
+        self._advance(now)
+        if rec.booking.status == BookingStatus.OFFERED or (
+            rec.booking.status == BookingStatus.REQUESTED and rec.expired
+        ):
+            self._release(rec)
+            self.stats.declines += 1
+            return
+        raise BookingStateError(f"booking {booking_id!r} has no open offer to decline: it is {rec.booking.status}")
+
+    def cancel(self, booking_id: str, now: int) -> None:
+        """Cancel a booking that is not yet on board; its room in the plan is freed. Cancelling twice is a no-op."""
+        rec = self._fleet.record(booking_id)
+        self._advance(now)
+        status = rec.booking.status
+        if status == BookingStatus.CANCELLED:
+            return
+        if status == BookingStatus.ONBOARD:
+            raise BookingStateError(f"booking {booking_id!r} is on board: drop the party off instead of cancelling")
+        if status.is_final:
+            raise BookingStateError(f"booking {booking_id!r} is already {status}")
+        self._release(rec)
+        self.stats.cancellations += 1
+
+    def modify(self, booking_id: str, now: int, **changes: Any) -> Offer | Rejection:
+        """Edit a booking not yet on board. It is re-placed; if the new version cannot be served the old
+        booking and its plan stay exactly as they were and the rejection is returned.
+
+        A confirmed booking stays confirmed (the new offer is binding); an offered one gets a fresh hold.
+        """
+        rec = self._fleet.record(booking_id)
+        unknown = sorted(set(changes) - MODIFIABLE)
+        if unknown:
+            raise InvalidBooking(
+                f"cannot modify {', '.join(unknown)}; modifiable fields: {', '.join(sorted(MODIFIABLE))}"
+            )
+        status = rec.booking.status
+        if status not in (BookingStatus.OFFERED, BookingStatus.CONFIRMED, BookingStatus.ASSIGNED):
+            raise BookingStateError(f"booking {booking_id!r} cannot be modified: it is {status}")
+        new = replace(rec.booking, **changes)
+        check_input(new, self.service_day)
+        self._advance(now)
+        self.stats.modifications += 1
+        if set(changes) <= _NO_REPLAN:
+            rec.booking = new
+            assert rec.offer is not None
+            return rec.offer
+        began = time.perf_counter()
+        try:
+            saved = self._save(rec)
+            self._fleet.detach(booking_id)
+            rec.promised = None
+            keep = BookingStatus.OFFERED if status == BookingStatus.OFFERED else BookingStatus.CONFIRMED
+            answer = self._place(new, now, status=keep, record=rec)
+            if isinstance(answer, Rejection):
+                self._restore(rec, saved)
+            return answer
+        finally:
+            self.stats.insertion_seconds += time.perf_counter() - began
+
+    def reassign(self, booking_id: str, vehicle_id: str, now: int) -> VehiclePlan:
+        """Dispatcher override: move a booking not yet on board to ``vehicle_id`` (best insertion there).
+
+        Raises
+        ------
+        BookingRejected
+            The vehicle cannot take it within its promised windows; nothing changes.
+        """
+        rec = self._fleet.record(booking_id)
+        target = self._fleet.state(vehicle_id)
+        status = rec.booking.status
+        if status not in (BookingStatus.OFFERED, BookingStatus.CONFIRMED, BookingStatus.ASSIGNED):
+            raise BookingStateError(f"booking {booking_id!r} cannot be reassigned: it is {status}")
+        self._advance(now)
+        if rec.vehicle_id == vehicle_id:
+            return self.plan(vehicle_id)
+        if not self._fleet.eligible(rec.booking, only=[vehicle_id]):
+            why = "is off duty" if target.off_duty else "cannot carry this party or does not serve its area"
+            raise BookingRejected(
+                Rejection(booking_id, RejectionReason.NO_VEHICLE_AVAILABLE, f"vehicle {vehicle_id!r} {why}")
+            )
+        saved = self._save(rec)
+        self._fleet.detach(booking_id)
+        found = self._search(rec.booking, now, pickup_window=rec.pickup_window, only=[vehicle_id])
+        if found is None:
+            self._restore(rec, saved)
+            raise BookingRejected(
+                Rejection(
+                    booking_id,
+                    RejectionReason.NO_VEHICLE_AVAILABLE,
+                    f"vehicle {vehicle_id!r} has no room for booking {booking_id!r} within its promised windows",
+                )
+            )
+        self._commit(rec, found[0], found[1], now, keep_promise=True)
+        if status == BookingStatus.ASSIGNED:
+            self._fleet.set_status(rec, BookingStatus.CONFIRMED)
+        self.stats.reassignments += 1
+        return self.plan(vehicle_id)
+
+    # ------------------------------------------------------------------------------- re-optimisation
+    def reoptimise(self, now: int, time_limit_s: float | None = None) -> ReoptimisationResult:
+        """Re-solve all open plans with OR-Tools; publish only a validated plan that is not longer.
+
+        Keeps every promise: riders on board stay on their vehicle, locked next stops stay first,
+        offered and confirmed bookings are required with their promised pickup windows and ride limits.
+        """
+        self._advance(now)
+        limit = self.solve_params.time_limit_s if time_limit_s is None else time_limit_s
+        result = reoptimise(self._fleet, replace(self.solve_params, time_limit_s=limit), now)
+        self.stats.reoptimisation_runs += 1
+        self.stats.solver_seconds += result.seconds
+        if result.published:
+            self.stats.reoptimisations_published += 1
+            self.stats.reoptimisation_saved_m += result.cost_before_m - result.cost_after_m
+            for rec in self._fleet.records.values():
+                if rec.offer is not None and rec.vehicle_id is not None and rec.offer.vehicle_id != rec.vehicle_id:
+                    rec.offer = replace(rec.offer, vehicle_id=rec.vehicle_id)
+        return result
+
+    # ---------------------------------------------------------------------------- execution events
+    def start_shift(self, vehicle_id: str, now: int) -> None:
+        execution.start_shift(self._fleet, vehicle_id, now)
+
+    def end_shift(self, vehicle_id: str, now: int) -> None:
+        """Take the vehicle off duty; bookings still planned on it are moved to other vehicles first.
+
+        Raises
+        ------
+        InvalidEvent
+            Riders are on board, or some planned booking fits no other vehicle (nothing changes then).
+        """
+        vs = self._fleet.state(vehicle_id)
+        if vs.onboard:
+            raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
+        self._advance(now)
+        pending = list(dict.fromkeys(rid for rid, _ in vs.sequence))
+        if pending:
+            self._move_away(vs, pending, now)
+        execution.end_shift(self._fleet, vehicle_id, now)
+
+    def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
+        self._advance(now)
+        execution.update_position(self._fleet, vehicle_id, location, now)
+
+    def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        execution.arrive(self._fleet, vehicle_id, booking_id, now)
+        self._held.pop(booking_id, None)
+
+    def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        execution.board(self._fleet, vehicle_id, booking_id, now)
+        self._held.pop(booking_id, None)
+
+    def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        execution.drop_off(self._fleet, vehicle_id, booking_id, now)
+        self.stats.completed += 1
+
+    def no_show(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        execution.no_show(self._fleet, vehicle_id, booking_id, now)
+        self._fleet.record(booking_id).vehicle_id = vehicle_id
+        self._held.pop(booking_id, None)
+        self.stats.no_shows += 1
+
+    # ------------------------------------------------------------------------------------ snapshots
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to rebuild this dispatcher, as JSON-safe data."""
+        from dispatch.snapshot import dump
+
+        return dump(self)
+
+    @classmethod
+    def restore(cls, snapshot: dict[str, Any], costs: TravelCosts) -> Dispatcher:
+        """Rebuild a dispatcher from :meth:`snapshot` output over the given travel costs."""
+        from dispatch.snapshot import load
+
+        return load(cls, snapshot, costs)
+
+    # ------------------------------------------------------------------------------------ internals
+    def _advance(self, now: int) -> None:
+        """Expire lapsed holds, then move the fleet's clock (locking stops vehicles must have left for)."""
+        for rid, until in list(self._held.items()):
+            if until < now:
+                rec = self._fleet.records[rid]
+                del self._held[rid]
+                if rec.booking.status == BookingStatus.OFFERED:
+                    self._fleet.detach(rid)
+                    self._fleet.set_status(rec, BookingStatus.REQUESTED)
+                    rec.expired = True
+                    rec.hold_until = None
+                    self.stats.expired_offers += 1
+        self._fleet.advance(now)
+
+    def _windows(self, booking: Booking) -> BookingWindows:
+        cache = self._fleet.cache
+        direct = float(cache.seconds[cache.index(booking.pickup.node), cache.index(booking.dropoff.node)])
+        return booking_windows(booking, self.rules, direct)
+
+    def _request_for(self, booking: Booking, windows: BookingWindows, pickup_window: Window | None) -> Request:
+        cache = self._fleet.cache
+        return Request(
+            id=booking.id,
+            pickup=cache.index(booking.pickup.node),
+            dropoff=cache.index(booking.dropoff.node),
+            pickup_window=pickup_window or windows.pickup,
+            dropoff_window=windows.dropoff,
+            load=(booking.seats, booking.wheelchairs),
+            pickup_service=float(windows.pickup_service_s),
+            dropoff_service=float(windows.dropoff_service_s),
+            max_ride=float(windows.max_ride_s),
+            required=True,
+        )
+
+    def _search(
+        self, booking: Booking, now: int, pickup_window: Window | None = None, only: Sequence[str] | None = None
+    ) -> tuple[Insertion, BookingWindows] | None:
+        windows = self._windows(booking)
+        if windows.empty:
+            return None
+        request = self._request_for(booking, windows, pickup_window)
+        if request.pickup_window[0] > request.pickup_window[1]:
+            return None
+        vehicles = self._fleet.eligible(booking, only)
+        found = best_insertion(vehicles, self._fleet.cache, request, self._fleet.now, self._fleet.insertion)
+        return None if found is None else (found, windows)
+
+    def _place(
+        self, booking: Booking, now: int, status: BookingStatus, record: BookingRecord | None = None
+    ) -> Offer | Rejection:
+        """Check the rules, insert, and on success hold the slot; the caller handles a rejection."""
+        rejection = (
+            time_rejection(booking, now, self.rules)
+            or fleet_rejection(booking, [vs.vehicle for vs in self._fleet.states.values() if not vs.off_duty])
+            or stop_rejection(booking, self.rules)
+        )
+        found = None
+        if rejection is None:
+            found = self._search(booking, now)
+            if found is None:
+                windows = self._windows(booking)
+                if windows.empty:
+                    rejection = Rejection(
+                        booking.id,
+                        RejectionReason.OUTSIDE_SERVICE_HOURS,
+                        f"the trip cannot be made within service hours"
+                        f" ({hhmm(self.rules.service_start)}-{hhmm(self.rules.service_end)})",
+                    )
+                else:
+                    alternatives = self._alternatives(booking, now)
+                    text = ", ".join(hhmm(t) for t in alternatives)
+                    rejection = Rejection(
+                        booking.id,
+                        RejectionReason.NO_VEHICLE_AVAILABLE,
+                        f"no vehicle can take a party of {booking.party_size} at {hhmm(booking.requested_time)}"
+                        + (f"; nearest feasible: {text}" if text else "; no nearby time is free either"),
+                        alternatives=tuple(alternatives),
+                    )
+        if rejection is not None:
+            self.stats.reject(rejection.reason.value)
+            return rejection
+        assert found is not None
+        insertion, windows = found
+        rec = record or BookingRecord(booking, windows)
+        rec.booking = booking.with_status(status)
+        rec.windows = windows
+        rec.expired = False
+        self._fleet.records[booking.id] = rec
+        offer = self._commit(rec, insertion, windows, now)
+        if status == BookingStatus.OFFERED:
+            rec.hold_until = now + self.offer_hold_s
+            self._held[booking.id] = rec.hold_until
+        self.stats.offers += 1
+        return offer
+
+    def _alternatives(self, booking: Booking, now: int) -> list[int]:
+        """Requested times near the asked one that could be served, nearest first (planner legs: none)."""
+        if booking.pickup_window is not None or booking.dropoff_window is not None:
+            return []
+        out: list[int] = []
+        for minutes in ALTERNATIVE_STEPS_MIN:
+            if len(out) >= self.max_alternatives:
+                break
+            moved = replace(booking, requested_time=booking.requested_time + 60 * minutes)
+            if time_rejection(moved, now, self.rules) is not None:
+                continue
+            if self._search(moved, now) is not None:
+                out.append(moved.requested_time)
+        return out
+
+    def _commit(
+        self, rec: BookingRecord, ins: Insertion, windows: BookingWindows, now: int, keep_promise: bool = False
+    ) -> Offer:
+        """Publish an insertion into its vehicle and make (or update) the offer."""
+        vs = self._fleet.state(ins.vehicle_id)
+        bid = rec.id
+        pickup = next(v for v in ins.visits if v.request_id == bid and v.kind == VisitKind.PICKUP)
+        dropoff = next(v for v in ins.visits if v.request_id == bid and v.kind == VisitKind.DROPOFF)
+        request_window = windows.pickup if rec.promised is None else rec.promised
+        if not keep_promise or rec.promised is None:
+            rec.promised = promise_window(pickup.start, request_window, self.rules.max_wait_s)
+        rec.windows = windows
+        rec.vehicle_id = vs.id
+        vs.sequence = ins.sequence
+        self._fleet.retime_with(vs, ins.visits, rec.request(self._fleet.cache))
+        rec.offer = Offer(
+            booking_id=bid,
+            vehicle_id=vs.id,
+            pickup_window=rec.promised,
+            expected_pickup=int(round(pickup.start)),
+            expected_dropoff=int(round(dropoff.start)),
+        )
+        return rec.offer
+
+    def _release(self, rec: BookingRecord) -> None:
+        self._held.pop(rec.id, None)
+        self._fleet.detach(rec.id)
+        rec.hold_until = None
+        self._fleet.set_status(rec, BookingStatus.CANCELLED)
+
+    def _save(self, rec: BookingRecord) -> tuple[BookingRecord, dict[str, Any] | None]:
+        """What ``_restore`` needs to undo a detach + re-place of ``rec``."""
+        copy = replace(rec)
+        vs = self._fleet.states.get(rec.vehicle_id) if rec.vehicle_id else None
+        state = None if vs is None else {f.name: _shallow(getattr(vs, f.name)) for f in fields(VehicleState)}
+        return copy, state
+
+    def _restore(self, rec: BookingRecord, saved: tuple[BookingRecord, dict[str, Any] | None]) -> None:
+        copy, state = saved
+        for f in fields(BookingRecord):
+            setattr(rec, f.name, getattr(copy, f.name))
+        self._fleet.records[rec.id] = rec
+        if state is not None:
+            vs = self._fleet.states[state["vehicle"].id]
+            for name, value in state.items():
+                setattr(vs, name, value)
+        if rec.booking.status == BookingStatus.OFFERED and rec.hold_until is not None:
+            self._held[rec.id] = rec.hold_until
+
+    def _move_away(self, vs: VehicleState, booking_ids: list[str], now: int) -> None:
+        """Re-place every listed booking on other vehicles within its promise, all or nothing."""
+        saved = {rid: self._save(self._fleet.records[rid]) for rid in booking_ids}
+        others = [vid for vid in self._fleet.states if vid != vs.id]
+        moved: list[str] = []
+        for rid in booking_ids:
+            rec = self._fleet.records[rid]
+            self._fleet.detach(rid)
+            found = self._search(rec.booking, now, pickup_window=rec.pickup_window, only=others)
+            if found is None:
+                for undo in reversed(moved + [rid]):
+                    self._undo_move(undo, saved[undo])
+                raise InvalidEvent(
+                    f"vehicle {vs.id!r} cannot end its shift: booking {rid!r} fits no other vehicle; cancel or"
+                    " reassign it first"
+                )
+            self._commit(rec, found[0], found[1], now, keep_promise=True)
+            moved.append(rid)
+
+    def _undo_move(self, rid: str, saved: tuple[BookingRecord, dict[str, Any] | None]) -> None:
+        rec = self._fleet.records[rid]
+        if rec.vehicle_id is not None:
+            self._fleet.detach(rid)
+        self._restore(rec, saved)
+
+
+def _shallow(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value

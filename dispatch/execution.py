@@ -1,0 +1,183 @@
+"""Execution events: what drivers (API) or the event loop (simulator) report, applied to the fleet.
+
+Reality wins over the plan: an event that is possible is applied even when the vehicle runs late (the
+plan is then re-timed with relaxed bounds, see :mod:`dispatch.state`). An event that cannot have happened
+(boarding a booking planned on another vehicle, dropping off someone not on board, a no-show before the
+pickup window opens) raises :class:`dispatch.errors.InvalidEvent` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dispatch.admission import hhmm
+from dispatch.errors import InvalidEvent
+from dispatch.fleet import Fleet
+from dispatch.model import BookingStatus, Location, Stop, StopKind
+from dispatch.problem import VisitKind
+from dispatch.state import BookingRecord, VehicleState
+
+
+def start_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
+    """The driver leaves the depot now."""
+    vs = _on_duty(fleet, vehicle_id)
+    if vs.on_shift:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} is already on shift")
+    fleet.advance(now)
+    vs.on_shift = True
+    vs.position = vs.shift.start_depot
+    vs.position_time = now
+    if vs.locked:
+        vs.lock_time = now
+    fleet.retime(vs)
+
+
+def update_position(fleet: Fleet, vehicle_id: str, location: Location, now: int) -> None:
+    """The vehicle is at ``location`` now; moving towards its next stop locks that stop."""
+    vs = _on_duty(fleet, vehicle_id)
+    fleet.advance(now)
+    assert vs.position is not None
+    moved = location.node != vs.position.node
+    vs.on_shift = True
+    vs.position = location
+    vs.position_time = now
+    if vs.sequence and (moved or vs.locked):
+        vs.arrived = False if moved else vs.arrived
+        fleet.lock(vs, now)
+    fleet.retime(vs)
+
+
+def arrive(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
+    """The vehicle stands at the booking's pickup (or, if the party is on board, its drop-off)."""
+    vs = _on_duty(fleet, vehicle_id)
+    rec = fleet.record(booking_id)
+    kind = VisitKind.DROPOFF if booking_id in vs.onboard else VisitKind.PICKUP
+    item = (booking_id, kind)
+    if item not in vs.sequence:
+        raise InvalidEvent(f"booking {booking_id!r} has no {kind} planned on vehicle {vehicle_id!r}")
+    fleet.advance(now)
+    vs.sequence.remove(item)
+    vs.sequence.insert(0, item)
+    vs.on_shift = True
+    vs.position = rec.booking.pickup if kind == VisitKind.PICKUP else rec.booking.dropoff
+    vs.position_time = now
+    vs.arrived = True
+    fleet.lock(vs, now)
+    fleet.retime(vs)
+
+
+def board(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
+    """The party got in: the pickup is done and the drop-off must be made by this vehicle."""
+    vs = _on_duty(fleet, vehicle_id)
+    rec = fleet.record(booking_id)
+    if booking_id in vs.onboard:
+        raise InvalidEvent(f"booking {booking_id!r} is already on board vehicle {vehicle_id!r}")
+    if (booking_id, VisitKind.PICKUP) not in vs.sequence:
+        raise InvalidEvent(f"booking {booking_id!r} has no pickup planned on vehicle {vehicle_id!r}")
+    seats = sum(fleet.records[r].booking.seats for r in vs.onboard) + rec.booking.seats
+    chairs = sum(fleet.records[r].booking.wheelchairs for r in vs.onboard) + rec.booking.wheelchairs
+    if seats > vs.vehicle.seats or chairs > vs.vehicle.wheelchair_places:
+        raise InvalidEvent(
+            f"vehicle {vehicle_id!r} cannot take booking {booking_id!r}: {seats} seats and {chairs} wheelchair"
+            f" place(s) needed, it has {vs.vehicle.seats} and {vs.vehicle.wheelchair_places}"
+        )
+    fleet.advance(now)
+    arrived_at = _arrival_time(vs, (booking_id, VisitKind.PICKUP), now)
+    vs.sequence.remove((booking_id, VisitKind.PICKUP))
+    vs.onboard.append(booking_id)
+    rec.picked_up_at = now
+    fleet.set_status(rec, BookingStatus.ONBOARD)
+    _record_done(fleet, vs, rec, StopKind.PICKUP, arrived_at, now)
+    _leave(vs, rec.booking.pickup, now)
+    fleet.retime(vs)
+
+
+def drop_off(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
+    """The party got out at its destination: the booking is completed."""
+    vs = _on_duty(fleet, vehicle_id, allow_off_duty=True)
+    rec = fleet.record(booking_id)
+    if booking_id not in vs.onboard:
+        raise InvalidEvent(f"booking {booking_id!r} is not on board vehicle {vehicle_id!r}")
+    fleet.advance(now)
+    arrived_at = _arrival_time(vs, (booking_id, VisitKind.DROPOFF), now)
+    vs.sequence = [item for item in vs.sequence if item != (booking_id, VisitKind.DROPOFF)]
+    vs.onboard.remove(booking_id)
+    rec.dropped_at = now
+    fleet.set_status(rec, BookingStatus.COMPLETED)
+    _record_done(fleet, vs, rec, StopKind.DROPOFF, arrived_at, now)
+    _leave(vs, rec.booking.dropoff, now)
+    fleet.retime(vs)
+
+
+def no_show(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
+    """Nobody came to the pickup: the booking ends as a no-show and its room is freed."""
+    vs = _on_duty(fleet, vehicle_id)
+    rec = fleet.record(booking_id)
+    if (booking_id, VisitKind.PICKUP) not in vs.sequence:
+        raise InvalidEvent(f"booking {booking_id!r} has no pickup planned on vehicle {vehicle_id!r}")
+    opens = rec.pickup_window[0]
+    if now < opens:
+        raise InvalidEvent(f"too early for a no-show of {booking_id!r}: its pickup window opens at {hhmm(opens)}")
+    fleet.advance(now)
+    at_stop = vs.arrived and vs.sequence[0] == (booking_id, VisitKind.PICKUP)
+    was_first = vs.sequence[0][0] == booking_id
+    vs.sequence = [item for item in vs.sequence if item[0] != booking_id]
+    fleet.set_status(rec, BookingStatus.NO_SHOW)
+    if at_stop:
+        _leave(vs, rec.booking.pickup, now)
+    elif was_first:
+        vs.locked, vs.lock_time = 0, None
+    fleet.retime(vs)
+
+
+def end_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
+    """The vehicle goes off duty; its plan must be empty (the dispatcher moves planned bookings first)."""
+    vs = _on_duty(fleet, vehicle_id)
+    if vs.onboard:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
+    if vs.sequence:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} still has {len(vs.sequence)} planned stop(s)")
+    fleet.advance(now)
+    vs.on_shift = False
+    vs.off_duty = True
+    vs.locked, vs.lock_time, vs.arrived = 0, None, False
+    vs.position_time = now
+    fleet.retime(vs)
+
+
+def _on_duty(fleet: Fleet, vehicle_id: str, allow_off_duty: bool = False) -> VehicleState:
+    vs = fleet.state(vehicle_id)
+    if vs.off_duty and not allow_off_duty:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} has ended its shift")
+    return vs
+
+
+def _arrival_time(vs: VehicleState, item: tuple[str, VisitKind], now: int) -> int:
+    if vs.arrived and vs.sequence and vs.sequence[0] == item and vs.lock_time is not None:
+        return vs.lock_time
+    return now
+
+
+def _leave(vs: VehicleState, where: Location, now: int) -> None:
+    vs.position = where
+    vs.position_time = now
+    vs.locked, vs.lock_time, vs.arrived = 0, None, False
+
+
+def _record_done(fleet: Fleet, vs: VehicleState, rec: BookingRecord, kind: StopKind, arrived: int, now: int) -> None:
+    """Keep the executed stop (actual times, load when leaving) for the vehicle's log."""
+    pickup = kind == StopKind.PICKUP
+    window = rec.pickup_window if pickup else rec.windows.dropoff
+    b = rec.booking
+    vs.done.append(
+        Stop(
+            booking_id=b.id,
+            kind=kind,
+            location=b.pickup if pickup else b.dropoff,
+            earliest=int(window[0]),
+            latest=int(window[1]),
+            arrival=int(arrived),
+            service_start=int(arrived),
+            departure=int(now),
+            seats_after=sum(fleet.records[r].booking.seats for r in vs.onboard),
+            wheelchairs_after=sum(fleet.records[r].booking.wheelchairs for r in vs.onboard),
+        )
+    )

@@ -1,0 +1,135 @@
+"""The dispatcher's working state: vehicles with their timed plans and the booking records.
+
+Holds no policy: the :class:`dispatch.dispatcher.Dispatcher` decides what to insert, move or drop; the
+fleet keeps plans timed (:func:`dispatch.state.reschedule`) and the insertion arrays fresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from dispatch.costs import TravelCache
+from dispatch.errors import BookingNotFound, VehicleNotFound
+from dispatch.insertion import InsertionParams, RouteArrays, route_arrays
+from dispatch.model import Booking, BookingStatus, Shift, Vehicle
+from dispatch.problem import Request, Visit, VisitKind
+from dispatch.rules import ServiceRules
+from dispatch.state import BookingRecord, VehicleState, reschedule
+
+
+def duty_shift(vehicle: Vehicle) -> Shift:
+    """One planning window per vehicle and day: first shift start to last shift end.
+
+    Breaks between shifts are not modelled (the vehicle counts as available through them).
+    """
+    if not vehicle.shifts:
+        raise ValueError(f"vehicle {vehicle.id!r} has no shift: it needs at least one Shift with a depot")
+    first = min(vehicle.shifts, key=lambda s: s.start)
+    last = max(vehicle.shifts, key=lambda s: s.end)
+    return Shift(first.start, last.end, first.start_depot, last.return_depot)
+
+
+class Fleet:
+    """Vehicle states and booking records of one service day."""
+
+    def __init__(self, cache: TravelCache, vehicles: Sequence[Vehicle], rules: ServiceRules,
+                 insertion: InsertionParams) -> None:
+        ids = [v.id for v in vehicles]
+        if len(set(ids)) != len(ids):
+            raise ValueError("vehicle ids must be unique")
+        self.cache = cache
+        self.rules = rules
+        self.insertion = insertion
+        self.states: dict[str, VehicleState] = {v.id: VehicleState(v, duty_shift(v)) for v in vehicles}
+        self.records: dict[str, BookingRecord] = {}
+        self.now = -10**9
+        nodes = [v.shift.start_depot.node for v in self.states.values()]
+        nodes += [v.shift.return_depot.node for v in self.states.values()]
+        cache.add(nodes)
+
+    # lookups -------------------------------------------------------------------------------------
+    def state(self, vehicle_id: str) -> VehicleState:
+        try:
+            return self.states[vehicle_id]
+        except KeyError:
+            raise VehicleNotFound(f"no vehicle {vehicle_id!r}") from None
+
+    def record(self, booking_id: str) -> BookingRecord:
+        try:
+            return self.records[booking_id]
+        except KeyError:
+            raise BookingNotFound(f"no booking {booking_id!r}") from None
+
+    def set_status(self, rec: BookingRecord, status: BookingStatus) -> None:
+        rec.booking = rec.booking.with_status(status)
+
+    def eligible(self, booking: Booking, only: Iterable[str] | None = None) -> list[VehicleState]:
+        """Vehicles on duty that can carry the party and serve both ends."""
+        chosen = set(only) if only is not None else None
+        return [
+            vs
+            for vs in self.states.values()
+            if not vs.off_duty
+            and (chosen is None or vs.id in chosen)
+            and vs.vehicle.can_carry(booking.seats, booking.wheelchairs)
+            and vs.vehicle.serves(booking.pickup.jis_code)
+            and vs.vehicle.serves(booking.dropoff.jis_code)
+        ]
+
+    # plan upkeep ---------------------------------------------------------------------------------
+    def retime(self, vs: VehicleState) -> None:
+        """Re-time the vehicle's plan and refresh what depends on it."""
+        reschedule(vs, self.records, self.cache, self.now)
+        vs.arrays = route_arrays(vs, self.cache)
+
+    def retime_with(self, vs: VehicleState, visits: list[Visit], request: Request) -> None:
+        """Adopt an exactly scheduled insertion of ``request`` (``vs.sequence`` already holds it)."""
+        vs.requests = {**vs.requests, request.id: request}
+        vs.visits = visits
+        vs.arrays = route_arrays(vs, self.cache)
+
+    def detach(self, booking_id: str) -> VehicleState | None:
+        """Take a not-yet-boarded booking out of its vehicle's plan (re-timed); returns that vehicle."""
+        rec = self.records[booking_id]
+        vs = self.states.get(rec.vehicle_id) if rec.vehicle_id else None
+        if vs is None:
+            return None
+        idx = [n for n, (rid, _) in enumerate(vs.sequence) if rid == booking_id]
+        if idx and idx[0] < vs.locked:
+            vs.locked = 0
+            vs.lock_time = None
+            vs.arrived = False
+        vs.sequence = [item for item in vs.sequence if item[0] != booking_id]
+        rec.vehicle_id = None
+        self.retime(vs)
+        return vs
+
+    def advance(self, now: int) -> None:
+        """Move the clock; lock the next stop of every vehicle that must have left for it by now."""
+        if now <= self.now:
+            return
+        self.now = now
+        t = self.cache.seconds
+        for vs in self.states.values():
+            if vs.locked or not vs.visits or vs.off_duty:
+                continue
+            first = vs.visits[0]
+            r = vs.requests[first.request_id]
+            node = r.pickup if first.kind == VisitKind.PICKUP else r.dropoff
+            assert vs.position is not None
+            leave = first.start - float(t[self.cache.index(vs.position.node), node])
+            if now >= leave:
+                self.lock(vs, int(max(vs.position_time, leave)))
+
+    def lock(self, vs: VehicleState, when: int) -> None:
+        """The vehicle is committed to its first stop (driving there, or standing at it)."""
+        if not vs.sequence:
+            return
+        vs.locked = 1
+        vs.lock_time = when
+        if isinstance(vs.arrays, RouteArrays):
+            vs.arrays.locked = 1
+        rid, kind = vs.sequence[0]
+        rec = self.records[rid]
+        if kind == VisitKind.PICKUP and rec.booking.status == BookingStatus.CONFIRMED:
+            self.set_status(rec, BookingStatus.ASSIGNED)

@@ -1,0 +1,248 @@
+"""Cheapest feasible insertion of one booking into the vehicles' plans.
+
+For each vehicle every (pickup gap, drop-off gap) pair is scored in one numpy pass over arrays cached
+with the vehicle's timed plan (:class:`RouteArrays`): added drive time, the booking's own windows and ride
+limit, capacity in both dimensions (seats, wheelchair places), and whether the delay it causes fits the
+plan's *latest arrival* at the next stop (forward time slack after Savelsbergh, including the ride limits
+of riders already picked up). The pruning is a close estimate, not the proof: candidates are then tried
+cheapest first with the exact route scheduler and checker (:func:`dispatch.validator.schedule_route`), so
+every accepted insertion validates.
+
+Gap ``g`` of a plan with ``k`` stops is the leg into stop ``g`` (``g = k``: the leg back to the depot).
+Times in seconds, costs in seconds of added driving plus ``delay_weight`` x seconds of delay imposed on
+the next planned stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dispatch.costs import TravelCache
+from dispatch.problem import Request, Visit, VisitKind
+from dispatch.state import SeqItem, VehicleState, sub_problem
+from dispatch.validator import schedule_route
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class InsertionParams:
+    """Knobs of the insertion search.
+
+    Parameters
+    ----------
+    delay_weight
+        Cost per second of delay caused to the next planned stop(s) (existing riders), relative to a
+        second of added driving.
+    max_exact_checks
+        How many of the cheapest candidates are scheduled exactly before giving up on this booking.
+    """
+
+    delay_weight: float = 0.1
+    max_exact_checks: int = 60
+
+
+@dataclass
+class RouteArrays:
+    """Numbers of one timed plan, indexed by gap, that every insertion query reads."""
+
+    k: int
+    locked: int
+    prev: np.ndarray
+    next: np.ndarray
+    dep_prev: np.ndarray
+    start_next: np.ndarray
+    base: np.ndarray
+    latest_arrival: np.ndarray
+    waits_cum: np.ndarray
+    load_before: np.ndarray
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """A feasible insertion: the new visit order and its exact schedule."""
+
+    vehicle_id: str
+    pickup_gap: int
+    dropoff_gap: int
+    cost: float
+    sequence: list[SeqItem]
+    visits: list[Visit]
+
+
+def route_arrays(vs: VehicleState, cache: TravelCache) -> RouteArrays:
+    """Cache the plan's gap arrays; call after every reschedule of ``vs``."""
+    assert vs.position is not None
+    t = cache.seconds
+    k = len(vs.visits)
+    reqs = vs.requests
+    nodes = [cache.index(vs.position.node)]
+    for v in vs.visits:
+        r = reqs[v.request_id]
+        nodes.append(r.pickup if v.kind == VisitKind.PICKUP else r.dropoff)
+    end = cache.index(vs.shift.return_depot.node)
+    prev = np.asarray(nodes, dtype=np.int64)
+    nxt = np.asarray(nodes[1:] + [end], dtype=np.int64)
+    base = t[prev, nxt]
+    start = np.array([v.start for v in vs.visits], dtype=np.float64)
+    dep = np.array([v.departure for v in vs.visits], dtype=np.float64)
+    dep_prev = np.concatenate(([np.nan], dep))
+    waits = np.zeros(k)
+    if k > 1:
+        waits[1:] = np.maximum(start[1:] - (dep[:-1] + base[1:k]), 0.0)
+    wc = np.cumsum(waits)
+    # Earliest-latest bookkeeping: the latest start of each stop, then the smallest "slack + later waits".
+    latest = np.empty(k)
+    load = np.zeros((k + 1, 2), dtype=np.int64)
+    for rid in vs.onboard:
+        load[0] += reqs[rid].load
+    best = np.full(k + 1, INF)  # min over constraints applying to gap g of (slack + cumulative waits)
+    left: dict[str, tuple[int, float]] = {}
+    for rid in vs.onboard:
+        r = reqs[rid]
+        left[rid] = (-1, r.picked_up_at if r.picked_up_at is not None else -INF)
+    for m, v in enumerate(vs.visits):
+        r = reqs[v.request_id]
+        if v.kind == VisitKind.PICKUP:
+            latest[m] = r.pickup_window[1]
+            load[m + 1] = load[m] + r.load
+            left[r.id] = (m, v.departure)
+        else:
+            latest[m] = r.dropoff_window[1]
+            load[m + 1] = load[m] - np.asarray(r.load)
+            q, began = left.get(r.id, (-1, -INF))
+            if r.max_ride is not None and began > -INF:
+                value = max(r.max_ride - (v.start - began), 0.0) + wc[m]
+                best[q + 1 : m + 1] = np.minimum(best[q + 1 : m + 1], value)
+    if k:
+        slack = np.maximum(latest - start, 0.0) + wc
+        arrive_end = dep[-1] + base[k]
+        end_value = max(vs.end_time - arrive_end, 0.0) + wc[-1]
+        suffix = np.minimum.accumulate(np.concatenate((slack, [end_value]))[::-1])[::-1]
+        best = np.minimum(best, suffix)
+    la = np.empty(k + 1)
+    la[:k] = start - wc + best[:k]
+    la[k] = vs.end_time
+    start_next = np.concatenate((start, [np.nan]))
+    return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load)
+
+
+def candidates(
+    arrays: RouteArrays,
+    t: np.ndarray,
+    request: Request,
+    capacity: tuple[int, int],
+    start_time: float,
+    params: InsertionParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimated-feasible ``(cost, pickup_gap, dropoff_gap)`` arrays for one vehicle."""
+    a = arrays
+    k = a.k
+    p, d = request.pickup, request.dropoff
+    e_p, l_p = request.pickup_window
+    e_d, l_d = request.dropoff_window
+    svc_p, svc_d = request.pickup_service, request.dropoff_service
+    max_ride = request.max_ride if request.max_ride is not None else INF
+    dep_prev = a.dep_prev.copy()
+    dep_prev[0] = start_time
+    tpi, tpo = t[a.prev, p], t[p, a.next]
+    tdi, tdo = t[a.prev, d], t[d, a.next]
+    tpd = float(t[p, d])
+    gaps = np.arange(k + 1)
+    over = (a.load_before + np.asarray(request.load) > np.asarray(capacity)).any(axis=1)
+    s_p = np.maximum(dep_prev + tpi, e_p)
+    ok_p = (s_p <= l_p) & ~over & (gaps >= a.locked)
+    dep_p = s_p + svc_p
+    # pickup and drop-off in the same gap
+    s_d = np.maximum(dep_p + tpd, e_d)
+    arrive_next = s_d + svc_d + tdo
+    ok_same = ok_p & (s_d <= l_d) & (s_d - dep_p <= max_ride) & (arrive_next <= a.latest_arrival)
+    delay_same = np.maximum(np.nan_to_num(arrive_next - a.start_next, nan=0.0), 0.0)
+    cost_same = tpi + tpd + tdo - a.base + params.delay_weight * delay_same
+    g_same = np.nonzero(ok_same)[0]
+    costs = [cost_same[g_same]]
+    pick = [g_same]
+    drop = [g_same]
+    # pickup in gap i < drop-off gap j
+    i = np.nonzero(ok_p[:k])[0]
+    if i.size:
+        arrive_i = dep_p[i] + tpo[i]
+        keep = arrive_i <= a.latest_arrival[i]
+        i, arrive_i = i[keep], arrive_i[keep]
+    if i.size and k:
+        limit = np.where(over, gaps, k + 1)
+        next_over = np.minimum.accumulate(limit[::-1])[::-1]
+        jj = gaps[None, 1:]  # j in 1..k
+        ii = i[:, None]
+        push_i = arrive_i - a.start_next[i]
+        shift = np.maximum(push_i[:, None] - (a.waits_cum[jj - 1] - a.waits_cum[ii]), 0.0)
+        s_d2 = np.maximum(dep_prev[jj] + shift + tdi[jj], e_d)
+        arrive_j = s_d2 + svc_d + tdo[jj]
+        ok = (
+            (jj > ii)
+            & (jj < next_over[ii])
+            & (s_d2 <= l_d)
+            & (s_d2 - dep_p[ii] <= max_ride)
+            & (arrive_j <= a.latest_arrival[jj])
+        )
+        if ok.any():
+            detour_p = (tpi[i] + tpo[i] - a.base[i]) + params.delay_weight * np.maximum(push_i, 0.0)
+            delay_j = np.maximum(np.nan_to_num(arrive_j - a.start_next[jj], nan=0.0), 0.0)
+            detour_d = (tdi[jj] + tdo[jj] - a.base[jj]) + params.delay_weight * delay_j
+            cost = detour_p[:, None] + detour_d
+            r, c = np.nonzero(ok)
+            costs.append(cost[r, c])
+            pick.append(i[r])
+            drop.append(c + 1)
+    return np.concatenate(costs), np.concatenate(pick), np.concatenate(drop)
+
+
+def best_insertion(
+    vehicles: Sequence[VehicleState],
+    cache: TravelCache,
+    request: Request,
+    now: int,
+    params: InsertionParams,
+) -> Insertion | None:
+    """Cheapest insertion of ``request`` (not yet in any plan) that schedules exactly, or None."""
+    t = cache.seconds
+    all_cost, all_vehicle, all_i, all_j = [], [], [], []
+    for n, vs in enumerate(vehicles):
+        arrays = vs.arrays
+        if not isinstance(arrays, RouteArrays):
+            arrays = vs.arrays = route_arrays(vs, cache)
+        cost, i, j = candidates(arrays, t, request, vs.capacity, vs.start_time(now), params)
+        if cost.size:
+            all_cost.append(cost)
+            all_i.append(i)
+            all_j.append(j)
+            all_vehicle.append(np.full(cost.size, n))
+    if not all_cost:
+        return None
+    cost = np.concatenate(all_cost)
+    vehicle = np.concatenate(all_vehicle)
+    pick = np.concatenate(all_i)
+    drop = np.concatenate(all_j)
+    order = np.argsort(cost, kind="stable")[: params.max_exact_checks]
+    for n in order:
+        vs = vehicles[int(vehicle[n])]
+        found = exact(vs, cache, request, int(pick[n]), int(drop[n]), now)
+        if found is not None:
+            seq, visits = found
+            return Insertion(vs.id, int(pick[n]), int(drop[n]), float(cost[n]), seq, visits)
+    return None
+
+
+def exact(
+    vs: VehicleState, cache: TravelCache, request: Request, i: int, j: int, now: int
+) -> tuple[list[SeqItem], list[Visit]] | None:
+    """Schedule ``vs``'s plan with the request's pickup in gap ``i`` and drop-off in gap ``j``."""
+    seq = vs.sequence
+    new_seq = seq[:i] + [(request.id, VisitKind.PICKUP)] + seq[i:j] + [(request.id, VisitKind.DROPOFF)] + seq[j:]
+    requests = list(vs.requests.values()) + [request]
+    spec = vs.spec(cache, now)
+    visits = schedule_route(sub_problem(cache, requests, spec), spec, new_seq)
+    return None if visits is None else (new_seq, visits)

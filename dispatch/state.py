@@ -1,0 +1,286 @@
+"""What the dispatcher knows about each booking and each vehicle, and how a vehicle's plan is timed.
+
+A vehicle's plan starts where it is free next: its depot at shift start before the shift, otherwise its
+last reported position. Plans are timed "just in time": a vehicle waits where it is and leaves so as to
+arrive when service starts, so the stop it heads for is only locked once it must have left (or it
+reported moving, or it arrived there). Riders on board are dropped off by that vehicle.
+
+When reality runs late (a driver reports a position behind the plan), the promised windows may no longer
+all hold. The plan is then timed against windows relaxed just enough to contain the late times, so the
+dispatcher keeps working: nothing may be pushed later than it already is, and later insertions and the
+re-optimiser work against the relaxed bounds. ``VehicleState.late`` lists the bookings concerned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from dispatch.costs import TravelCache
+from dispatch.model import Booking, Location, Offer, Shift, Stop, StopKind, Vehicle, VehiclePlan
+from dispatch.problem import Request, RoutingProblem, VehicleSpec, Visit, VisitKind
+from dispatch.validator import TOLERANCE, check_route, schedule_route
+from dispatch.windows import BookingWindows, Window
+
+SeqItem = tuple[str, VisitKind]
+
+
+@dataclass
+class BookingRecord:
+    """A booking with what the dispatcher has decided about it.
+
+    ``promised`` is the pickup window told to the caller (binding once confirmed); until then the
+    windows derived from the request apply.
+    """
+
+    booking: Booking
+    windows: BookingWindows
+    promised: Window | None = None
+    vehicle_id: str | None = None
+    offer: Offer | None = None
+    hold_until: int | None = None
+    picked_up_at: int | None = None
+    dropped_at: int | None = None
+    expired: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.booking.id
+
+    @property
+    def pickup_window(self) -> Window:
+        return self.promised if self.promised is not None else self.windows.pickup
+
+    def request(self, cache: TravelCache, onboard_vehicle: str | None = None) -> Request:
+        """The booking as a solver request over the cache's node indices (required, true windows)."""
+        b = self.booking
+        return Request(
+            id=b.id,
+            pickup=cache.index(b.pickup.node),
+            dropoff=cache.index(b.dropoff.node),
+            pickup_window=self.pickup_window,
+            dropoff_window=self.windows.dropoff,
+            load=(b.seats, b.wheelchairs),
+            pickup_service=float(self.windows.pickup_service_s),
+            dropoff_service=float(self.windows.dropoff_service_s),
+            max_ride=float(self.windows.max_ride_s),
+            required=True,
+            onboard_vehicle=onboard_vehicle,
+            picked_up_at=float(self.picked_up_at) if onboard_vehicle is not None and self.picked_up_at is not None
+            else None,
+        )
+
+
+@dataclass
+class VehicleState:
+    """One vehicle's shift, where it is, what it carries and the visits it will make, in order."""
+
+    vehicle: Vehicle
+    shift: Shift
+    on_shift: bool = False
+    off_duty: bool = False
+    position: Location | None = None
+    position_time: int = 0
+    locked: int = 0
+    lock_time: int | None = None
+    arrived: bool = False
+    sequence: list[SeqItem] = field(default_factory=list)
+    onboard: list[str] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    requests: dict[str, Request] = field(default_factory=dict)
+    end_time: float = 0.0
+    late: list[str] = field(default_factory=list)
+    done: list[Stop] = field(default_factory=list)
+    arrays: object | None = None
+
+    def __post_init__(self) -> None:
+        if self.position is None:
+            self.position = self.shift.start_depot
+            self.position_time = self.shift.start
+        if not self.end_time:
+            self.end_time = float(self.shift.end)
+
+    @property
+    def id(self) -> str:
+        return self.vehicle.id
+
+    @property
+    def capacity(self) -> tuple[int, int]:
+        return (self.vehicle.seats, self.vehicle.wheelchair_places)
+
+    def start_time(self, now: int) -> int:
+        """When the plan starts at :attr:`position`: fixed once locked, else not before ``now``."""
+        if self.locked and self.lock_time is not None:
+            return self.lock_time
+        return max(self.position_time, now)
+
+    def booking_ids(self) -> set[str]:
+        return {rid for rid, _ in self.sequence} | set(self.onboard)
+
+    def spec(self, cache: TravelCache, now: int, end_time: float | None = None) -> VehicleSpec:
+        assert self.position is not None
+        return VehicleSpec(
+            id=self.id,
+            start=cache.index(self.position.node),
+            start_time=float(self.start_time(now)),
+            end=cache.index(self.shift.return_depot.node),
+            end_time=self.end_time if end_time is None else end_time,
+            capacity=self.capacity,
+            locked=tuple(self.sequence[: self.locked]),
+        )
+
+
+def true_requests(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache) -> dict[str, Request]:
+    out = {}
+    for rid in vs.booking_ids():
+        out[rid] = records[rid].request(cache, vs.id if rid in vs.onboard else None)
+    return out
+
+
+def sub_problem(cache: TravelCache, requests: list[Request], spec: VehicleSpec) -> RoutingProblem:
+    """A one-vehicle problem over the cache's matrices (views, nothing copied)."""
+    return RoutingProblem(cache.seconds, cache.metres, requests, [spec])
+
+
+def reschedule(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache, now: int) -> None:
+    """Time ``vs.sequence`` from where the vehicle is free next; relax only what reality already broke."""
+    requests = true_requests(vs, records, cache)
+    spec = vs.spec(cache, now, end_time=float(vs.shift.end))
+    problem = sub_problem(cache, list(requests.values()), spec)
+    visits = schedule_route(problem, spec, vs.sequence) if vs.sequence else []
+    if visits is None:
+        requests, spec, visits = _relaxed(vs, requests, spec, cache)
+    else:
+        vs.late = []
+    vs.requests = requests
+    vs.end_time = spec.end_time
+    vs.visits = visits
+
+
+def _relaxed(
+    vs: VehicleState, requests: dict[str, Request], spec: VehicleSpec, cache: TravelCache
+) -> tuple[dict[str, Request], VehicleSpec, list[Visit]]:
+    """Earliest-possible timing, with windows and ride limits widened to contain it, then tightened."""
+    earliest = _earliest_visits(vs, requests, spec, cache)
+    loose = _widen(requests, earliest, spec)
+    end_time = max(float(vs.shift.end), _end_arrival(earliest, loose, spec, cache))
+    spec = replace(spec, end_time=end_time)
+    problem = sub_problem(cache, list(loose.values()), spec)
+    visits = schedule_route(problem, spec, vs.sequence) or earliest
+    tight = _widen(requests, visits, spec)
+    end_time = max(float(vs.shift.end), _end_arrival(visits, tight, spec, cache))
+    vs.late = sorted(rid for rid in tight if tight[rid] != requests[rid])
+    return tight, replace(spec, end_time=end_time), visits
+
+
+def _earliest_visits(
+    vs: VehicleState, requests: dict[str, Request], spec: VehicleSpec, cache: TravelCache
+) -> list[Visit]:
+    out = []
+    here, clock = spec.start, spec.start_time
+    t = cache.seconds
+    for rid, kind in vs.sequence:
+        r = requests[rid]
+        loc = r.pickup if kind == VisitKind.PICKUP else r.dropoff
+        window = r.pickup_window if kind == VisitKind.PICKUP else r.dropoff_window
+        service = r.pickup_service if kind == VisitKind.PICKUP else r.dropoff_service
+        arrival = clock + float(t[here, loc])
+        start = max(arrival, window[0])
+        out.append(Visit(rid, kind, arrival, start, start + service))
+        here, clock = loc, start + service
+    return out
+
+
+def _widen(requests: dict[str, Request], visits: list[Visit], spec: VehicleSpec) -> dict[str, Request]:
+    """Requests whose latest starts and ride limits are widened to what ``visits`` do (never narrowed)."""
+    out = dict(requests)
+    left: dict[str, float] = {rid: r.picked_up_at for rid, r in requests.items() if r.picked_up_at is not None}
+    for v in visits:
+        r = out[v.request_id]
+        if v.kind == VisitKind.PICKUP:
+            left[r.id] = v.departure
+            if v.start > r.pickup_window[1] + TOLERANCE:
+                r = replace(r, pickup_window=(r.pickup_window[0], v.start))
+        else:
+            if v.start > r.dropoff_window[1] + TOLERANCE:
+                r = replace(r, dropoff_window=(r.dropoff_window[0], v.start))
+            began = left.get(r.id)
+            if began is not None and r.max_ride is not None and v.start - began > r.max_ride + TOLERANCE:
+                r = replace(r, max_ride=v.start - began)
+        out[r.id] = r
+    return out
+
+
+def _end_arrival(visits: list[Visit], requests: dict[str, Request], spec: VehicleSpec, cache: TravelCache) -> float:
+    if not visits:
+        return spec.start_time
+    last = visits[-1]
+    r = requests[last.request_id]
+    loc = r.pickup if last.kind == VisitKind.PICKUP else r.dropoff
+    return last.departure + float(cache.seconds[loc, spec.end])
+
+
+def plan_view(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache, now: int) -> VehiclePlan:
+    """The vehicle's plan as the outside world sees it: stops with just-in-time arrivals and loads."""
+    assert vs.position is not None
+    seats = sum(records[rid].booking.seats for rid in vs.onboard)
+    chairs = sum(records[rid].booking.wheelchairs for rid in vs.onboard)
+    stops = []
+    here = cache.index(vs.position.node)
+    start_time = vs.start_time(now)
+    distance = drive = 0.0
+    for visit in vs.visits:
+        rec = records[visit.request_id]
+        b = rec.booking
+        pickup = visit.kind == VisitKind.PICKUP
+        sign = 1 if pickup else -1
+        seats += sign * b.seats
+        chairs += sign * b.wheelchairs
+        loc = b.pickup if pickup else b.dropoff
+        window = rec.pickup_window if pickup else rec.windows.dropoff
+        there = cache.index(loc.node)
+        distance += float(cache.metres[here, there])
+        drive += float(cache.seconds[here, there])
+        here = there
+        stops.append(
+            Stop(
+                booking_id=b.id,
+                kind=StopKind.PICKUP if pickup else StopKind.DROPOFF,
+                location=loc,
+                earliest=int(window[0]),
+                latest=int(window[1]),
+                arrival=int(round(visit.start)),
+                service_start=int(round(visit.start)),
+                departure=int(round(visit.departure)),
+                seats_after=seats,
+                wheelchairs_after=chairs,
+            )
+        )
+    end = vs.shift.return_depot
+    end_idx = cache.index(end.node)
+    end_time = None
+    if stops:
+        distance += float(cache.metres[here, end_idx])
+        drive += float(cache.seconds[here, end_idx])
+        end_time = int(round(vs.visits[-1].departure + float(cache.seconds[here, end_idx])))
+    return VehiclePlan(
+        vehicle_id=vs.id,
+        start=vs.position,
+        start_time=start_time,
+        stops=stops,
+        end=end,
+        end_time=end_time,
+        distance_m=distance,
+        drive_s=drive,
+    )
+
+
+def route_check(vs: VehicleState, cache: TravelCache, now: int) -> list[str]:
+    """Violations of the vehicle's current timed plan against its (possibly relaxed) requests."""
+    spec = vs.spec(cache, now)
+    problem = sub_problem(cache, list(vs.requests.values()), spec)
+    return [str(v) for v in check_route(problem, spec, jit_visits(vs.visits))]
+
+
+def jit_visits(visits: list[Visit]) -> list[Visit]:
+    """Visits with arrival = service start: the vehicle waits before leaving, not at the stop."""
+    return [replace(v, arrival=v.start) for v in visits]

@@ -201,7 +201,12 @@ def load_graph(data_dir: Path) -> LoadedGraph:
         if G.graph.get("graph_format") == GRAPH_FORMAT:
             log.info("road network: real OSM extract %s", extract)
             return LoadedGraph(G, SOURCE_EXTRACT, extract)
-        log.warning("%s was built by an older version; rebuilding", extract)
+        origin = Path(str(G.graph.get("source_file", "")))
+        if origin.is_file():
+            log.warning("%s was built by an older version; rebuilding from %s", extract, origin)
+            path = build_extract(origin, data_dir, simplify=bool(G.graph.get("simplified", True)))
+            return LoadedGraph(_load_graphml(path), SOURCE_EXTRACT, path)
+        log.warning("%s was built by an older version and its source is gone; ignoring it", extract)
     raws = raw_extracts(data_dir)
     if raws:
         log.warning("building the road graph from the real extract %s (first use, may take minutes)", raws[0])

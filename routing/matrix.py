@@ -14,6 +14,7 @@ whichever side of a request is smaller (on the reversed graph for destinations).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -112,6 +113,7 @@ class MatrixEngine:
             False: OrderedDict(),
         }
         self._max_rows = max(64, ROW_CACHE_BYTES // max(1, 8 * n))
+        self._lock = threading.Lock()  # the API serves requests from a thread pool
 
     @property
     def csr(self) -> sp.csr_matrix:
@@ -137,16 +139,25 @@ class MatrixEngine:
     def table(self) -> tuple[np.ndarray, np.ndarray]:
         """All-pairs (seconds, metres) as float32 (n, n) arrays, computed on first use."""
         if self._table is None:
-            n = self.n_nodes
-            times = np.empty((n, n), dtype=np.float32)
-            dists = np.empty((n, n), dtype=np.float32)
-            for start in range(0, n, 256):
-                src = np.arange(start, min(n, start + 256))
-                times[src], dists[src] = self.forward.solve(src)
-            self._table = (times, dists)
+            with self._lock:
+                if self._table is None:
+                    self._table = self._compute_table()
         return self._table
 
+    def _compute_table(self) -> tuple[np.ndarray, np.ndarray]:
+        n = self.n_nodes
+        times = np.empty((n, n), dtype=np.float32)
+        dists = np.empty((n, n), dtype=np.float32)
+        for start in range(0, n, 256):
+            src = np.arange(start, min(n, start + 256))
+            times[src], dists[src] = self.forward.solve(src)
+        return times, dists
+
     def _cached_rows(self, src: np.ndarray, forward: bool) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            return self._rows_locked(src, forward)
+
+    def _rows_locked(self, src: np.ndarray, forward: bool) -> tuple[np.ndarray, np.ndarray]:
         cache = self._rows[forward]
         direction = self.forward if forward else self.backward
         missing = np.array([s for s in dict.fromkeys(src.tolist()) if s not in cache], dtype=np.int64)

@@ -105,3 +105,16 @@ def test_bad_osm_inputs_raise_routing_error(tmp_path: Path) -> None:
         build_extract(Path(__file__), tmp_path)
     with pytest.raises(RoutingError, match="no road network"):
         load_graph(tmp_path / "nothing_here" if (tmp_path / "nothing_here").mkdir() is None else tmp_path)
+
+
+def test_download_failure_is_a_routing_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import osmnx as ox
+
+    from routing.build import build_download
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(ox, "graph_from_bbox", offline)
+    with pytest.raises(RoutingError, match="Overpass download failed"):
+        build_download(tmp_path)

@@ -100,3 +100,14 @@ def test_grid_network_fits_the_box_and_snaps() -> None:
     assert net.snap(lat, lon).node == int(net.node_ids[-1])
     with pytest.raises(ValueError):
         grid_network(2)
+
+
+def test_concurrent_queries_agree(grid: RoadNetwork) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    nodes = grid.node_ids[::11].tolist()
+    want = RoadNetwork(grid.graph, source="synthetic", all_pairs_max_nodes=0).travel_time_matrix(nodes, nodes)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: grid.travel_time_matrix(nodes, nodes), range(8)))
+    for got in results:
+        np.testing.assert_array_equal(got, want)

@@ -90,7 +90,9 @@ class Booking:
     ``seats`` riders sit in ordinary seats and ``wheelchairs`` riders stay in their wheelchair and take a
     wheelchair place. ``pickup_window``/``dropoff_window`` override the windows the service rules derive
     from ``requested_time``; the trip planner sets them on linked legs (reach the station before the
-    train, leave it after the train arrives).
+    train, leave it after the train arrives). ``fleet`` names the municipality (JIS code) whose vehicles
+    must serve the booking (the trip planner sets it on legs: a feeder is its home municipality's);
+    None means any vehicle whose service area covers both ends.
     """
 
     id: str
@@ -111,6 +113,7 @@ class Booking:
     leg_index: int = 0
     pickup_window: tuple[int, int] | None = None
     dropoff_window: tuple[int, int] | None = None
+    fleet: str | None = None
 
     @property
     def party_size(self) -> int:

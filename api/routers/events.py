@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.auth import require
 
 router = APIRouter(tags=["events"])
 
-HEARTBEAT_S = 15.0
+HEARTBEAT_S = 3.0  # below the client's socket timeout (5 s)
 
 
-async def _stream(request: Request, start: str, limit: int | None) -> AsyncIterator[str]:
+async def _stream(request: Request, start: str, limit: int | None, wait_s: float | None) -> AsyncIterator[str]:
     redis = request.app.state.redis
     key = request.app.state.keys.events
     last = start
     sent = 0
+    closes = None if wait_s is None else time.monotonic() + wait_s
     yield "retry: 2000\n\n"
     while not await request.is_disconnected():
+        block_s = HEARTBEAT_S if closes is None else min(HEARTBEAT_S, closes - time.monotonic())
+        if block_s <= 0:
+            return
         try:
-            batches = await redis.xread({key: last}, count=100, block=int(HEARTBEAT_S * 1000))
-        except (TimeoutError, RedisConnectionError):
+            batches = await redis.xread({key: last}, count=100, block=max(1, int(block_s * 1000)))
+        except (RedisConnectionError, RedisTimeoutError, TimeoutError):
             yield ": store unavailable, retrying\n\n"
             await asyncio.sleep(2)
             continue
@@ -48,6 +54,7 @@ async def events(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^\d+-\d+$")] = None,
     since: Annotated[str | None, Query(pattern=r"^(\d+-\d+|0)$", description="stream id to replay from")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000, description="close after this many events")] = None,
+    wait_s: Annotated[float | None, Query(gt=0, le=3600, description="close after this many seconds")] = None,
 ) -> StreamingResponse:
     """``text/event-stream`` of dispatch events; resumes after ``Last-Event-ID`` (or ``since``)."""
     start = last_event_id or since or "$"
@@ -56,7 +63,7 @@ async def events(
             request.app.state.redis.exists(request.app.state.keys.events) else None
         start = info["last-generated-id"] if info else "0-0"
     return StreamingResponse(
-        _stream(request, start, limit),
+        _stream(request, start, limit, wait_s),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -1,0 +1,169 @@
+"""The dispatch worker: ``python -m api.worker``.
+
+Per service area it holds a leader lease (so one worker is active and others stand by), applies the
+commands on the area's booking and vehicle-event streams (bookings taken with ``mode=async``, commands
+whose API call timed out, driver events) and re-optimises the open days periodically. All writes go
+through :class:`api.writer.AreaWriter` under the area's write lease with fencing, so a second worker or
+an API process writing at the same time is safe. It keeps nothing it could not rebuild: on (re)start
+it loads the dispatcher snapshots and the stream cursors from Redis and carries on after the cursor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import redis
+
+from api.keys import Keys
+from api.lock import AreaLock
+from api.privacy import install_pii_filter
+from api.settings import Settings, SettingsError
+from api.timefmt import today
+from api.world import World, load_fleet_file
+from api.writer import AreaWriter, LostLease
+
+log = logging.getLogger("api.worker")
+
+
+@dataclass
+class AreaRole:
+    """This worker's standing in one area: the leader token while it leads."""
+
+    lease: AreaLock
+    token: int | None = None
+    last_reopt: float = field(default_factory=time.monotonic)
+
+
+class Worker:
+    """Drains and re-optimises every configured service area it leads."""
+
+    def __init__(self, settings: Settings, world: World, client: redis.Redis | None = None,
+                 name: str | None = None) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.key_prefix)
+        self.redis = client or redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=10)
+        self.writer = AreaWriter(self.redis, self.keys, settings, world)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.areas = {a: AreaRole(AreaLock.leader(self.redis, self.keys, a, settings.lock_ttl_ms))
+                      for a in settings.areas}
+        self.stop = threading.Event()
+        self.applied = 0
+
+    def seed_fleet(self) -> None:
+        if not self.redis.scard(self.keys.vehicles):
+            for definition in load_fleet_file(self.settings.fleet_file):
+                self.redis.set(self.keys.vehicle(definition["id"]), json.dumps(definition, ensure_ascii=False))
+                self.redis.sadd(self.keys.vehicles, definition["id"])
+
+    def _lead(self, area: str, role: AreaRole) -> bool:
+        if role.token is not None and role.lease.extend(role.token):
+            return True
+        was_leader = role.token is not None
+        role.token = role.lease.try_acquire()
+        if role.token is not None:
+            log.info("worker %s leads area %s (fence %d)", self.name, area, role.token)
+        elif was_leader:
+            log.warning("worker %s lost the lead of area %s", self.name, area)
+        return role.token is not None
+
+    def run_once(self) -> int:
+        """One pass over the areas this worker leads; returns how many commands it applied."""
+        applied = 0
+        for area, role in self.areas.items():
+            if not self._lead(area, role):
+                continue
+            try:
+                report = self.writer.drain(area)
+            except LostLease as exc:
+                log.warning("area %s: %s", area, exc)
+                continue
+            if report is not None and report.applied:
+                applied += report.applied
+                log.info("area %s: applied %d commands (fence %d)", area, report.applied, report.fence)
+            if time.monotonic() - role.last_reopt >= self.settings.reopt_interval_s:
+                role.last_reopt = time.monotonic()
+                self._reoptimise(area)
+        self.applied += applied
+        return applied
+
+    def _reoptimise(self, area: str) -> None:
+        for day in sorted(self.redis.smembers(self.keys.days(area))):
+            if day < today():
+                continue
+            try:
+                result = self.writer.reoptimise(area, day, self.settings.reopt_time_limit_s)
+            except LostLease as exc:
+                log.warning("re-optimisation of %s/%s not committed: %s", area, day, exc)
+                continue
+            if result is not None:
+                log.info("re-optimised %s/%s: published=%s", area, day, getattr(result, "published", None))
+
+    def _wait_for_commands(self, timeout_s: float) -> None:
+        """Block until a command arrives on a stream of an area we lead, or ``timeout_s`` passes."""
+        streams = {}
+        for area, role in self.areas.items():
+            if role.token is None:
+                continue
+            streams[self.keys.booking_stream(area)] = "$"
+            streams[self.keys.vehicle_stream(area)] = "$"
+        if not streams:
+            self.stop.wait(timeout_s)
+            return
+        self.redis.xread(streams, count=1, block=max(1, int(timeout_s * 1000)))
+
+    def run(self, idle_s: float = 1.0) -> None:
+        """Loop until :attr:`stop` is set; survives Redis outages by retrying."""
+        log.info("worker %s starting for areas %s", self.name, ", ".join(self.areas))
+        while not self.stop.is_set():
+            try:
+                if self.run_once() == 0:
+                    self._wait_for_commands(idle_s)
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+                log.warning("redis unavailable (%s); retrying", type(exc).__name__)
+                self.stop.wait(1.0)
+        for area, role in self.areas.items():
+            if role.token is not None:
+                try:
+                    role.lease.release(role.token)
+                except redis.exceptions.RedisError:
+                    pass
+                log.info("worker %s released area %s", self.name, area)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.worker", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--once", action="store_true", help="apply what is pending and exit")
+    parser.add_argument("--log-level", default=os.environ.get("KANRA_LOG_LEVEL", "INFO"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_pii_filter()
+    try:
+        settings = Settings.from_env()
+        world = World.from_settings(settings)
+    except (SettingsError, ValueError) as exc:
+        print(f"python -m api.worker: {exc}", file=sys.stderr)
+        return 2
+    worker = Worker(settings, world)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
+    try:
+        worker.seed_fleet()
+        if args.once:
+            worker.run_once()
+            return 0
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

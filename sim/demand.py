@@ -170,7 +170,8 @@ class DemandGenerator:
             back = int(arrival + rng.uniform(low, high + 1))
             back -= back % 60
             if back + drive + 10 * 60 <= rules.service_end:
-                booked = booked_at if prebooked else self._booking_time(rng, back, False)
+                # A pre-booked outbound trip books the ride home in the same call (within the horizon).
+                booked = max(booked_at, back - rules.horizon_s) if prebooked else self._booking_time(rng, back, False)
                 out.append(self._request(rng, rid + "r", day, booked, back, target, origin, TimeKind.DEPART_AFTER,
                                          seats, wheelchairs, "return", home.jis_code, outbound_id=rid))
         return out

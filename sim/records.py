@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+# Promises are told to the minute; the simulation runs in whole seconds, so a pickup a few seconds
+# outside the window (rounding of drive times) still counts as on time.
+ON_TIME_TOLERANCE_S = 59
+
 
 @dataclass
 class LegRecord:
@@ -18,7 +22,7 @@ class LegRecord:
     ``status`` ends as ``completed``, ``rejected``, ``declined``, ``cancelled`` or ``no_show``.
     ``wait_s`` is the realised pickup minus the requested time (depart-after) or minus the start of the
     promised window (arrive-by); ``on_time`` means the pickup fell within the promised window and, for
-    arrive-by, the drop-off was not after the requested time.
+    arrive-by, the drop-off was not after the requested time (both to the minute).
     """
 
     id: str
@@ -93,9 +97,10 @@ class LegRecord:
     def on_time(self) -> bool | None:
         if self.pickup_at is None or self.promised_start is None or self.promised_end is None:
             return None
-        ok = self.promised_start <= self.pickup_at <= self.promised_end
+        tol = ON_TIME_TOLERANCE_S
+        ok = self.promised_start - tol <= self.pickup_at <= self.promised_end + tol
         if self.time_kind == "arrive_by" and self.dropoff_at is not None:
-            ok = ok and self.dropoff_at <= self.requested_time
+            ok = ok and self.dropoff_at <= self.requested_time + tol
         return ok
 
     @property

@@ -138,15 +138,6 @@ class CostSpec:
 
 
 @dataclass(frozen=True)
-class FareSpec:
-    """Fares (yen) when the dispatcher's offer carries none: residents, others, and across municipal lines."""
-
-    resident_yen: int = 100
-    visitor_yen: int = 500
-    cross_municipal_yen: int = 300
-
-
-@dataclass(frozen=True)
 class Scenario:
     """Everything one simulation run needs; see ``docs/sim.md`` for the file format."""
 
@@ -164,7 +155,7 @@ class Scenario:
     reoptimisation: ReoptimisationSpec = field(default_factory=ReoptimisationSpec)
     execution: ExecutionSpec = field(default_factory=ExecutionSpec)
     costs: CostSpec = field(default_factory=CostSpec)
-    fares: FareSpec = field(default_factory=FareSpec)
+    fares: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
     def __post_init__(self) -> None:

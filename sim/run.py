@@ -1,0 +1,237 @@
+"""Runs a scenario: demand, one dispatcher and event loop per service day, KPIs and the run folder."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from dispatch.model import Vehicle
+from dispatch.solver.params import SolveParams
+from sim.bookings import BookingFactory
+from sim.demand import DemandGenerator
+from sim.engine import DaySimulation, StopLogEntry
+from sim.fleet import build_vehicles, crossing_rules, fare_table
+from sim.kpis import compute_kpis
+from sim.movement import Mover
+from sim.records import RunRecords
+from sim.replay import read_bookings_csv
+from sim.requests import TripRequest
+from sim.scenario import Scenario
+from sim.schema import ScenarioError
+from sim.trip_driver import PlannerDriver, TripDriver
+
+
+@dataclass
+class Demand:
+    """The requests of a run and the calendar they fall on."""
+
+    start_date: date
+    days: int
+    requests: list[TripRequest]
+
+
+@dataclass
+class SimResult:
+    """A finished run: records, KPIs, executed stops, and per-day dispatcher statistics."""
+
+    scenario: Scenario
+    records: RunRecords
+    kpis: dict[str, Any]
+    stop_log: list[StopLogEntry] = field(default_factory=list)
+    vehicles: dict[int, list[Vehicle]] = field(default_factory=dict)
+    retargets: int = 0
+
+    @property
+    def solver_share(self) -> float:
+        return self.records.solver_s / self.records.wall_s if self.records.wall_s > 0 else 0.0
+
+
+def load_network():
+    """The regional road network (cached per process)."""
+    from routing.network import RoadNetwork
+
+    return RoadNetwork.load()
+
+
+def make_demand(scenario: Scenario, network) -> Demand:
+    """Synthetic requests for ``scenario.days`` days, or the bookings CSV (which sets its own dates)."""
+    facts = network.facts
+    if scenario.demand.source == "replay":
+        replay = read_bookings_csv(scenario.demand.replay_csv or "", facts)
+        return Demand(replay.start_date, replay.days, replay.requests)
+    try:
+        start = date.fromisoformat(scenario.start_date)
+    except ValueError:
+        raise ScenarioError(f"start_date: {scenario.start_date!r} is not a date like 2026-12-01") from None
+    generator = DemandGenerator(scenario.demand, facts, scenario.service_rules, scenario.seed)
+    return Demand(start, scenario.days, generator.days(scenario.days))
+
+
+def _planner_model(scenario: Scenario, network) -> Any | None:
+    """The trip planner's operating model for wide-area scenarios, if ``dispatch.trips`` is available."""
+    if scenario.operating_model == "municipal":
+        return None
+    try:
+        from dispatch.trips import OperatingModel
+    except ImportError:
+        return None
+    facts = network.facts
+    crossing = crossing_rules(scenario, facts)
+    fleets = {m.jis_code: m.name_en for m in facts.municipalities}
+    hubs: dict[str, list[str]] = {}
+    for key in scenario.rail.hubs:
+        place = network.place(key)
+        hubs.setdefault(place.jis_code, []).append(place.key)
+    for pair in crossing.pairs:  # a municipality without a station is fed to its partner's hub
+        for jis in pair:
+            if jis not in hubs:
+                partner = next(iter(pair - {jis}), jis)
+                if partner in hubs:
+                    hubs[jis] = list(hubs[partner])
+    return OperatingModel.from_dict({
+        "fleets": fleets,
+        "direct_pairs": [sorted(p) for p in crossing.pairs],
+        "direct_destinations": sorted(crossing.destinations),
+        "rail_feeding": scenario.operating_model == "wide_area_rail",
+        "hubs": hubs,
+    })
+
+
+def simulate(scenario: Scenario, network=None, demand: Demand | None = None, progress: bool = False) -> SimResult:
+    """Run every service day of the scenario and compute its KPIs.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    network
+        Road network (default: the regional network).
+    demand
+        Requests to replay (default: generated or read as the scenario says). ``sim compare`` passes the
+        same demand to both scenarios.
+    progress
+        Show a progress bar over the requests.
+    """
+    from dispatch.dispatcher import Dispatcher
+
+    began = time.perf_counter()
+    network = network if network is not None else load_network()
+    demand = demand if demand is not None else make_demand(scenario, network)
+    rules = scenario.service_rules
+    places = {p.key: p for p in network.places}
+    records = RunRecords(days=demand.days)
+    mover = Mover(network, records)
+    factory = BookingFactory(network)
+    model = _planner_model(scenario, network)
+    crossing = crossing_rules(scenario, network.facts) if scenario.operating_model != "municipal" else None
+    fares = fare_table(scenario, network.facts)
+    result = SimResult(scenario, records, {})
+    bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name, leave=False)
+    by_day: dict[int, list[TripRequest]] = {}
+    for request in demand.requests:
+        by_day.setdefault(request.day, []).append(request)
+    try:
+        for day in range(demand.days):
+            service_day = (demand.start_date + timedelta(days=day)).isoformat()
+            vehicles = build_vehicles(scenario, places, network.facts)
+            if model is not None:
+                vehicles = [_with_area(v, model.service_area(v.municipality)) for v in vehicles]
+            d = Dispatcher(network, vehicles, rules, service_day=service_day,
+                           solve_params=SolveParams(time_limit_s=scenario.reoptimisation.time_limit,
+                                                    seed=scenario.seed))
+            _prewarm(d, network, by_day.get(day, []), factory)
+            rng = random.Random(f"{scenario.seed}/{day}")
+            trips = _driver(scenario, d, network, model, crossing, service_day, rng)
+            sim = DaySimulation(
+                day, d, trips, mover, factory, records, rules,
+                reopt_every=scenario.reoptimisation.every if scenario.reoptimisation.enabled else 0,
+                reopt_limit=scenario.reoptimisation.time_limit, no_show_wait=scenario.execution.no_show_wait,
+                acceptance=scenario.execution.offer_acceptance, rng=rng, on_booking=lambda: bar.update(1),
+                fares=fares,
+            )
+            for request in by_day.get(day, []):
+                sim.add_request(request)
+            sim.run()
+            records.solver_s += d.stats.solver_seconds
+            result.stop_log.extend(sim.stop_log)
+            result.vehicles[day] = vehicles
+            result.retargets += sim.retargets
+            _merge_stats(records.dispatcher_stats, d.stats.to_dict())
+    finally:
+        bar.close()
+    records.wall_s = time.perf_counter() - began
+    names = {m.jis_code: m.name_en for m in network.facts.municipalities}
+    result.kpis = compute_kpis(records, scenario, names)
+    return result
+
+
+def _prewarm(d, network, requests: list[TripRequest], factory: BookingFactory) -> None:
+    """Give the dispatcher's travel cache every node of the day in one batch.
+
+    One ``matrices`` call instead of one per new node; it also sidesteps a stale-view bug in
+    ``Dispatcher._windows`` (reported to its owner) when a booking brings two new nodes at once.
+    """
+    cache = getattr(getattr(d, "_fleet", None), "cache", None)
+    if cache is None:
+        return
+    nodes = {p.node for p in network.places if p.node >= 0}
+    for request in requests:
+        for end in (request.origin, request.destination):
+            try:
+                nodes.add(factory.location(end).node)
+            except ValueError:
+                continue
+    cache.add(sorted(nodes))
+
+
+def _with_area(vehicle: Vehicle, area) -> Vehicle:
+    from dataclasses import replace
+
+    return replace(vehicle, service_area=frozenset(area) if area is not None else None)
+
+
+def _driver(scenario: Scenario, d, network, model, crossing, service_day: str, rng: random.Random) -> TripDriver:
+    if model is None:
+        return TripDriver(d, crossing)
+    from dispatch.rail import read_gtfs
+    from dispatch.trips import TripPlanner
+
+    planner = TripPlanner(d, network, read_gtfs(service_day=service_day), model)
+    return PlannerDriver(d, planner, float(scenario.rail.delay_mean), rng)
+
+
+def _merge_stats(total: dict[str, Any], day: dict[str, Any]) -> None:
+    for key, value in day.items():
+        if isinstance(value, dict):
+            inner = total.setdefault(key, {})
+            for k, v in value.items():
+                inner[k] = inner.get(k, 0) + v
+        elif isinstance(value, int | float):
+            total[key] = total.get(key, 0) + value
+
+
+def write_outputs(result: SimResult, network, out: Path) -> dict[str, Path]:
+    """Write ``kpis.json``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
+    from sim.output import write_run
+    from sim.report.html import run_report
+
+    stations = [(s.name_en, s.lat, s.lon) for s in network.stations]
+    labels = _municipality_labels(network)
+    html = run_report(result.scenario, result.kpis, result.records, network.graph, stations, labels)
+    return write_run(out, result.kpis, result.records, html)
+
+
+def _municipality_labels(network) -> Sequence[tuple[str, float, float]]:
+    out = []
+    for m in network.municipalities:
+        zones = [p for p in network.places if p.kind == "oaza" and p.jis_code == m.jis_code]
+        if zones:
+            out.append((m.name_en, sum(z.lat for z in zones) / len(zones), sum(z.lon for z in zones) / len(zones)))
+    return out

@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _info(data_dir)
         elif args.command == "time":
             _time(data_dir, args.origin, args.destination)
-    except (RoutingError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # RoutingError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0

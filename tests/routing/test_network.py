@@ -162,6 +162,7 @@ def test_places_lookup_and_search(net: RoadNetwork) -> None:
     hits = net.search_places("tomioka")
     assert hits[0].key == "oz:富岡市/富岡" and {"st:Joshu-Tomioka", "tomioka_city_hall"} <= {p.key for p in hits}
     assert [p.key for p in net.search_places("大日向")] == ["oz:南牧村/大日向"]
+    assert net.search_places("ohinata")[0].key == "oz:南牧村/大日向"
     assert net.search_places("") == []
     assert all(isinstance(p, Place) for p in net.search_places("a", limit=3))
 

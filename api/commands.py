@@ -13,14 +13,23 @@ from typing import Any
 
 from api.timefmt import epoch_seconds_on
 from api.world import to_location
+from dispatch.errors import DispatchError
 from dispatch.model import Booking, BookingRejected, Offer, Rejection, TimeKind
 
 log = logging.getLogger(__name__)
 
 BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign"})
 VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift"})
-# the command error a caller caused, as opposed to an engine bug
-CALLER_ERRORS = (BookingRejected, KeyError, ValueError, LookupError)
+# the command errors a caller caused, as opposed to an engine bug
+CALLER_ERRORS = (BookingRejected, DispatchError)
+
+
+def _warm_travel_cache(dispatcher: Any, *locations: Any) -> None:
+    """Work around dispatch.Dispatcher._windows reading the travel cache before adding new nodes to it
+    (IndexError for a node it has not met; reported to dispatch). Remove once that is fixed."""
+    cache = getattr(getattr(dispatcher, "_fleet", None), "cache", None)
+    if cache is not None and hasattr(cache, "add"):
+        cache.add([loc.node for loc in locations])
 
 
 @dataclass
@@ -126,7 +135,9 @@ def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | Non
                 return Outcome(False, error=f"booking {booking_id} has no record")
             if record["status"] != "requested":  # already answered by another writer pass
                 return Outcome(True, offer=record.get("offer"), rejection=record.get("rejection"))
-            outcome = _answer(dispatcher.request(booking_of(record, now), now), command["at"])
+            booking = booking_of(record, now)
+            _warm_travel_cache(dispatcher, booking.pickup, booking.dropoff)
+            outcome = _answer(dispatcher.request(booking, now), command["at"])
             if outcome.rejection is not None:
                 outcome.record_changes = {"status": "rejected", "rejection": outcome.rejection}
             return outcome
@@ -149,6 +160,7 @@ def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | Non
                 k: (to_location(v) if k in ("pickup", "dropoff") else TimeKind(v) if k == "time_kind" else v)
                 for k, v in changes.items()
             }
+            _warm_travel_cache(dispatcher, *(v for k, v in engine_changes.items() if k in ("pickup", "dropoff")))
             outcome = _answer(dispatcher.modify(booking_id, now, **engine_changes), command["at"])
             if outcome.rejection is not None:
                 outcome.ok = False

@@ -21,6 +21,8 @@ KANRA_HOST, KANRA_PORT
     Where ``python -m api`` listens (default 127.0.0.1:8000).
 KANRA_LOCK_TTL_MS, KANRA_LOCK_WAIT_S, KANRA_OFFER_HOLD_S, KANRA_REOPT_INTERVAL_S, KANRA_REOPT_TIME_LIMIT_S
     Tuning of the area lock, the offer hold and the periodic re-optimisation (milliseconds / seconds).
+KANRA_WRITER_BATCH
+    Most commands a writer applies per commit (default 200).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Settings:
     events_maxlen: int = 10_000
     idempotency_ttl_s: int = 7 * 86_400
     result_ttl_s: int = 86_400
+    writer_batch: int = 200
 
     def area_of(self, jis_code: str | None) -> str:
         """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
@@ -106,6 +109,7 @@ class Settings:
             offer_hold_s=_number(env, "KANRA_OFFER_HOLD_S", defaults.offer_hold_s, int),
             reopt_interval_s=_number(env, "KANRA_REOPT_INTERVAL_S", defaults.reopt_interval_s, float),
             reopt_time_limit_s=_number(env, "KANRA_REOPT_TIME_LIMIT_S", defaults.reopt_time_limit_s, float),
+            writer_batch=max(1, _number(env, "KANRA_WRITER_BATCH", defaults.writer_batch, int)),
         )
 
 

@@ -27,7 +27,6 @@ from api.world import World
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
 STREAMS = ("bookings", "vehicles")
 
 
@@ -194,16 +193,17 @@ class AreaWriter:
         streams = {"bookings": self.keys.booking_stream(area), "vehicles": self.keys.vehicle_stream(area)}
         entries: list[tuple[str, str, dict[str, Any]]] = []
         limit: tuple[int, int] | None = None
+        size = self.settings.writer_batch
         for name, stream in streams.items():
-            batch = self.redis.xrange(stream, min="(" + cursor.get(name, "0-0"), count=BATCH)
+            batch = self.redis.xrange(stream, min="(" + cursor.get(name, "0-0"), count=size)
             entries += [(entry_id, name, json.loads(fields["cmd"])) for entry_id, fields in batch]
-            if len(batch) == BATCH:  # more wait beyond: apply nothing past what both streams cover
+            if len(batch) == size:  # more wait beyond: apply nothing past what both streams cover
                 last = _entry_key(batch[-1][0])
                 limit = last if limit is None else min(limit, last)
         entries.sort(key=lambda e: _entry_key(e[0]))
         if limit is not None:
             entries = [e for e in entries if _entry_key(e[0]) <= limit]
-        return entries
+        return entries[:size]
 
     def _record(self, batch: _Batch, booking_id: str | None) -> dict[str, Any] | None:
         if booking_id is None:

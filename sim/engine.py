@@ -219,43 +219,39 @@ class DaySimulation:
         return leg
 
     def _legs_from_offer(self, request, booking: Booking, offer: Offer) -> None:
-        """One record per leg of the offer: a single ride, or the taxi and train legs of a chain."""
-        drt_legs = [leg for leg in offer.legs if leg.mode == "drt"]
-        if not offer.legs or (len(offer.legs) == 1 and drt_legs):
+        """One record per leg: the single ride, or the taxi and train legs of a chain (walks are not legs)."""
+        planned = self.trips.planned_legs(booking.id)
+        if planned is None or (len(planned) == 1 and planned[0].mode == "drt"):
             leg = self._leg_from_request(request, booking)
             self._fill_promise(leg, offer.vehicle_id, offer.pickup_window, offer.expected_pickup,
                                offer.expected_dropoff, offer.fare_yen)
             return
-        for index, part in enumerate(offer.legs):
+        for index, part in enumerate(planned):
             if part.mode == "walk":
                 continue
             leg_id = part.booking_id or f"{request.id}/{index}"
             leg = LegRecord(
                 id=leg_id, day=self.day, mode=part.mode, booked_at=request.booked_at,
                 requested_time=part.pickup_window[0] if part.pickup_window else part.depart,
-                time_kind="depart_after", origin=part.origin, destination=part.destination,
-                origin_jis=None, destination_jis=None, seats=request.seats, wheelchairs=request.wheelchairs,
+                time_kind="depart_after", origin=part.origin.stop_id or part.origin.name,
+                destination=part.destination.stop_id or part.destination.name, origin_jis=part.origin.jis_code,
+                destination_jis=part.destination.jis_code, seats=request.seats, wheelchairs=request.wheelchairs,
                 purpose=request.purpose, home_jis=request.home_jis, trip_id=request.id, leg_index=index,
-                train_id=part.train_id or "",
+                train_id=part.train_id or "", direct_s=float(part.direct_s),
             )
-            if part.mode == "drt" and part.booking_id:
-                b = self.d.booking(part.booking_id)
-                leg.origin, leg.destination = b.pickup.stop_id or leg.origin, b.dropoff.stop_id or leg.destination
-                leg.origin_jis, leg.destination_jis = b.pickup.jis_code, b.dropoff.jis_code
-                leg.direct_s = self.mover.travel_time(b.pickup.node, b.dropoff.node)
-                leg.direct_m = float(self.mover.network.distance(b.pickup.node, b.dropoff.node))
-                self._fill_promise(leg, part.vehicle_id or "", part.pickup_window, part.depart, part.arrive,
+            self.legs[leg_id] = leg
+            if part.mode == "drt":
+                leg.direct_m = float(self.mover.network.distance(part.origin.node, part.destination.node))
+                self._fill_promise(leg, part.vehicle_id or "", part.promised_window, part.depart, part.arrive,
                                    part.fare_yen)
-                if index > 0:
-                    self.no_shows.discard(part.booking_id)
             else:
                 leg.status = "confirmed"
                 leg.expected_pickup, leg.expected_dropoff, leg.fare_yen = part.depart, part.arrive, part.fare_yen
-                self.trips.schedule_train(self, leg)
-            self.legs[leg_id] = leg
-        if drt_legs and drt_legs[0].booking_id and request.no_show:
-            self.no_shows.discard(request.id)
-            self.no_shows.add(drt_legs[0].booking_id)
+        self.no_shows.discard(request.id)
+        first_taxi = next((p for p in planned if p.mode == "drt" and p.booking_id), None)
+        if request.no_show and first_taxi is not None:
+            self.no_shows.add(first_taxi.booking_id)  # the rider misses the first taxi, not a later one
+        self.trips.trip_booked(self, request.id)
 
     def _fill_promise(self, leg: LegRecord, vehicle_id: str, window, expected_pickup, expected_dropoff,
                       fare: int) -> None:
@@ -292,7 +288,9 @@ class DaySimulation:
                 self._go_home(run, now)
             return
         first = plan.stops[0]
-        leave = first.service_start - self.mover.travel_time(run.node, first.location.node)
+        # Whole-second clock: leave on the second before the plan's (fractional) departure, so that the
+        # vehicle is never later than its plan (arrival = ceil(leave + drive) <= planned service start).
+        leave = math.floor(first.service_start - self.mover.travel_time(run.node, first.location.node))
         self.push(max(now, leave), DEPART, "depart", run.vehicle.id, run.token)
 
     def _on_depart(self, now: int, vid: str, token: int) -> None:

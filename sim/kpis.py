@@ -20,7 +20,7 @@ from sim.scenario import Scenario
 # Station boardings and alightings in the sphere: 1,140 k (2020), vision target 1,351 k (2025).
 STATION_BASELINE_2020 = 1_140_000
 STATION_TARGET_2025 = 1_351_000
-FINAL_STATUSES = ("completed", "rejected", "declined", "cancelled", "no_show")
+FINAL_STATUSES = ("completed", "rejected", "declined", "cancelled", "no_show", "missed")
 
 
 def trip_outcomes(legs: Iterable[LegRecord]) -> dict[str, tuple[str, str, list[LegRecord]]]:

@@ -156,7 +156,7 @@ class Scenario:
     execution: ExecutionSpec = field(default_factory=ExecutionSpec)
     costs: CostSpec = field(default_factory=CostSpec)
     fares: dict[str, Any] = field(default_factory=dict)
-    source: str = ""
+    source: str = field(default="", metadata={"internal": True})  # the file it was read from
 
     def __post_init__(self) -> None:
         if self.days < 1:

@@ -73,7 +73,7 @@ def build(cls: type, data: Any, path: str) -> Any:
     if not isinstance(data, dict):
         raise ScenarioError(f"{path or 'scenario'}: expected a mapping, got {type(data).__name__}")
     hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     unknown = sorted(str(k) for k in data if k not in fields)
     if unknown:
         where = f"{path}: " if path else ""

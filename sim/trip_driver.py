@@ -46,8 +46,12 @@ class TripDriver:
     def cancel(self, booking_id: str, now: int) -> None:
         self.d.cancel(booking_id, now)
 
-    def schedule_train(self, sim: DaySimulation, leg: LegRecord) -> None:
-        raise NotImplementedError("rail legs need the trip planner (wide_area_rail)")
+    def planned_legs(self, booking_id: str) -> list | None:
+        """The legs of a booked trip (:class:`dispatch.trips.Leg`), or None for a plain booking."""
+        return None
+
+    def trip_booked(self, sim: DaySimulation, trip_id: str) -> None:
+        """A trip was confirmed; nothing follows it without the trip planner."""
 
     def dropped_off(self, sim: DaySimulation, booking_id: str, now: int) -> None:
         """A leg ended; nothing follows it without the trip planner."""
@@ -88,45 +92,63 @@ class PlannerDriver(TripDriver):
     def cancel(self, booking_id: str, now: int) -> None:
         self.planner.cancel(booking_id, now)
 
-    def schedule_train(self, sim: DaySimulation, leg: LegRecord) -> None:
-        """Realise the train leg: departure (with a delay drawn once per train), then arrival."""
+    def planned_legs(self, booking_id: str) -> list | None:
+        return list(self.planner.itinerary(booking_id).legs)
+
+    def trip_booked(self, sim: DaySimulation, trip_id: str) -> None:
+        """A chain that starts on the train (the rider walks to the station) boards at departure time."""
         from sim.engine import TRAIN
 
-        sim.push(leg.expected_pickup or 0, TRAIN, "train", self._depart, leg.id)
+        first = min((x for x in sim.legs.values() if x.trip_id == trip_id), key=lambda x: x.leg_index, default=None)
+        if first is not None and first.mode == "rail":
+            sim.push(first.expected_pickup or 0, TRAIN, "train", self._at_station, first.id)
 
-    def _depart(self, sim: DaySimulation, now: int, leg_id: str) -> None:
-        from sim.engine import TRAIN
-
-        leg = sim.legs[leg_id]
-        train = leg.train_id
-        if train not in self.delays:
-            delay = int(self.rng.expovariate(1 / self.delay_mean_s)) if self.delay_mean_s > 0 else 0
-            self.delays[train] = delay
-            if delay > 0:
-                self.planner.train_delayed(train, delay, now)
-                sim._wake_idle(now)
-        delay = self.delays[train]
-        before = [x for x in sim.legs.values() if x.trip_id == leg.trip_id and x.leg_index < leg.leg_index]
-        if leg.status != "confirmed" or any(x.status != "completed" for x in before):
-            if leg.status == "confirmed":
-                leg.status = "no_show"  # the rider never reached the train
-            return
-        leg.pickup_at = (leg.expected_pickup or now) + delay
-        sim.push((leg.expected_dropoff or now) + delay, TRAIN, "train", self._arrive, leg_id)
-
-    def _arrive(self, sim: DaySimulation, now: int, leg_id: str) -> None:
-        leg = sim.legs[leg_id]
-        leg.dropoff_at = now
-        leg.status = "completed"
+    def _at_station(self, sim: DaySimulation, now: int, rail_leg_id: str) -> None:
+        leg = sim.legs[rail_leg_id]
+        assert leg.trip_id is not None
+        self._draw_delay(sim, leg.trip_id, now)
+        self._ride(sim, leg, now)
 
     def dropped_off(self, sim: DaySimulation, booking_id: str, now: int) -> None:
+        """A feeder set the rider down at the station: the train's delay becomes known, missed trains re-plan."""
         leg = sim.legs.get(booking_id)
         if leg is None or not leg.trip_id:
             return
-        following = [x for x in sim.legs.values() if x.trip_id == leg.trip_id and x.leg_index > leg.leg_index]
-        if following and following[0].mode == "rail":
-            self.planner.reached_station(booking_id, now)
+        following = sorted((x for x in sim.legs.values() if x.trip_id == leg.trip_id and x.leg_index > leg.leg_index),
+                           key=lambda x: x.leg_index)
+        if not following or following[0].mode != "rail":
+            return
+        self._draw_delay(sim, leg.trip_id, now)
+        self.planner.reached_station(booking_id, now)
+        self._ride(sim, following[0], now)
+        sim._wake_idle(now)
+
+    def _draw_delay(self, sim: DaySimulation, trip_id: str, now: int) -> None:
+        """The delay of the trip's train becomes known (drawn once per train; the planner re-plans onward legs)."""
+        found = self.planner.itinerary(trip_id).rail_leg()
+        train = (found[1].train_id if found is not None else None) or ""
+        if not train or train in self.delays:
+            return
+        delay = int(self.rng.expovariate(1 / self.delay_mean_s)) if self.delay_mean_s > 0 else 0
+        self.delays[train] = delay
+        if delay > 0:
+            self.planner.train_delayed(train, delay, now)
             sim._wake_idle(now)
+
+    def _ride(self, sim: DaySimulation, rail: LegRecord, now: int) -> None:
+        """Realise the train ride at the timetable's times plus the train's delay."""
+        assert rail.trip_id is not None
+        found = self.planner.itinerary(rail.trip_id).rail_leg()
+        if found is None or rail.status != "confirmed":
+            return
+        leg = found[1]
+        depart = leg.connection.departure if leg.connection is not None else leg.depart
+        arrive = leg.connection.arrival if leg.connection is not None else leg.arrive
+        rail.train_id = leg.train_id or ""
+        if now > depart:
+            rail.status = "missed"  # no later train could be found for the rider
+            return
+        rail.pickup_at, rail.dropoff_at, rail.status = int(depart), int(arrive), "completed"
 
     def after_no_show(self, sim: DaySimulation, booking_id: str, now: int) -> None:
         leg = sim.legs.get(booking_id)

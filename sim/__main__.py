@@ -1,0 +1,7 @@
+"""``python -m sim run SCENARIO.yaml`` (what ``make demo`` calls)."""
+
+import sys
+
+from sim.cli import main
+
+sys.exit(main())

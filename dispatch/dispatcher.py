@@ -415,7 +415,9 @@ class Dispatcher:
 
     def _windows(self, booking: Booking) -> BookingWindows:
         cache = self._fleet.cache
-        direct = float(cache.seconds[cache.index(booking.pickup.node), cache.index(booking.dropoff.node)])
+        cache.add([booking.pickup.node, booking.dropoff.node])  # one fetch for both new nodes
+        a, b = cache.index(booking.pickup.node), cache.index(booking.dropoff.node)
+        direct = float(cache.seconds[a, b])
         return booking_windows(booking, self.rules, direct)
 
     def _request_for(self, booking: Booking, windows: BookingWindows, pickup_window: Window | None) -> Request:

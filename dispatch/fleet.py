@@ -80,13 +80,13 @@ class Fleet:
     def retime(self, vs: VehicleState) -> None:
         """Re-time the vehicle's plan and refresh what depends on it."""
         reschedule(vs, self.records, self.cache, self.now)
-        vs.arrays = route_arrays(vs, self.cache)
+        vs.arrays = route_arrays(vs, self.cache, self.now)
 
     def retime_with(self, vs: VehicleState, visits: list[Visit], request: Request) -> None:
         """Adopt an exactly scheduled insertion of ``request`` (``vs.sequence`` already holds it)."""
         vs.requests = {**vs.requests, request.id: request}
         vs.visits = visits
-        vs.arrays = route_arrays(vs, self.cache)
+        vs.arrays = route_arrays(vs, self.cache, self.now)
 
     def detach(self, booking_id: str) -> VehicleState | None:
         """Take a not-yet-boarded booking out of its vehicle's plan (re-timed); returns that vehicle."""
@@ -109,7 +109,6 @@ class Fleet:
         if now <= self.now:
             return
         self.now = now
-        t = self.cache.seconds
         for vs in self.states.values():
             if vs.locked or not vs.visits or vs.off_duty:
                 continue
@@ -117,7 +116,8 @@ class Fleet:
             r = vs.requests[first.request_id]
             node = r.pickup if first.kind == VisitKind.PICKUP else r.dropoff
             assert vs.position is not None
-            leave = first.start - float(t[self.cache.index(vs.position.node), node])
+            here = self.cache.index(vs.position.node)
+            leave = first.start - float(self.cache.seconds[here, node])
             if now >= leave:
                 self.lock(vs, int(max(vs.position_time, leave)))
 

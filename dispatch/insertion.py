@@ -73,49 +73,57 @@ class Insertion:
     visits: list[Visit]
 
 
-def route_arrays(vs: VehicleState, cache: TravelCache) -> RouteArrays:
-    """Cache the plan's gap arrays; call after every reschedule of ``vs``."""
+def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
+    """Cache the plan's gap arrays; call after every change of ``vs``'s plan.
+
+    The arrays describe the *earliest* timing of the visit order (no pickup delayed), and ride limits
+    count a pickup as if it could still be delayed to its latest start: every bound is optimistic, so
+    pruning never drops an insertion the exact scheduler would accept (tests compare with brute force).
+    """
     assert vs.position is not None
-    t = cache.seconds
-    k = len(vs.visits)
+    k = len(vs.sequence)
     reqs = vs.requests
     nodes = [cache.index(vs.position.node)]
-    for v in vs.visits:
-        r = reqs[v.request_id]
-        nodes.append(r.pickup if v.kind == VisitKind.PICKUP else r.dropoff)
     end = cache.index(vs.shift.return_depot.node)
+    t = cache.seconds  # after every index() call: a new node regrows the arrays
+    early, latest, service = np.empty(k), np.empty(k), np.empty(k)
+    for m, (rid, kind) in enumerate(vs.sequence):
+        r = reqs[rid]
+        pickup = kind == VisitKind.PICKUP
+        nodes.append(r.pickup if pickup else r.dropoff)
+        window = r.pickup_window if pickup else r.dropoff_window
+        early[m], latest[m] = window
+        service[m] = r.pickup_service if pickup else r.dropoff_service
     prev = np.asarray(nodes, dtype=np.int64)
     nxt = np.asarray(nodes[1:] + [end], dtype=np.int64)
     base = t[prev, nxt]
-    start = np.array([v.start for v in vs.visits], dtype=np.float64)
-    dep = np.array([v.departure for v in vs.visits], dtype=np.float64)
-    dep_prev = np.concatenate(([np.nan], dep))
-    waits = np.zeros(k)
-    if k > 1:
-        waits[1:] = np.maximum(start[1:] - (dep[:-1] + base[1:k]), 0.0)
+    start, dep, waits = np.empty(k), np.empty(k), np.zeros(k)
+    clock = float(vs.start_time(now))
+    for m in range(k):
+        arrival = clock + base[m]
+        start[m] = max(arrival, early[m])
+        waits[m] = start[m] - arrival
+        dep[m] = clock = start[m] + service[m]
+    waits[:1] = 0.0  # the wait before the first stop depends on when the query is made; never summed
     wc = np.cumsum(waits)
-    # Earliest-latest bookkeeping: the latest start of each stop, then the smallest "slack + later waits".
-    latest = np.empty(k)
     load = np.zeros((k + 1, 2), dtype=np.int64)
     for rid in vs.onboard:
         load[0] += reqs[rid].load
-    best = np.full(k + 1, INF)  # min over constraints applying to gap g of (slack + cumulative waits)
-    left: dict[str, tuple[int, float]] = {}
+    best = np.full(k + 1, INF)  # min over the bounds that apply to gap g of (slack + cumulative waits)
+    left: dict[str, tuple[int, float, float]] = {}
     for rid in vs.onboard:
         r = reqs[rid]
-        left[rid] = (-1, r.picked_up_at if r.picked_up_at is not None else -INF)
-    for m, v in enumerate(vs.visits):
-        r = reqs[v.request_id]
-        if v.kind == VisitKind.PICKUP:
-            latest[m] = r.pickup_window[1]
+        left[rid] = (-1, r.picked_up_at if r.picked_up_at is not None else -INF, 0.0)
+    for m, (rid, kind) in enumerate(vs.sequence):
+        r = reqs[rid]
+        if kind == VisitKind.PICKUP:
             load[m + 1] = load[m] + r.load
-            left[r.id] = (m, v.departure)
+            left[rid] = (m, dep[m], latest[m] - start[m])
         else:
-            latest[m] = r.dropoff_window[1]
             load[m + 1] = load[m] - np.asarray(r.load)
-            q, began = left.get(r.id, (-1, -INF))
+            q, began, delayable = left.get(rid, (-1, -INF, 0.0))
             if r.max_ride is not None and began > -INF:
-                value = max(r.max_ride - (v.start - began), 0.0) + wc[m]
+                value = max(r.max_ride - (start[m] - began) + max(delayable, 0.0), 0.0) + wc[m]
                 best[q + 1 : m + 1] = np.minimum(best[q + 1 : m + 1], value)
     if k:
         slack = np.maximum(latest - start, 0.0) + wc
@@ -126,6 +134,7 @@ def route_arrays(vs: VehicleState, cache: TravelCache) -> RouteArrays:
     la = np.empty(k + 1)
     la[:k] = start - wc + best[:k]
     la[k] = vs.end_time
+    dep_prev = np.concatenate(([np.nan], dep))
     start_next = np.concatenate((start, [np.nan]))
     return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load)
 
@@ -159,7 +168,9 @@ def candidates(
     # pickup and drop-off in the same gap
     s_d = np.maximum(dep_p + tpd, e_d)
     arrive_next = s_d + svc_d + tdo
-    ok_same = ok_p & (s_d <= l_d) & (s_d - dep_p <= max_ride) & (arrive_next <= a.latest_arrival)
+    # a pickup may still be delayed up to its latest start, so the ride bound counts from there
+    ride_from = l_p + svc_p
+    ok_same = ok_p & (s_d <= l_d) & (s_d - ride_from <= max_ride) & (arrive_next <= a.latest_arrival)
     delay_same = np.maximum(np.nan_to_num(arrive_next - a.start_next, nan=0.0), 0.0)
     cost_same = tpi + tpd + tdo - a.base + params.delay_weight * delay_same
     g_same = np.nonzero(ok_same)[0]
@@ -185,7 +196,7 @@ def candidates(
             (jj > ii)
             & (jj < next_over[ii])
             & (s_d2 <= l_d)
-            & (s_d2 - dep_p[ii] <= max_ride)
+            & (s_d2 - ride_from <= max_ride)
             & (arrive_j <= a.latest_arrival[jj])
         )
         if ok.any():
@@ -213,7 +224,7 @@ def best_insertion(
     for n, vs in enumerate(vehicles):
         arrays = vs.arrays
         if not isinstance(arrays, RouteArrays):
-            arrays = vs.arrays = route_arrays(vs, cache)
+            arrays = vs.arrays = route_arrays(vs, cache, now)
         cost, i, j = candidates(arrays, t, request, vs.capacity, vs.start_time(now), params)
         if cost.size:
             all_cost.append(cost)

@@ -118,7 +118,7 @@ def load(cls: type[Dispatcher], data: dict[str, Any], costs: TravelCosts) -> Dis
         vs.end_time = raw["end_time"]
         vs.late = list(raw["late"])
         vs.done = [_stop_from(s) for s in raw["done"]]
-        vs.arrays = route_arrays(vs, cache)
+        vs.arrays = route_arrays(vs, cache, fleet.now)
     d._held = {k: int(v) for k, v in data["held"].items()}
     d.stats = DispatchStats.from_dict(data["stats"])
     return d

@@ -177,7 +177,7 @@ def _earliest_visits(
 ) -> list[Visit]:
     out = []
     here, clock = spec.start, spec.start_time
-    t = cache.seconds
+    t = cache.seconds  # every node here is indexed already (spec and requests)
     for rid, kind in vs.sequence:
         r = requests[rid]
         loc = r.pickup if kind == VisitKind.PICKUP else r.dropoff

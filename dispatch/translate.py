@@ -34,7 +34,8 @@ def to_problem(fleet: Fleet, now: int) -> Translation:
     specs = {vs.id: vs.spec(cache, now) for vs in states}
     used: list[int] = []
     for vs in states:
-        used += [specs[vs.id].start, specs[vs.id].end or specs[vs.id].start]
+        spec = specs[vs.id]
+        used += [spec.start, spec.start if spec.end is None else spec.end]
         for r in vs.requests.values():
             used += [r.pickup, r.dropoff]
     nodes = np.unique(np.asarray(used, dtype=np.int64))
@@ -88,5 +89,5 @@ def adopt(fleet: Fleet, tr: Translation, solution: Solution) -> int:
             rid for rid, r in requests.items()
             if r != replace(fleet.records[rid].request(fleet.cache, r.onboard_vehicle), vehicle_ids=())
         )
-        vs.arrays = route_arrays(vs, fleet.cache)
+        vs.arrays = route_arrays(vs, fleet.cache, fleet.now)
     return moved

@@ -103,15 +103,17 @@ def _shifted(pick: tuple[int, int], drop: tuple[int, int] | None, delta: int, wi
     return new_pick, new_drop
 
 
-def _move_leg(dispatcher: Dispatcher, booking_id: str, pick: tuple[int, int], drop: tuple[int, int] | None,
-              delta: int, rules: ServiceRules, now: int) -> Offer | None:
-    """Modify one leg's windows by ``delta`` s (widening once if needed); None when nothing fits."""
+def _move_leg(
+    dispatcher: Dispatcher, booking_id: str, pick: tuple[int, int], drop: tuple[int, int] | None, delta: int,
+    rules: ServiceRules, now: int,
+) -> tuple[Offer, tuple[int, int], tuple[int, int] | None] | None:
+    """Modify one leg's windows by ``delta`` s (widening once if needed): the offer and the new windows."""
     for widen in WIDEN_STEPS:
         new_pick, new_drop = _shifted(pick, drop, delta, widen, rules)
-        answer = dispatcher.modify(  # type: ignore[attr-defined]
-            booking_id, now, pickup_window=new_pick, dropoff_window=new_drop, requested_time=new_pick[0])
+        answer = dispatcher.modify(booking_id, now, pickup_window=new_pick, dropoff_window=new_drop,
+                                   requested_time=new_pick[0])
         if isinstance(answer, Offer):
-            return answer
+            return answer, new_pick, new_drop
     return None
 
 

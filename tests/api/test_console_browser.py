@@ -1,0 +1,149 @@
+"""The operator console in a real headless Chromium: book a ride on the phone form, confirm it, see it
+in the day's list and on the vehicle's manifest. Keeps a screenshot in test-output/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from .conftest import tomorrow
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "test-output"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+KEY = "console-operator-key"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1600,1000", "--lang=ja"]
+
+
+def _ensure_chromium() -> tuple[str, str]:
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if browser and driver:
+        return browser, driver
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("headless Chromium missing and cannot be installed (need root and apt-get): "
+                    "apt-get install chromium chromium-driver")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]):
+        if subprocess.run(cmd, env=env, capture_output=True, timeout=600).returncode != 0:
+            pytest.skip(f"could not install Chromium with {' '.join(cmd)}")
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (browser and driver):
+        pytest.skip("Chromium installed but chromium/chromedriver not on PATH")
+    return browser, driver
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379: start one with `make redis`")
+    client.flushdb()
+    port = _free_port()
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "KANRA_API_KEYS": f"{KEY}:operator", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port), "--log-level", "warning"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail(f"uvicorn exited: {proc.stdout.read()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        client.flushdb()
+
+
+def test_phone_booking_through_the_console(server):
+    _, driver_path = _ensure_chromium()
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e '.[dev]')")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "富岡 はな", "phone": "0274-62-9876", "notes": "玄関前で待つ"},
+                       headers=headers).json()
+    day = tomorrow()
+    options = webdriver.ChromeOptions()
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="kanra-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.binary_location = shutil.which("chromium")
+    browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    wait = WebDriverWait(browser, 20)
+    OUT.mkdir(exist_ok=True)
+    try:
+        browser.get(f"{server}/console")
+        wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
+        browser.find_element(By.ID, "api-key-save").click()
+        wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map svg polyline"))
+        for field in ("day-input", "date-input"):
+            browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+                                   "e.dispatchEvent(new Event('change'));", field, day)
+        browser.execute_script("document.getElementById('time-input').value = '10:00';")
+
+        browser.find_element(By.ID, "rider-phone").send_keys("0274629876")
+        browser.find_element(By.ID, "rider-search").click()
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-results .rider-item"))).click()
+        assert "富岡 はな" in browser.find_element(By.ID, "rider-selected").text
+
+        browser.find_element(By.ID, "pickup-input").send_keys("総合病院")  # Japanese
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#pickup-list li"))).click()
+        browser.find_element(By.ID, "dropoff-input").send_keys("joshu-tomioka")  # romaji
+        station = (By.CSS_SELECTOR, "#dropoff-list li[data-key='st:Joshu-Tomioka']")
+        wait.until(ec.element_to_be_clickable(station)).click()
+        assert "上州富岡" in browser.find_element(By.ID, "dropoff-input").get_attribute("value")
+
+        browser.find_element(By.ID, "offer-button").click()
+        window = wait.until(ec.visibility_of_element_located((By.ID, "offer-window")))
+        assert "〜" in window.text and window.text[:2].isdigit(), window.text
+        browser.save_screenshot(str(OUT / "console_offer.png"))
+
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#bookings-table tbody"), "確定"))
+        rows = browser.find_elements(By.CSS_SELECTOR, "#bookings-table tbody tr[data-id]")
+        assert len(rows) == 1 and "公立富岡総合病院" in rows[0].text
+        wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "富岡 はな"))
+        manifest = browser.find_element(By.ID, "manifest-table").text
+        assert "乗車" in manifest and "降車" in manifest and "玄関前で待つ" in manifest
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map svg g:nth-of-type(2) polyline")) >= 1)
+        browser.save_screenshot(str(OUT / "console.png"))
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+    booking = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+    assert [b["status"] for b in booking] == ["confirmed"] and booking[0]["rider_id"] == rider["id"]

@@ -22,17 +22,6 @@ def network():
     return RoadNetwork.load()
 
 
-def prewarm(dispatcher: Dispatcher, network) -> None:
-    """Load every place node into the dispatcher's travel cache before the first request.
-
-    Sidesteps the stale-view bug in ``Dispatcher._windows`` (a booking with a node the cache has not seen
-    indexes a view taken before the node was added; reported to the dispatcher's owner). Remove once fixed.
-    """
-    cache = getattr(getattr(dispatcher, "_fleet", None), "cache", None)
-    if cache is not None:
-        cache.add([p.node for p in network.places if p.node >= 0])
-
-
 def loc(network, key: str) -> Location:
     p = network.place(key)
     return Location(node=p.node, lat=p.lat, lon=p.lon, stop_id=p.key, name=p.name_en or p.name_ja, jis_code=p.jis_code)
@@ -44,7 +33,6 @@ def planner(network) -> TripPlanner:
     vehicles = [Vehicle(f"{j}-0", j, shifts=(Shift(8 * HH, 17 * HH, loc(network, d)),),
                         service_area=model.service_area(j)) for j, d in DEPOTS.items()]
     dispatcher = Dispatcher(network, vehicles, service_day="2026-12-01")
-    prewarm(dispatcher, network)
     p = TripPlanner(dispatcher, network, read_gtfs(service_day="2026-12-01"), model)
     trips = [
         Booking("n1", loc(network, "oz:南牧村/大日向"), loc(network, "tomioka_general_hospital"), 10 * HH,

@@ -35,17 +35,6 @@ def network():
     return RoadNetwork.load()
 
 
-def prewarm(dispatcher: Dispatcher, network) -> None:
-    """Load every place node into the dispatcher's travel cache before the first request.
-
-    Sidesteps the stale-view bug in ``Dispatcher._windows`` (a booking with a node the cache has not seen
-    indexes a view taken before the node was added; reported to the dispatcher's owner). Remove once fixed.
-    """
-    cache = getattr(getattr(dispatcher, "_fleet", None), "cache", None)
-    if cache is not None:
-        cache.add([p.node for p in network.places if p.node >= 0])
-
-
 def loc(network, key: str) -> Location:
     p = network.place(key)
     return Location(node=p.node, lat=p.lat, lon=p.lon, stop_id=p.key, name=p.name_en or p.name_ja, jis_code=p.jis_code)
@@ -61,7 +50,6 @@ def make_planner(network, vans: dict[str, int] | None = None, **model_overrides)
         for jis, count in (vans or {j: 2 for j in DEPOTS}).items() for k in range(count)
     ]
     dispatcher = Dispatcher(network, vehicles, service_day="2026-12-01")
-    prewarm(dispatcher, network)
     return TripPlanner(dispatcher, network, read_gtfs(service_day="2026-12-01"), model)
 
 

@@ -93,7 +93,7 @@ class DaySimulation:
     reopt_every, reopt_limit
         Re-optimisation period (s, 0 = never) and time budget (s).
     no_show_wait
-        Seconds a driver waits at a pickup before recording a no-show.
+        Seconds a driver waits at a pickup before recording a no-show (None: the stop's planned dwell).
     acceptance
         Share of offers callers accept.
     rng
@@ -105,7 +105,7 @@ class DaySimulation:
     """
 
     def __init__(self, day: int, dispatcher, trips: TripDriver, mover: Mover, factory: BookingFactory,
-                 records: RunRecords, rules: ServiceRules, reopt_every: int, reopt_limit: float, no_show_wait: int,
+                 records: RunRecords, rules: ServiceRules, reopt_every: int, reopt_limit: float, no_show_wait: int | None,
                  acceptance: float, rng: random.Random, on_booking: Callable[[], None] | None = None,
                  fares: FareTable | None = None) -> None:
         self.day = day
@@ -325,7 +325,8 @@ class DaySimulation:
         run.state, run.arrived_at = "at_stop", now
         run.service_start = max(now, stop.service_start)
         if kind == StopKind.PICKUP and bid in self.no_shows:
-            self.push(max(run.service_start, stop.earliest) + self.no_show_wait, VEHICLE, "no_show", vid, run.token)
+            wait = stop.departure - stop.service_start if self.no_show_wait is None else self.no_show_wait
+            self.push(max(run.service_start, stop.earliest) + wait, VEHICLE, "no_show", vid, run.token)
         else:
             self.push(max(stop.departure, run.service_start), VEHICLE, "service_done", vid, run.token)
 

@@ -119,12 +119,13 @@ class ExecutionSpec:
     Parameters
     ----------
     no_show_wait
-        How long a driver waits at a pickup before recording a no-show.
+        How long a driver waits at a pickup before recording a no-show. Unset: the dwell the plan gave
+        the stop, so a no-show delays nobody; longer waits push later stops past their promises.
     offer_acceptance
         Share of offers the caller accepts; the others are declined (released).
     """
 
-    no_show_wait: Duration = Duration(3 * 60)
+    no_show_wait: Duration | None = None
     offer_acceptance: float = 1.0
 
 

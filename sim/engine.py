@@ -105,9 +105,9 @@ class DaySimulation:
     """
 
     def __init__(self, day: int, dispatcher, trips: TripDriver, mover: Mover, factory: BookingFactory,
-                 records: RunRecords, rules: ServiceRules, reopt_every: int, reopt_limit: float, no_show_wait: int | None,
-                 acceptance: float, rng: random.Random, on_booking: Callable[[], None] | None = None,
-                 fares: FareTable | None = None) -> None:
+                 records: RunRecords, rules: ServiceRules, reopt_every: int, reopt_limit: float,
+                 no_show_wait: int | None, acceptance: float, rng: random.Random,
+                 on_booking: Callable[[], None] | None = None, fares: FareTable | None = None) -> None:
         self.day = day
         self.d = dispatcher
         self.trips = trips

@@ -34,8 +34,11 @@ class PdpModel:
         The requests to model; the others are left out entirely.
     params
         ``time_scale`` (integer scaling of times and distances) and ``vehicle_fixed_cost`` (scaled).
-    max_vehicles
-        If given, only the first ``max_vehicles`` vehicles may be used (route elimination).
+    closed
+        Ids of vehicles that may not be used (route elimination, fleet fixed for distance search).
+    fixed_costs
+        False leaves vehicle fixed costs out (when the fleet is fixed by ``closed`` they are a
+        constant, and large arc costs out of the start would skew guided local search).
     """
 
     def __init__(
@@ -43,7 +46,8 @@ class PdpModel:
         problem: RoutingProblem,
         requests: Sequence[Request],
         params: SolveParams,
-        max_vehicles: int | None = None,
+        closed: frozenset[str] = frozenset(),
+        fixed_costs: bool = True,
     ) -> None:
         self.problem = problem
         self.requests = list(requests)
@@ -85,7 +89,7 @@ class PdpModel:
             len(locs), n_vehicles, list(range(n_vehicles)), list(range(n_vehicles, 2 * n_vehicles))
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
-        self._add_costs(params, max_vehicles)
+        self._add_costs(params, closed, fixed_costs)
         self._add_time(windows)
         self._add_loads(demand)
         self._add_requests()
@@ -106,17 +110,20 @@ class PdpModel:
         sub[open_ends, :] = 0.0
         return sub
 
-    def _add_costs(self, params: SolveParams, max_vehicles: int | None) -> None:
+    def _add_costs(self, params: SolveParams, closed: frozenset[str], fixed_costs: bool) -> None:
         cost = np.rint(self._submatrix(self.problem.distance) * self.scale).astype(np.int64)
         self.cost_matrix = cost
         callback = self.routing.RegisterTransitMatrix(cost.tolist())
         self.routing.SetArcCostEvaluatorOfAllVehicles(callback)
+        self.fixed_costs = [
+            round(v.fixed_cost * self.scale) + round(params.vehicle_fixed_cost) for v in self.problem.vehicles
+        ]
         for i, vehicle in enumerate(self.problem.vehicles):
-            fixed = round(vehicle.fixed_cost * self.scale) + round(params.vehicle_fixed_cost)
-            if fixed:
+            fixed = self.fixed_costs[i]
+            if fixed and fixed_costs:
                 self.routing.SetFixedCostOfVehicle(int(fixed), i)
-            if max_vehicles is not None and i >= max_vehicles:
-                # Closing a vehicle: its start may only lead to its end.
+            if vehicle.id in closed:
+                # A closed vehicle's start may only lead to its end.
                 self.routing.NextVar(self.routing.Start(i)).SetValue(self.routing.End(i))
 
     def _add_time(self, windows: list[tuple[float, float]]) -> None:
@@ -167,6 +174,10 @@ class PdpModel:
 
     def _add_requests(self) -> None:
         routing, solver = self.routing, self.routing.solver()
+        optional = [round(r.penalty * self.scale) for r in self.requests if not r.required]
+        big = 10 * (len(self.locations) * int(self.cost_matrix.max(initial=0)) + max(self.fixed_costs + optional + [0]))
+        # Large enough to dominate, small enough that all penalties together stay inside int64.
+        self.required_penalty = int(min(max(big, 10**6), 2**62 // (2 * len(self.locations) + 2)))
         for r in self.requests:
             drop = self.index_of((r.id, VisitKind.DROPOFF))
             allowed = self._allowed(r)
@@ -181,16 +192,23 @@ class PdpModel:
                     # Ride = drop start - (pickup start + pickup service) <= max_ride, in the CP model.
                     limit = self._down(r.max_ride + r.pickup_service)
                     solver.Add(self.time.CumulVar(drop) - self.time.CumulVar(pick) <= limit)
+                    # The same limit as a precedence (pickup >= drop - limit): the search's filters read
+                    # precedences but not solver.Add constraints, and without this they accept moves the
+                    # CP check then rejects, which stalls insertion on dial-a-ride instances.
+                    self.time.AddNodePrecedence(drop, pick, -limit)
             if allowed is not None:
                 for index in indices:
                     # SetAllowedVehiclesForIndex does not accept Python lists in 9.15 (SWIG Span), so
                     # restrict the vehicle variable (-1 = not performed), which the vehicle filter reads.
                     routing.VehicleVar(index).SetValues([-1, *allowed])
-            if not (r.required or r.onboard_vehicle is not None):
-                # Half the penalty on each end: dropping the pair costs the request's penalty.
-                half = max(1, round(r.penalty * self.scale / 2))
-                for index in indices:
-                    routing.AddDisjunction([index], half)
+            # Required requests may be left out too, at a cost above anything else in the objective:
+            # the empty plan is then always a solution, warm starts may lack new requests, and the
+            # search puts them in. solve() refuses any result that still lacks a required request.
+            must = r.required or r.onboard_vehicle is not None
+            full = self.required_penalty if must else max(1, round(r.penalty * self.scale))
+            for index in indices:
+                # Half on each end: leaving the pair out costs the full penalty.
+                routing.AddDisjunction([index], max(1, full // 2))
 
     def _allowed(self, r: Request) -> list[int] | None:
         if r.onboard_vehicle is not None:

@@ -71,6 +71,9 @@ def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None
 
     routed = {rid for seq in result.routes.values() for rid, _ in seq}
     unserved = {r.id: screened.get(r.id, NOT_PLACED) for r in problem.requests if r.id not in routed}
+    left_out = {rid: NOT_PLACED for rid in unserved if _must_serve(problem, rid)}
+    if left_out:
+        return _fall_back(problem, params, initial, initial_ok, "required request(s) could not be placed", left_out)
     solution = time_solution(problem, result.routes, unserved, result.start_times)
     if solution is None:
         return _fall_back(problem, params, initial, initial_ok, "OR-Tools routes could not be timed validly", {})

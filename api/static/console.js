@@ -125,8 +125,14 @@ function autocomplete(which) {
 }
 
 // ---------------------------------------------------------------- offer, confirm, decline
+function focusBooking(b) {
+  const pts = [b.pickup, b.dropoff].filter((p) => p && p.lat != null).map((p) => [p.lon, p.lat]);
+  KanraMap.focus(pts);
+}
+
 function showOffer(b) {
   state.booking = b;
+  focusBooking(b);
   $("#offer-panel").hidden = true;
   $("#rejection-panel").hidden = true;
   if (b.offer && b.status === "offered") {
@@ -263,8 +269,11 @@ async function listen() {
 // ---------------------------------------------------------------- start
 async function start() {
   state.day = $("#day-input").value || tokyoToday(0);
-  const [geo, vehicles] = await Promise.all([api("GET", "/network.geojson"), api("GET", "/vehicles")]);
+  const [geo, vehicles, stations, offices] = await Promise.all([
+    api("GET", "/network.geojson"), api("GET", "/vehicles"),
+    api("GET", "/places?kind=station&limit=50"), api("GET", "/places?kind=municipal_office&limit=10")]);
   KanraMap.init($("#map"), geo.data);
+  KanraMap.places([...stations.data, ...offices.data]);
   state.vehicles = vehicles.data;
   KanraMap.legend($("#map-legend"), state.vehicles);
   $("#vehicle-select").innerHTML = state.vehicles.map((v) =>
@@ -291,6 +300,7 @@ function wire() {
     if (!row) return;
     api("GET", `/bookings/${row.dataset.id}`).then(({ data }) => {
       state.booking = data;
+      focusBooking(data);
       if (data.vehicle_id) { $("#vehicle-select").value = data.vehicle_id; }
       refresh();
     });

@@ -46,6 +46,16 @@ def _ensure_chromium() -> tuple[str, str]:
     return browser, driver
 
 
+def _ensure_japanese_font() -> None:
+    """Only cosmetic (the screenshot): without a CJK font Chromium draws boxes; install one if we can."""
+    fc_list = shutil.which("fc-list")
+    if fc_list and subprocess.run([fc_list, ":lang=ja"], capture_output=True, text=True).stdout.strip():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "fonts-ipafont-gothic"], capture_output=True, timeout=600,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -84,6 +94,7 @@ def server():
 
 def test_phone_booking_through_the_console(server):
     _, driver_path = _ensure_chromium()
+    _ensure_japanese_font()
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e '.[dev]')")
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -139,7 +150,7 @@ def test_phone_booking_through_the_console(server):
         wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "富岡 はな"))
         manifest = browser.find_element(By.ID, "manifest-table").text
         assert "乗車" in manifest and "降車" in manifest and "玄関前で待つ" in manifest
-        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map svg g:nth-of-type(2) polyline")) >= 1)
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map svg g.routes polyline")) >= 1)
         browser.save_screenshot(str(OUT / "console.png"))
     finally:
         browser.quit()

@@ -16,7 +16,7 @@ were delivered to (or fetched from) the railway. Distances in km, times in hours
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,38 @@ def vehicle_segments(vehicle: Vehicle, done: Sequence[Stop], plan: VehiclePlan, 
     return out
 
 
+def day_segments(dispatcher: Dispatcher, costs: TravelCosts) -> list[Segment]:
+    """Every vehicle's driven segments of the day (executed and planned)."""
+    bookings = {b.id: b for b in dispatcher.bookings()}
+    out: list[Segment] = []
+    for vehicle in dispatcher.vehicles:
+        out += vehicle_segments(vehicle, dispatcher.executed(vehicle.id), dispatcher.plan(vehicle.id), bookings,
+                                costs)
+    return out
+
+
+def allocate(segments: Iterable[Segment], key: Callable[[str], str]) -> dict[str, tuple[float, float]]:
+    """Split the segments' km and hours over any grouping of bookings (``key(booking_id)``), by party size.
+
+    The same rule as the municipal accounts (a segment is shared by the riders it carries or fetches, an
+    empty return goes to the riders just set down), so the groups sum to the fleet totals.
+
+    Returns
+    -------
+    dict
+        ``group -> (km, hours)``.
+    """
+    km: dict[str, float] = defaultdict(float)
+    hours: dict[str, float] = defaultdict(float)
+    for seg in segments:
+        riders = [(bid, key(bid), party) for bid, _, party in seg.riders]
+        for group, part in _share(seg.metres / 1000.0, riders).items():
+            km[group] += part
+        for group, part in _share(seg.seconds / 3600.0, riders).items():
+            hours[group] += part
+    return {g: (km[g], hours[g]) for g in km}
+
+
 def _share(total: float, riders: Sequence[tuple[str, str, int]]) -> dict[str, float]:
     """Split ``total`` over the riders' home municipalities by party size (unknown when nobody)."""
     if not riders:
@@ -182,11 +214,9 @@ class MunicipalAccounts:
         """
         acc = cls()
         bookings = {b.id: b for b in dispatcher.bookings()}
-        vehicles = {v.id: v for v in dispatcher.vehicles}
         fleet_of: dict[str, str] = {}
-        for vid, plan in dispatcher.plans().items():
-            vehicle = vehicles[vid]
-            done = dispatcher.executed(vid)
+        for vehicle in dispatcher.vehicles:
+            done, plan = dispatcher.executed(vehicle.id), dispatcher.plan(vehicle.id)
             segments = vehicle_segments(vehicle, done, plan, bookings, costs)
             if segments:
                 acc.vehicles_by_fleet[vehicle.municipality] += 1

@@ -110,6 +110,9 @@ class OptionBuilder:
         """Stations usable at one end: the point itself, walkable ones, then the nearest fed hubs."""
         if loc.stop_id in self.stations and self.index.stop_of(loc.stop_id):
             return [_End(loc.stop_id, None, 0.0, 0.0)]
+        at = [k for k, s in self.stations.items() if s.node == loc.node and self.index.stop_of(k)]
+        if at:
+            return [_End(at[0], None, 0.0, 0.0)]
         access = self.model.station_access
         out: list[_End] = []
         lat, lon = self._latlon(loc)
@@ -151,6 +154,8 @@ class OptionBuilder:
                 for last in self._ends(booking.dropoff, d_jis, outbound=False, walks=walks):
                     if first.station != last.station:
                         found.extend(self._chains(booking, first, last, o_jis, d_jis))
+        # a trip with no taxi leg (walk and train) is not the shared taxi's to book
+        found = [opt for opt in found if opt.drt_legs]
         found.sort(key=lambda opt: (opt.cost_yen, opt.total_s))
         return found
 

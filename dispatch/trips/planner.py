@@ -28,6 +28,7 @@ from dispatch.trips import replan
 from dispatch.trips.itinerary import DRT, RAIL, Itinerary, Leg, TripOption
 from dispatch.trips.operating_model import OperatingModel
 from dispatch.trips.options import OptionBuilder, PlanningNetwork
+from routing.errors import RoutingError
 
 if TYPE_CHECKING:
     from dispatch.dispatcher import Dispatcher
@@ -102,10 +103,14 @@ class TripPlanner:
         old = self._trips.get(booking.id)
         if old is not None and old.status.is_active:
             raise InvalidBooking(f"booking id {booking.id!r} is already in use ({old.status})")
-        options = self.options(booking)
+        try:
+            options = self.options(booking)
+        except RoutingError as exc:
+            raise InvalidBooking(f"booking {booking.id!r}: {exc}") from exc
         if not options:
             return Rejection(booking.id, RejectionReason.OUTSIDE_SERVICE_AREA,
-                             "no fleet serves this trip directly and no train connection with a feeder fits")
+                             "no fleet serves this trip directly and no train connection with a feeder taxi fits "
+                             "(a trip that needs no taxi, walk and train only, is not booked here)")
         rejections: list[tuple[TripOption, Rejection]] = []
         for option in options[: self.max_options]:
             placed = self._insert(booking, option, now)

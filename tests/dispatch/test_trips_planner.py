@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dispatch.dispatcher import Dispatcher
-from dispatch.errors import BookingNotFound
+from dispatch.errors import BookingNotFound, InvalidBooking
 from dispatch.model import (
     Booking,
     BookingStatus,
@@ -202,3 +204,18 @@ def test_cancel_releases_every_leg(network):
     planner.cancel("c1", NOW + 120)  # twice: no-op
     again = planner.request(nanmoku_trip(network, "c1", wheelchairs=1, seats=0), NOW + 180)
     assert isinstance(again, Offer)
+
+
+def test_bad_input_is_a_clear_error_and_walk_and_train_alone_is_not_booked(network):
+    planner = make_planner(network, vans={TOMIOKA: 1})
+    hall = loc(network, "tomioka_city_hall")
+    with pytest.raises(InvalidBooking, match="not in the road graph"):
+        planner.request(Booking("x", Location(node=123456789, jis_code=TOMIOKA), hall, 9 * HH), NOW)
+    with pytest.raises(InvalidBooking, match="same place"):
+        planner.request(Booking("y", hall, hall, 9 * HH), NOW)
+    # from the station square to Takasaki station: a walk and a train, no taxi leg to book
+    square = replace(loc(network, "st:Joshu-Tomioka"), stop_id=None)
+    options = planner.options(Booking("z", square, loc(network, "st:Takasaki"), 9 * HH))
+    assert options == []
+    rejection = planner.request(Booking("z", square, loc(network, "st:Takasaki"), 9 * HH), NOW)
+    assert isinstance(rejection, Rejection) and "walk and train" in rejection.message

@@ -174,9 +174,10 @@ class PdpModel:
 
     def _add_requests(self) -> None:
         routing, solver = self.routing, self.routing.solver()
-        optional = [round(r.penalty * self.scale) for r in self.requests if not r.required]
-        big = 10 * (len(self.locations) * int(self.cost_matrix.max(initial=0)) + max(self.fixed_costs + optional + [0]))
-        # Large enough to dominate, small enough that all penalties together stay inside int64.
+        optional = sum(round(r.penalty * self.scale) for r in self.requests if not r.required)
+        big = 10 * (len(self.locations) * int(self.cost_matrix.max(initial=0)) + sum(self.fixed_costs) + optional)
+        # Above any objective that serves every required request (so a cost below required_penalty // 2
+        # means none is missing), small enough that all penalties together stay inside int64.
         self.required_penalty = int(min(max(big, 10**6), 2**62 // (2 * len(self.locations) + 2)))
         for r in self.requests:
             drop = self.index_of((r.id, VisitKind.DROPOFF))

@@ -27,6 +27,11 @@ class SolveParams:
         Seed for any randomised part of the search.
     log_search
         Let OR-Tools print its search log.
+    minimise_fleet
+        Vehicles first: after a first solution, try to empty whole routes (route elimination), then
+        spend the rest of the budget on distance with the fleet so found (the Li & Lim convention).
+    elimination_share
+        Share of the budget route elimination may use when ``minimise_fleet`` is on.
     """
 
     time_limit_s: float = 5.0
@@ -36,3 +41,5 @@ class SolveParams:
     vehicle_fixed_cost: float = 0.0
     seed: int = 0
     log_search: bool = False
+    minimise_fleet: bool = False
+    elimination_share: float = 0.5

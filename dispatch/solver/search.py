@@ -43,17 +43,27 @@ def run_search(
     params: SolveParams,
     seconds: float,
     initial_routes: dict[str, Sequence[VisitKey]] | None = None,
+    stop_below: int | None = None,
 ) -> SearchResult | None:
     """Search for at most ``seconds``; None if OR-Tools finds no solution.
 
-    A warm start that the model rejects (e.g. it misses a now-required request) falls back to a cold
-    search within the same budget.
+    A warm start that the model rejects (e.g. a locked visit it does not start with) falls back to
+    a cold search within the same budget. With ``stop_below`` the search ends at the first solution
+    whose (scaled) cost is below it.
     """
     began = time.monotonic()
     sp = search_parameters(params, seconds)
     assignment = None
     warm = False
     routing = model.routing
+    if stop_below is not None:
+        cost, solver = routing.CostVar(), routing.solver()
+
+        def finish_if_good() -> None:
+            if cost.Value() < stop_below:
+                solver.FinishCurrentSearch()
+
+        routing.AddAtSolutionCallback(finish_if_good)
     if initial_routes is not None:
         routes = model.index_routes(initial_routes)
         routing.CloseModelWithParameters(sp)

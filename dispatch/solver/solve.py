@@ -8,18 +8,22 @@ before it is returned; a required request is never dropped: without a valid full
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 
-from dispatch.problem import RoutingProblem, Solution
+from dispatch.problem import Request, RoutingProblem, Solution
 from dispatch.solver.errors import SolverFailed
 from dispatch.solver.objective import objective
-from dispatch.solver.ortools_model import PdpModel
+from dispatch.solver.ortools_model import VisitKey
 from dispatch.solver.params import SolveParams
+from dispatch.solver.phases import eliminate_routes, search_once, unused
 from dispatch.solver.screening import infeasible_alone
-from dispatch.solver.search import MIN_SEARCH_S, run_search
+from dispatch.solver.search import SearchResult
 from dispatch.solver.timing import time_solution, visit_orders
 from dispatch.validator import validate
 
 NOT_PLACED = "no feasible insertion within time limit"
+# Vehicles first: share of the budget for the first solution (with the vehicle fixed cost).
+_FIRST_SHARE = 0.15
 
 
 def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None = None) -> Solution:
@@ -57,44 +61,99 @@ def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None
     if not problem.vehicles:
         return Solution(routes={}, unserved=dict(screened), solver="none: no vehicles")
     modelled = [r for r in problem.requests if r.id not in screened]
+    start_from = visit_orders(initial) if initial is not None else None
     try:
-        model = PdpModel(problem, modelled, params)
+        candidates = _search(problem, modelled, params, deadline - _reserve(params.time_limit_s), start_from)
     except ValueError as exc:
         return _fall_back(problem, params, initial, initial_ok, f"problem cannot be modelled: {exc}", {})
 
-    left = deadline - time.monotonic() - _reserve(params.time_limit_s)
-    result = None
-    if left >= MIN_SEARCH_S:
-        result = run_search(model, params, left, visit_orders(initial) if initial is not None else None)
-    if result is None:
-        return _fall_back(problem, params, initial, initial_ok, "OR-Tools found no solution within the time limit", {})
+    best: Solution | None = None
+    why_not, reasons = "OR-Tools found no solution within the time limit", {}
+    for candidate in candidates:
+        solution, why, missing = _checked(problem, params, screened, candidate)
+        if solution is None:
+            why_not, reasons = why, missing
+        elif best is None or solution.objective < best.objective:
+            best = solution
+    if best is None:
+        return _fall_back(problem, params, initial, initial_ok, why_not, reasons)
+    best.stats["seconds"] = time.monotonic() - began
+    if initial_ok and initial is not None:
+        kept = objective(problem, initial, params)
+        if kept < best.objective:
+            return _kept(initial, kept, "initial (search found nothing better)", time.monotonic() - began)
+    return best
 
-    routed = {rid for seq in result.routes.values() for rid, _ in seq}
+
+@dataclass
+class _Candidate:
+    label: str
+    routes: dict[str, list[VisitKey]]
+    start_times: dict[VisitKey, float] | None
+    result: SearchResult | None = None
+
+
+def _search(
+    problem: RoutingProblem,
+    modelled: list[Request],
+    params: SolveParams,
+    deadline: float,
+    start_from: dict[str, list[VisitKey]] | None,
+) -> list[_Candidate]:
+    """Candidate solutions, best last: one OR-Tools search, or the vehicles-first phases."""
+    left = deadline - time.monotonic()
+    if not params.minimise_fleet:
+        result = search_once(problem, modelled, params, left, start_from)
+        return [_Candidate("ortools", result.routes, result.start_times, result)] if result else []
+    first = search_once(problem, modelled, params, _FIRST_SHARE * left, start_from)
+    if first is None:
+        return []
+    out = [_Candidate("ortools (fixed vehicle cost)", first.routes, first.start_times, first)]
+    left = deadline - time.monotonic()
+    routes, removed = eliminate_routes(
+        problem, modelled, params, first.routes, time.monotonic() + params.elimination_share * left
+    )
+    if removed:
+        out.append(_Candidate(f"route elimination (-{removed})", routes, None))
+    distance_only = replace(params, vehicle_fixed_cost=0.0)
+    final = search_once(
+        problem,
+        modelled,
+        distance_only,
+        deadline - time.monotonic(),
+        routes,
+        closed=unused(problem, routes),
+        fixed_costs=False,
+    )
+    if final is not None:
+        out.append(_Candidate("ortools (vehicles first, then distance)", final.routes, final.start_times, final))
+    return out
+
+
+def _checked(
+    problem: RoutingProblem, params: SolveParams, screened: dict[str, str], candidate: _Candidate
+) -> tuple[Solution | None, str, dict[str, str]]:
+    """The candidate as a timed, validated solution, or why it is not one."""
+    routed = {rid for seq in candidate.routes.values() for rid, _ in seq}
     unserved = {r.id: screened.get(r.id, NOT_PLACED) for r in problem.requests if r.id not in routed}
     left_out = {rid: NOT_PLACED for rid in unserved if _must_serve(problem, rid)}
     if left_out:
-        return _fall_back(problem, params, initial, initial_ok, "required request(s) could not be placed", left_out)
-    solution = time_solution(problem, result.routes, unserved, result.start_times)
+        return None, "required request(s) could not be placed", left_out
+    solution = time_solution(problem, candidate.routes, unserved, candidate.start_times)
     if solution is None:
-        return _fall_back(problem, params, initial, initial_ok, "OR-Tools routes could not be timed validly", {})
+        return None, "OR-Tools routes could not be timed validly", {}
     violations = validate(problem, solution)
     if violations:
-        detail = "; ".join(str(v) for v in violations[:3])
-        return _fall_back(problem, params, initial, initial_ok, f"OR-Tools solution failed validation: {detail}", {})
-
+        return None, "OR-Tools solution failed validation: " + "; ".join(str(v) for v in violations[:3]), {}
     solution.objective = objective(problem, solution, params)
-    solution.solver = "ortools"
-    solution.stats = {
-        "seconds": time.monotonic() - began,
-        "search_seconds": result.seconds,
-        "warm_start": float(result.warm),
-        "ortools_objective": float(result.objective),
-    }
-    if initial_ok and initial is not None:
-        kept = objective(problem, initial, params)
-        if kept < solution.objective:
-            return _kept(initial, kept, "initial (search found nothing better)", time.monotonic() - began)
-    return solution
+    solution.solver = candidate.label
+    if candidate.result is not None:
+        solution.stats = {
+            "search_seconds": candidate.result.seconds,
+            "warm_start": float(candidate.result.warm),
+            "ortools_objective": float(candidate.result.objective),
+        }
+    return solution, "", {}
 
 
 def _must_serve(problem: RoutingProblem, request_id: str) -> bool:

@@ -1,0 +1,91 @@
+"""Search phases built from time-limited OR-Tools runs: route elimination, distance on a fixed fleet."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dispatch.problem import Request, RoutingProblem
+from dispatch.solver.ortools_model import PdpModel, VisitKey
+from dispatch.solver.params import SolveParams
+from dispatch.solver.search import MIN_SEARCH_S, SearchResult, run_search
+
+Routes = dict[str, list[VisitKey]]
+
+
+def search_once(
+    problem: RoutingProblem,
+    requests: Sequence[Request],
+    params: SolveParams,
+    seconds: float,
+    initial: Routes | None = None,
+    closed: frozenset[str] = frozenset(),
+    fixed_costs: bool = True,
+    stop_when_complete: bool = False,
+) -> SearchResult | None:
+    """Build a fresh model (milliseconds) and search it for at most ``seconds``.
+
+    ``stop_when_complete`` ends the search at the first solution that leaves no required request out.
+    """
+    if seconds < MIN_SEARCH_S:
+        return None
+    model = PdpModel(problem, requests, params, closed=closed, fixed_costs=fixed_costs)
+    stop = model.required_penalty // 2 if stop_when_complete else None
+    return run_search(model, params, seconds, initial, stop_below=stop)
+
+
+def served(routes: Routes) -> set[str]:
+    return {rid for seq in routes.values() for rid, _ in seq}
+
+
+def unused(problem: RoutingProblem, routes: Routes) -> frozenset[str]:
+    return frozenset(v.id for v in problem.vehicles if not routes.get(v.id))
+
+
+def eliminate_routes(
+    problem: RoutingProblem,
+    requests: Sequence[Request],
+    params: SolveParams,
+    routes: Routes,
+    deadline: float,
+) -> tuple[Routes, int]:
+    """Empty whole routes, smallest first, while the deadline allows.
+
+    Each attempt closes one more vehicle, starts from the other routes with that route's requests
+    left out, and searches (distance only) until all of them are back in or its slice of time is up.
+    A vehicle with locked visits or riders on board is never emptied. Returns the routes with the
+    fewest vehicles found (every request served before is served) and the number of routes removed.
+    """
+    must_keep = {v.id for v in problem.vehicles if v.locked} | {
+        r.onboard_vehicle for r in requests if r.onboard_vehicle is not None
+    }
+    keep_served = served(routes)
+    best, removed = routes, 0
+    failed: set[str] = set()
+    distance_only = replace(params, vehicle_fixed_cost=0.0)
+    while True:
+        left = deadline - time.monotonic()
+        candidates = sorted(
+            (len(seq), vid) for vid, seq in best.items() if seq and vid not in failed and vid not in must_keep
+        )
+        if not candidates or left < MIN_SEARCH_S:
+            return best, removed
+        target = candidates[0][1]
+        attempt = min(left, max(1.0, 0.1 * left))
+        start_from = {vid: seq for vid, seq in best.items() if vid != target}
+        result = search_once(
+            problem,
+            requests,
+            distance_only,
+            attempt,
+            start_from,
+            closed=unused(problem, best) | {target},
+            fixed_costs=False,
+            stop_when_complete=True,
+        )
+        if result is not None and served(result.routes) >= keep_served:
+            best, removed = result.routes, removed + 1
+            failed.clear()  # a shorter fleet changes which routes can be emptied next
+        else:
+            failed.add(target)

@@ -15,7 +15,7 @@ import heapq
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dispatch.errors import DispatchError
 from dispatch.fares import FareTable
@@ -102,12 +102,15 @@ class DaySimulation:
         Called after each booking event (progress bar).
     fares
         Fare table for rides whose offer carries no fare (yen per rider).
+    alternative_acceptance
+        Share of refused callers who re-book at the first alternative time offered.
     """
 
     def __init__(self, day: int, dispatcher, trips: TripDriver, mover: Mover, factory: BookingFactory,
                  records: RunRecords, rules: ServiceRules, reopt_every: int, reopt_limit: float,
                  no_show_wait: int | None, acceptance: float, rng: random.Random,
-                 on_booking: Callable[[], None] | None = None, fares: FareTable | None = None) -> None:
+                 on_booking: Callable[[], None] | None = None, fares: FareTable | None = None,
+                 alternative_acceptance: float = 0.0) -> None:
         self.day = day
         self.d = dispatcher
         self.trips = trips
@@ -122,6 +125,7 @@ class DaySimulation:
         self.rng = rng
         self.on_booking = on_booking
         self.fares = fares
+        self.alternative_acceptance = alternative_acceptance
         self.heap: list[tuple] = []
         self.seq = 0
         self.legs: dict[str, LegRecord] = {}
@@ -129,6 +133,7 @@ class DaySimulation:
         self.vehicles: dict[str, VehicleRun] = {}
         self.stop_log: list[StopLogEntry] = []
         self.retargets = 0
+        self.alternatives_taken = 0
         for v in dispatcher.vehicles:
             start = min(s.start for s in v.shifts)
             end = max(s.end for s in v.shifts)
@@ -175,6 +180,13 @@ class DaySimulation:
         if request.no_show:
             self.no_shows.add(request.id)
         answer = self.trips.request(booking, now)
+        if (isinstance(answer, Rejection) and answer.alternatives
+                and self.rng.random() < self.alternative_acceptance):
+            # The caller takes the nearest time the operator proposes: a new request with the same id.
+            request = replace(request, requested_time=answer.alternatives[0])
+            booking = replace(booking, requested_time=answer.alternatives[0])
+            answer = self.trips.request(booking, now)
+            self.alternatives_taken += 1
         if isinstance(answer, Rejection):
             leg = self._leg_from_request(request, booking)
             leg.status, leg.rejection_reason = "rejected", answer.reason.value

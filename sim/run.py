@@ -143,9 +143,11 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
             vehicles = build_vehicles(scenario, places, network.facts)
             if model is not None:
                 vehicles = [_with_area(v, model.service_area(v.municipality)) for v in vehicles]
+            alternatives = 1 if scenario.execution.alternative_acceptance > 0 else 0
             d = Dispatcher(network, vehicles, rules, service_day=service_day,
                            solve_params=SolveParams(time_limit_s=scenario.reoptimisation.time_limit,
-                                                    seed=scenario.seed))
+                                                    seed=scenario.seed),
+                           max_alternatives=alternatives)
             _prewarm(d, network, by_day.get(day, []), factory)
             rng = random.Random(f"{scenario.seed}/{day}")
             trips = _driver(scenario, d, network, model, crossing, service_day, rng)
@@ -154,7 +156,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
                 reopt_every=scenario.reoptimisation.every if scenario.reoptimisation.enabled else 0,
                 reopt_limit=scenario.reoptimisation.time_limit, no_show_wait=scenario.execution.no_show_wait,
                 acceptance=scenario.execution.offer_acceptance, rng=rng, on_booking=lambda: bar.update(1),
-                fares=fares,
+                fares=fares, alternative_acceptance=scenario.execution.alternative_acceptance,
             )
             for request in by_day.get(day, []):
                 sim.add_request(request)
@@ -203,7 +205,8 @@ def _driver(scenario: Scenario, d, network, model, crossing, service_day: str, r
     from dispatch.rail import read_gtfs
     from dispatch.trips import TripPlanner
 
-    planner = TripPlanner(d, network, read_gtfs(service_day=service_day), model)
+    alternatives = 1 if scenario.execution.alternative_acceptance > 0 else 0
+    planner = TripPlanner(d, network, read_gtfs(service_day=service_day), model, max_alternatives=alternatives)
     return PlannerDriver(d, planner, float(scenario.rail.delay_mean), rng)
 
 

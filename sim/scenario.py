@@ -123,10 +123,18 @@ class ExecutionSpec:
         the stop, so a no-show delays nobody; longer waits push later stops past their promises.
     offer_acceptance
         Share of offers the caller accepts; the others are declined (released).
+    alternative_acceptance
+        Share of refused callers who take the nearest other time the dispatcher proposes. At 0 no
+        alternatives are searched for (the simulated caller would not use them), which keeps busy days fast.
     """
 
     no_show_wait: Duration | None = None
     offer_acceptance: float = 1.0
+    alternative_acceptance: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.offer_acceptance <= 1.0 and 0.0 <= self.alternative_acceptance <= 1.0):
+            raise ValueError("offer_acceptance and alternative_acceptance must be within 0..1")
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,11 @@ class Timetable:
             raise ValueError("a delay cannot be negative (trains do not leave early)")
         self._delays[train_id] = int(delay_s)
 
+    @property
+    def delays(self) -> dict[str, int]:
+        """Every recorded delay (train id -> s), for snapshots."""
+        return dict(self._delays)
+
     def delay(self, train_id: str) -> int:
         """Seconds ``train_id`` is currently late."""
         return self._delays.get(train_id, 0)

@@ -10,7 +10,7 @@ same feeder windows, so insertion pools them onto one van. Times in seconds sinc
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dispatch.admission import hhmm
 from dispatch.errors import BookingNotFound, BookingStateError, InvalidBooking
@@ -24,7 +24,7 @@ from dispatch.model import (
     TimeKind,
 )
 from dispatch.rail.timetable import Timetable
-from dispatch.trips import replan
+from dispatch.trips import replan, snapshot
 from dispatch.trips.itinerary import DRT, RAIL, Itinerary, Leg, TripOption
 from dispatch.trips.operating_model import OperatingModel
 from dispatch.trips.options import OptionBuilder, PlanningNetwork
@@ -90,6 +90,26 @@ class TripPlanner:
         for itinerary in self._trips.values():
             self._refresh(itinerary)
         return list(self._trips.values())
+
+    # ------------------------------------------------------------------ persistence
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-safe planner state (itineraries with their train legs, train delays); pair it with
+        :meth:`Dispatcher.snapshot`, which holds the taxi legs."""
+        return snapshot.dump(list(self._trips.values()), self.timetable.delays)
+
+    @classmethod
+    def restore(cls, data: dict[str, Any], dispatcher: Dispatcher, network: PlanningNetwork, timetable: Timetable,
+                model: OperatingModel, **kwargs: Any) -> TripPlanner:
+        """Rebuild a planner from :meth:`snapshot` over a restored dispatcher and the day's timetable."""
+        planner = cls(dispatcher, network, timetable, model, **kwargs)
+        itineraries, delays = snapshot.load(data)
+        for train_id, delay_s in delays.items():
+            timetable.set_delay(train_id, delay_s)
+        for itinerary in itineraries:
+            planner._trips[itinerary.id] = itinerary
+            for bid in itinerary.leg_booking_ids:
+                planner._owner[bid] = itinerary.id
+        return planner
 
     # ------------------------------------------------------------------ booking
     def request(self, booking: Booking, now: int) -> Offer | Rejection:

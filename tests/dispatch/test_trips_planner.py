@@ -219,3 +219,24 @@ def test_bad_input_is_a_clear_error_and_walk_and_train_alone_is_not_booked(netwo
     assert options == []
     rejection = planner.request(Booking("z", square, loc(network, "st:Takasaki"), 9 * HH), NOW)
     assert isinstance(rejection, Rejection) and "walk and train" in rejection.message
+
+
+def test_snapshot_round_trip_keeps_trips_and_delays(network):
+    import json
+
+    planner = make_planner(network)
+    offer = planner.request(nanmoku_trip(network, "s1", wheelchairs=1, seats=0), NOW)
+    assert isinstance(offer, Offer)
+    planner.confirm("s1", NOW)
+    planner.train_delayed(offer.legs[1].train_id, 300, 9 * HH)
+    saved_d = json.loads(json.dumps(planner.dispatcher.snapshot()))
+    saved_p = json.loads(json.dumps(planner.snapshot()))
+    dispatcher = Dispatcher.restore(saved_d, network)
+    again = TripPlanner.restore(saved_p, dispatcher, network, read_gtfs(service_day="2026-12-01"), planner.model)
+    before, after = planner.itinerary("s1"), again.itinerary("s1")
+    assert after.legs == before.legs and after.option == before.option and after.booking == before.booking
+    assert again.timetable.delay(offer.legs[1].train_id) == 300
+    assert again.itinerary(offer.legs[2].booking_id) is after
+    assert again.train_delayed(offer.legs[1].train_id, 900, 9 * HH) == [offer.legs[2].booking_id]
+    with pytest.raises(ValueError, match="version"):
+        TripPlanner.restore({"version": 0}, dispatcher, network, read_gtfs(), planner.model)

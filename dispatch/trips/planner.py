@@ -218,6 +218,9 @@ class TripPlanner:
         if found is None:
             return []
         index, leg = found
+        feeder = next((i for i, x in enumerate(itinerary.legs) if x.booking_id == leg_booking_id), None)
+        if feeder is None or feeder > index:
+            return []  # not the leg that brings the rider to the train
         assert leg.connection is not None
         conn = self.timetable.connection(leg.connection.train_id, leg.connection.from_stop, leg.connection.to_stop)
         station = leg.origin.stop_id or ""

@@ -182,6 +182,7 @@ def test_missed_train_moves_the_rider_to_the_next_one(network):
     planner.confirm("m1", NOW)
     feeder, train, onward = offer.legs
     assert planner.reached_station(feeder.booking_id, train.depart - 600) == []  # in time: nothing to do
+    assert planner.reached_station(onward.booking_id, train.arrive + 900) == []  # not a leg to the train
     replanned = planner.reached_station(feeder.booking_id, train.depart - 30)  # too late for the platform
     itinerary = planner.itinerary("m1")
     assert itinerary.legs[1].train_id != train.train_id

@@ -114,7 +114,7 @@ def require(action: str) -> Callable[[Request], ApiKey]:
     """FastAPI dependency: authenticate and check that the caller's role may perform ``action``."""
     allowed = PERMISSIONS[action]  # KeyError at import time for a misspelt action
 
-    def dependency(request: Request) -> ApiKey:
+    async def dependency(request: Request) -> ApiKey:  # async: no thread hop per request
         principal = authenticate(request)
         if principal.role not in allowed:
             raise ApiError(403, "X-API-Key", f"role {principal.role.value} may not {action}")

@@ -14,7 +14,7 @@ from api.auth import require
 from api.errors import ApiError
 from api.intake import drain, run_command
 from api.schemas import VehicleEventIn, VehicleIn
-from api.timefmt import to_service_time, today
+from api.timefmt import JST, to_service_time, today
 from api.views import plan_out, stop_out
 
 router = APIRouter(tags=["vehicles"])
@@ -116,6 +116,9 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn)
     day = to_service_time(body.at)[0] if body.at is not None else today()
     command: dict[str, Any] = {"op": _OPS[body.type], "vehicle_id": vehicle_id, "day": day,
                                "booking_id": body.booking_id}
+    if body.at is not None:
+        moment = body.at if body.at.tzinfo is not None else body.at.replace(tzinfo=JST)
+        command["at"] = moment.timestamp()
     if body.type == "position":
         location = app.state.world.point_location(body.lat, body.lon, None, "body")
         command["location"] = location

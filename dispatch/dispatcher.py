@@ -445,7 +445,8 @@ class Dispatcher:
         if request.pickup_window[0] > request.pickup_window[1]:
             return None
         vehicles = self._fleet.eligible(booking, only)
-        found = best_insertion(vehicles, self._fleet.cache, request, self._fleet.now, self._fleet.insertion)
+        fleet = self._fleet
+        found = best_insertion(vehicles, fleet.cache, request, fleet.now, fleet.insertion, fleet.views)
         return None if found is None else (found, windows)
 
     def _place(

@@ -7,6 +7,7 @@ fleet keeps plans timed (:func:`dispatch.state.reschedule`) and the insertion ar
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from dispatch.costs import TravelCache
 from dispatch.errors import BookingNotFound, VehicleNotFound
@@ -42,6 +43,7 @@ class Fleet:
         self.insertion = insertion
         self.states: dict[str, VehicleState] = {v.id: VehicleState(v, duty_shift(v)) for v in vehicles}
         self.records: dict[str, BookingRecord] = {}
+        self.views: dict = {}  # memo of insertion.FleetView per vehicle subset
         self.now = -10**9
         nodes = [v.shift.start_depot.node for v in self.states.values()]
         nodes += [v.shift.return_depot.node for v in self.states.values()]
@@ -128,7 +130,7 @@ class Fleet:
         vs.locked = 1
         vs.lock_time = when
         if isinstance(vs.arrays, RouteArrays):
-            vs.arrays.locked = 1
+            vs.arrays = replace(vs.arrays, locked=1)  # a new object: fleet views keyed on identity refresh
         rid, kind = vs.sequence[0]
         rec = self.records[rid]
         if kind == VisitKind.PICKUP and rec.booking.status == BookingStatus.CONFIRMED:

@@ -135,80 +135,155 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     la[:k] = start - wc + best[:k]
     la[k] = vs.end_time
     dep_prev = np.concatenate(([np.nan], dep))
-    start_next = np.concatenate((start, [np.nan]))
+    start_next = np.concatenate((start, [INF]))  # no stop after the last gap: never delayed
     return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load)
 
 
+@dataclass
+class FleetView:
+    """The gap arrays of several vehicles end to end, so one numpy pass scores every vehicle.
+
+    Gap ``g`` of vehicle ``v`` sits at ``offset[v] + g``. Rebuilt only when some vehicle's arrays change
+    (they are replaced, never edited in place), so the alternative-time searches reuse one view.
+    """
+
+    key: tuple[int, ...]
+    offset: np.ndarray
+    vehicle: np.ndarray
+    gap: np.ndarray
+    k: np.ndarray
+    locked: np.ndarray
+    prev: np.ndarray
+    next: np.ndarray
+    dep_prev: np.ndarray
+    start_next: np.ndarray
+    base: np.ndarray
+    latest_arrival: np.ndarray
+    waits_cum: np.ndarray
+    load_before: np.ndarray
+    capacity: np.ndarray
+
+    @classmethod
+    def build(cls, vehicles: Sequence[VehicleState], arrays: Sequence[RouteArrays]) -> FleetView:
+        sizes = np.array([a.k + 1 for a in arrays], dtype=np.int64)
+        offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        vehicle = np.repeat(np.arange(len(arrays)), sizes)
+        gap = np.arange(int(sizes.sum())) - np.repeat(offset, sizes)
+        caps = np.array([vs.capacity for vs in vehicles], dtype=np.int64).reshape(-1, 2)
+
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(a, name) for a in arrays])
+
+        waits = np.concatenate([np.concatenate((a.waits_cum, a.waits_cum[-1:] if a.k else [0.0])) for a in arrays])
+        return cls(
+            key=tuple(id(a) for a in arrays),
+            offset=offset,
+            vehicle=vehicle,
+            gap=gap,
+            k=np.repeat(sizes - 1, sizes),
+            locked=np.repeat(np.array([a.locked for a in arrays], dtype=np.int64), sizes),
+            prev=cat("prev"),
+            next=cat("next"),
+            dep_prev=cat("dep_prev"),
+            start_next=cat("start_next"),
+            base=cat("base"),
+            latest_arrival=cat("latest_arrival"),
+            waits_cum=waits,
+            load_before=cat("load_before"),
+            capacity=np.repeat(caps, sizes, axis=0),
+        )
+
+
+def fleet_view(vehicles: Sequence[VehicleState], cache: TravelCache, now: int, views: dict | None) -> FleetView:
+    """The view over ``vehicles``, from ``views`` (a small memo the caller keeps) when still current."""
+    arrays = []
+    for vs in vehicles:
+        if not isinstance(vs.arrays, RouteArrays):
+            vs.arrays = route_arrays(vs, cache, now)
+        arrays.append(vs.arrays)
+    key = tuple(id(a) for a in arrays)
+    names = tuple(vs.id for vs in vehicles)
+    if views is not None:
+        view = views.get(names)
+        if view is not None and view.key == key:
+            return view
+    view = FleetView.build(vehicles, arrays)
+    if views is not None:
+        if len(views) > 8:
+            views.clear()
+        views[names] = view
+    return view
+
+
 def candidates(
-    arrays: RouteArrays,
+    view: FleetView,
     t: np.ndarray,
     request: Request,
-    capacity: tuple[int, int],
-    start_time: float,
+    start_times: np.ndarray,
     params: InsertionParams,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Estimated-feasible ``(cost, pickup_gap, dropoff_gap)`` arrays for one vehicle."""
-    a = arrays
-    k = a.k
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Estimated-feasible ``(cost, vehicle, pickup_gap, dropoff_gap)`` over every vehicle of the view."""
     p, d = request.pickup, request.dropoff
     e_p, l_p = request.pickup_window
     e_d, l_d = request.dropoff_window
     svc_p, svc_d = request.pickup_service, request.dropoff_service
     max_ride = request.max_ride if request.max_ride is not None else INF
-    dep_prev = a.dep_prev.copy()
-    dep_prev[0] = start_time
-    tpi, tpo = t[a.prev, p], t[p, a.next]
-    tdi, tdo = t[a.prev, d], t[d, a.next]
+    w = params.delay_weight
+    dep_prev = view.dep_prev.copy()
+    dep_prev[view.offset] = start_times
+    tpi, tpo = t[view.prev, p], t[p, view.next]
+    tdi, tdo = t[view.prev, d], t[d, view.next]
     tpd = float(t[p, d])
-    gaps = np.arange(k + 1)
-    over = (a.load_before + np.asarray(request.load) > np.asarray(capacity)).any(axis=1)
+    over = (view.load_before + np.asarray(request.load) > view.capacity).any(axis=1)
     s_p = np.maximum(dep_prev + tpi, e_p)
-    ok_p = (s_p <= l_p) & ~over & (gaps >= a.locked)
+    ok_p = (s_p <= l_p) & ~over & (view.gap >= view.locked)
     dep_p = s_p + svc_p
+    # a pickup may still be delayed up to its latest start, so the ride bound counts from there
+    ride_from = l_p + svc_p
     # pickup and drop-off in the same gap
     s_d = np.maximum(dep_p + tpd, e_d)
     arrive_next = s_d + svc_d + tdo
-    # a pickup may still be delayed up to its latest start, so the ride bound counts from there
-    ride_from = l_p + svc_p
-    ok_same = ok_p & (s_d <= l_d) & (s_d - ride_from <= max_ride) & (arrive_next <= a.latest_arrival)
-    delay_same = np.maximum(np.nan_to_num(arrive_next - a.start_next, nan=0.0), 0.0)
-    cost_same = tpi + tpd + tdo - a.base + params.delay_weight * delay_same
-    g_same = np.nonzero(ok_same)[0]
-    costs = [cost_same[g_same]]
-    pick = [g_same]
-    drop = [g_same]
-    # pickup in gap i < drop-off gap j
-    i = np.nonzero(ok_p[:k])[0]
-    if i.size:
-        arrive_i = dep_p[i] + tpo[i]
-        keep = arrive_i <= a.latest_arrival[i]
-        i, arrive_i = i[keep], arrive_i[keep]
-    if i.size and k:
-        limit = np.where(over, gaps, k + 1)
+    ok_same = ok_p & (s_d <= l_d) & (s_d - ride_from <= max_ride) & (arrive_next <= view.latest_arrival)
+    g = np.nonzero(ok_same)[0]
+    cost = tpi[g] + tpd + tdo[g] - view.base[g] + w * np.maximum(arrive_next[g] - view.start_next[g], 0.0)
+    costs, vehicles, picks, drops = [cost], [view.vehicle[g]], [view.gap[g]], [view.gap[g]]
+    # pickup in gap i, drop-off in a later gap j of the same vehicle
+    arrive_i = dep_p + tpo
+    ok_i = ok_p & (view.gap < view.k) & (arrive_i <= view.latest_arrival)
+    detour_p = tpi + tpo - view.base + w * np.maximum(arrive_i - view.start_next, 0.0)
+    detour_d_base = tdi + tdo - view.base
+    for v in np.unique(view.vehicle[ok_i]):
+        lo = int(view.offset[v])
+        k = int(view.k[lo])
+        hi = lo + k + 1
+        i = np.nonzero(ok_i[lo:hi])[0]
+        gaps = np.arange(k + 1)
+        limit = np.where(over[lo:hi], gaps, k + 1)
         next_over = np.minimum.accumulate(limit[::-1])[::-1]
-        jj = gaps[None, 1:]  # j in 1..k
+        wc = view.waits_cum[lo:hi]
+        jj = gaps[None, 1:]
         ii = i[:, None]
-        push_i = arrive_i - a.start_next[i]
-        shift = np.maximum(push_i[:, None] - (a.waits_cum[jj - 1] - a.waits_cum[ii]), 0.0)
-        s_d2 = np.maximum(dep_prev[jj] + shift + tdi[jj], e_d)
-        arrive_j = s_d2 + svc_d + tdo[jj]
+        push_i = arrive_i[lo + i] - view.start_next[lo + i]
+        shift = np.maximum(push_i[:, None] - (wc[jj - 1] - wc[ii]), 0.0)
+        s_d2 = np.maximum(dep_prev[lo + jj] + shift + tdi[lo + jj], e_d)
+        arrive_j = s_d2 + svc_d + tdo[lo + jj]
         ok = (
             (jj > ii)
             & (jj < next_over[ii])
             & (s_d2 <= l_d)
             & (s_d2 - ride_from <= max_ride)
-            & (arrive_j <= a.latest_arrival[jj])
+            & (arrive_j <= view.latest_arrival[lo + jj])
         )
-        if ok.any():
-            detour_p = (tpi[i] + tpo[i] - a.base[i]) + params.delay_weight * np.maximum(push_i, 0.0)
-            delay_j = np.maximum(np.nan_to_num(arrive_j - a.start_next[jj], nan=0.0), 0.0)
-            detour_d = (tdi[jj] + tdo[jj] - a.base[jj]) + params.delay_weight * delay_j
-            cost = detour_p[:, None] + detour_d
-            r, c = np.nonzero(ok)
-            costs.append(cost[r, c])
-            pick.append(i[r])
-            drop.append(c + 1)
-    return np.concatenate(costs), np.concatenate(pick), np.concatenate(drop)
+        r, c = np.nonzero(ok)
+        if not r.size:
+            continue
+        j = c + 1
+        delay_j = np.maximum(arrive_j[r, c] - view.start_next[lo + j], 0.0)
+        costs.append(detour_p[lo + i[r]] + detour_d_base[lo + j] + w * delay_j)
+        vehicles.append(np.full(r.size, v))
+        picks.append(i[r])
+        drops.append(j)
+    return np.concatenate(costs), np.concatenate(vehicles), np.concatenate(picks), np.concatenate(drops)
 
 
 def best_insertion(
@@ -217,26 +292,17 @@ def best_insertion(
     request: Request,
     now: int,
     params: InsertionParams,
+    views: dict | None = None,
 ) -> Insertion | None:
-    """Cheapest insertion of ``request`` (not yet in any plan) that schedules exactly, or None."""
-    t = cache.seconds
-    all_cost, all_vehicle, all_i, all_j = [], [], [], []
-    for n, vs in enumerate(vehicles):
-        arrays = vs.arrays
-        if not isinstance(arrays, RouteArrays):
-            arrays = vs.arrays = route_arrays(vs, cache, now)
-        cost, i, j = candidates(arrays, t, request, vs.capacity, vs.start_time(now), params)
-        if cost.size:
-            all_cost.append(cost)
-            all_i.append(i)
-            all_j.append(j)
-            all_vehicle.append(np.full(cost.size, n))
-    if not all_cost:
+    """Cheapest insertion of ``request`` (not yet in any plan) that schedules exactly, or None.
+
+    ``views`` is an optional memo of :class:`FleetView` objects the caller keeps between calls.
+    """
+    if not vehicles:
         return None
-    cost = np.concatenate(all_cost)
-    vehicle = np.concatenate(all_vehicle)
-    pick = np.concatenate(all_i)
-    drop = np.concatenate(all_j)
+    view = fleet_view(vehicles, cache, now, views)
+    starts = np.array([vs.start_time(now) for vs in vehicles], dtype=np.float64)
+    cost, vehicle, pick, drop = candidates(view, cache.seconds, request, starts, params)
     order = np.argsort(cost, kind="stable")[: params.max_exact_checks]
     for n in order:
         vs = vehicles[int(vehicle[n])]

@@ -170,3 +170,41 @@ def test_wide_area_serves_crossing_trips_the_baseline_rejects(network):
     assert k_base["cross_municipal_trips"] == 0
     assert k_base["rejections_by_reason"].get("outside_service_area", 0) >= len(crossing)
     assert k_wide["cross_municipal_trips"] > 0
+
+
+def test_rail_feeder_chains_ride_the_train(network):
+    """Nanmoku riders to Tomioka: feeder to Shimonita, the Joshin train, a Tomioka taxi; legs in order."""
+    scenario = one_hour(
+        operating_model="wide_area_rail",
+        rules={"service_start": "08:00", "service_end": "12:00"},
+        fleets=[
+            {"municipality": "Nanmoku", "vehicles": 2, "depot": "nanmoku_village_office",
+             "shifts": [["08:00", "12:00"]]},
+            {"municipality": "Shimonita", "vehicles": 1, "depot": "shimonita_town_office",
+             "shifts": [["08:00", "12:00"]]},
+            {"municipality": "Tomioka", "vehicles": 2, "depot": "tomioka_city_hall", "shifts": [["08:00", "12:00"]]},
+        ],
+        wide_area={"pairs": [["Nanmoku", "Shimonita"]]},
+        rail={"hubs": ["st:Shimonita", "st:Joshu-Tomioka"], "delay_mean": "1min"},
+        demand={"scale": 30.0, "hourly_profile": {8: 1.0, 9: 1.0}, "return_share": 0.0, "cancellation_share": 0.0,
+                "no_show_share": 0.0, "purposes": {"hospital": 1.0},
+                "attraction": {"tomioka_general_hospital": 50.0},
+                "municipalities": {"Tomioka": {"scale": 0}, "Kanra": {"scale": 0}, "Shimonita": {"scale": 0}}},
+    )
+    result = simulate(scenario, network)
+    rail = [leg for leg in result.records.legs if leg.mode == "rail"]
+    assert rail, "no trip was planned over the train"
+    done = [leg for leg in rail if leg.status == "completed"]
+    assert done and result.kpis["rail_legs"] >= len(done)
+    legs = {leg.id: leg for leg in result.records.legs}
+    for train in done:
+        chain = sorted((x for x in legs.values() if x.trip_id == train.trip_id), key=lambda x: x.leg_index)
+        before = [x for x in chain if x.leg_index < train.leg_index]
+        after = [x for x in chain if x.leg_index > train.leg_index]
+        assert all(x.status == "completed" and x.dropoff_at <= train.pickup_at for x in before)
+        assert train.pickup_at < train.dropoff_at
+        for x in after:
+            if x.status == "completed":
+                assert x.pickup_at >= train.dropoff_at
+    assert result.kpis["unfinished"] == 0
+    assert result.kpis["station_feeding"]["riders_by_station"].get("Shimonita", 0) > 0

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 
 from dispatch.errors import DispatchError
 from dispatch.fares import FareTable
-from dispatch.model import Booking, BookingRejected, Location, Offer, Rejection, StopKind, Vehicle
+from dispatch.model import Booking, BookingRejected, Location, Rejection, StopKind, Vehicle
 from dispatch.rules import ServiceRules
 from sim.bookings import BookingFactory
+from sim.legs import LegBook
 from sim.movement import Mover
 from sim.records import LegRecord, RunRecords, VehicleRecord
 from sim.trip_driver import TripDriver
@@ -128,8 +129,9 @@ class DaySimulation:
         self.alternative_acceptance = alternative_acceptance
         self.heap: list[tuple] = []
         self.seq = 0
-        self.legs: dict[str, LegRecord] = {}
-        self.no_shows: set[str] = set()
+        self.book = LegBook(day, mover, trips)
+        self.legs: dict[str, LegRecord] = self.book.legs
+        self.no_shows: set[str] = self.book.no_shows
         self.vehicles: dict[str, VehicleRun] = {}
         self.stop_log: list[StopLogEntry] = []
         self.retargets = 0
@@ -174,7 +176,7 @@ class DaySimulation:
         try:
             booking = self.factory.booking(request, self.d.service_day)
         except ValueError as exc:
-            self._leg_from_request(request, None).status = "rejected"
+            self.book.from_request(request, None).status = "rejected"
             self.legs[request.id].rejection_reason = f"invalid_request: {exc}"
             return
         if request.no_show:
@@ -188,19 +190,20 @@ class DaySimulation:
             answer = self.trips.request(booking, now)
             self.alternatives_taken += 1
         if isinstance(answer, Rejection):
-            leg = self._leg_from_request(request, booking)
+            leg = self.book.from_request(request, booking)
             leg.status, leg.rejection_reason = "rejected", answer.reason.value
         elif self.rng.random() >= self.acceptance:
             self.trips.decline(booking.id, now)
-            self._leg_from_request(request, booking).status = "declined"
+            self.book.from_request(request, booking).status = "declined"
         else:
             try:
                 offer = self.trips.confirm(booking.id, now)
             except BookingRejected as exc:
-                leg = self._leg_from_request(request, booking)
+                leg = self.book.from_request(request, booking)
                 leg.status, leg.rejection_reason = "rejected", exc.rejection.reason.value
             else:
-                self._legs_from_offer(request, booking, offer)
+                self.book.from_offer(request, booking, offer)
+                self.trips.trip_booked(self, request.id)
         if self.on_booking is not None:
             self.on_booking()
         self._wake_idle(now)
@@ -214,65 +217,6 @@ class DaySimulation:
         for leg in legs:
             leg.status = "cancelled"
         self._wake_idle(now)
-
-    def _leg_from_request(self, request, booking: Booking | None) -> LegRecord:
-        leg = LegRecord(
-            id=request.id, day=self.day, mode="drt", booked_at=request.booked_at,
-            requested_time=request.requested_time, time_kind=request.time_kind.value,
-            origin=request.origin.label, destination=request.destination.label,
-            origin_jis=booking.pickup.jis_code if booking else request.origin.jis_code,
-            destination_jis=booking.dropoff.jis_code if booking else request.destination.jis_code,
-            seats=request.seats, wheelchairs=request.wheelchairs, purpose=request.purpose, home_jis=request.home_jis,
-        )
-        if booking is not None:
-            leg.direct_s = self.mover.travel_time(booking.pickup.node, booking.dropoff.node)
-            leg.direct_m = float(self.mover.network.distance(booking.pickup.node, booking.dropoff.node))
-        self.legs[request.id] = leg
-        return leg
-
-    def _legs_from_offer(self, request, booking: Booking, offer: Offer) -> None:
-        """One record per leg: the single ride, or the taxi and train legs of a chain (walks are not legs)."""
-        planned = self.trips.planned_legs(booking.id)
-        if planned is None or (len(planned) == 1 and planned[0].mode == "drt"):
-            leg = self._leg_from_request(request, booking)
-            self._fill_promise(leg, offer.vehicle_id, offer.pickup_window, offer.expected_pickup,
-                               offer.expected_dropoff, offer.fare_yen)
-            return
-        for index, part in enumerate(planned):
-            if part.mode == "walk":
-                continue
-            leg_id = part.booking_id or f"{request.id}/{index}"
-            leg = LegRecord(
-                id=leg_id, day=self.day, mode=part.mode, booked_at=request.booked_at,
-                requested_time=part.pickup_window[0] if part.pickup_window else part.depart,
-                time_kind="depart_after", origin=part.origin.stop_id or part.origin.name,
-                destination=part.destination.stop_id or part.destination.name, origin_jis=part.origin.jis_code,
-                destination_jis=part.destination.jis_code, seats=request.seats, wheelchairs=request.wheelchairs,
-                purpose=request.purpose, home_jis=request.home_jis, trip_id=request.id, leg_index=index,
-                train_id=part.train_id or "", direct_s=float(part.direct_s),
-            )
-            self.legs[leg_id] = leg
-            if part.mode == "drt":
-                leg.direct_m = float(self.mover.network.distance(part.origin.node, part.destination.node))
-                self._fill_promise(leg, part.vehicle_id or "", part.promised_window, part.depart, part.arrive,
-                                   part.fare_yen)
-            else:
-                leg.status = "confirmed"
-                leg.expected_pickup, leg.expected_dropoff, leg.fare_yen = part.depart, part.arrive, part.fare_yen
-        self.no_shows.discard(request.id)
-        first_taxi = next((p for p in planned if p.mode == "drt" and p.booking_id), None)
-        if request.no_show and first_taxi is not None:
-            self.no_shows.add(first_taxi.booking_id)  # the rider misses the first taxi, not a later one
-        self.trips.trip_booked(self, request.id)
-
-    def _fill_promise(self, leg: LegRecord, vehicle_id: str, window, expected_pickup, expected_dropoff,
-                      fare: int) -> None:
-        leg.status = "confirmed"
-        leg.vehicle_id = vehicle_id
-        if window is not None:
-            leg.promised_start, leg.promised_end = int(window[0]), int(window[1])
-        leg.expected_pickup, leg.expected_dropoff = expected_pickup, expected_dropoff
-        leg.fare_yen = fare
 
     # ------------------------------------------------------------------------------ vehicles
     def _on_shift_start(self, now: int, vid: str) -> None:

@@ -197,6 +197,47 @@ def _check_dispatcher(dispatcher: Any, area: str, day: str, planned: dict[str, s
                        f"{vehicle_id}")
 
 
+@dataclass
+class CommitLog:
+    """The writers' commit log of one area (``{prefix}:area:{area}:commits``): who committed what, under which fence."""
+
+    entries: list[tuple[str, int, str, dict[str, int]]]  # (entry id, fence, writer, {day: version})
+
+    @classmethod
+    def read(cls, client: redis.Redis, prefix: str, area: str) -> CommitLog:
+        entries = []
+        for entry_id, fields in client.xrange(f"{prefix}:area:{area}:commits"):
+            entries.append((entry_id, int(fields["fence"]), fields["writer"], json.loads(fields["versions"])))
+        return cls(entries)
+
+    def writers(self, since_entry: str = "0-0") -> Counter[str]:
+        """How many commits each writer made (after stream id ``since_entry``)."""
+        since = _id_key(since_entry)
+        return Counter(w for entry_id, _, w, _ in self.entries if _id_key(entry_id) > since)
+
+    def problems(self) -> list[str]:
+        """Every sign of two writers at once: a fence going back, a snapshot version skipped or written twice."""
+        found: list[str] = []
+        last_fence = 0
+        last_version: dict[str, int] = {}
+        for entry_id, fence, writer, versions in self.entries:
+            if fence < last_fence:
+                found.append(f"{entry_id}: {writer} committed with fence {fence} after fence {last_fence}")
+            last_fence = max(last_fence, fence)
+            for day, version in versions.items():
+                expected = last_version.get(day, version - 1) + 1
+                if version != expected:
+                    found.append(f"{entry_id}: {writer} wrote version {version} of {day}, expected {expected}"
+                                 " (a lost or doubled update)")
+                last_version[day] = version
+        return found
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Audit the booking books kept in Redis.")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis URL (loopback)")

@@ -69,6 +69,8 @@ class BookingLoad:
         How long one booking keeps retrying through 503s and dropped connections.
     seed
         Random seed (places, times, confirm or decline).
+    mode
+        ``sync`` (the API answers with the offer), ``async`` (the worker answers) or ``mixed`` (alternating).
     """
 
     def __init__(self, base_urls: list[str], api_key: str, days: list[str], rate: float = 5.0, count: int = 100,
@@ -171,7 +173,8 @@ class BookingLoad:
     def _book(self, http: httpx.Client, base: str, key: str, body: dict) -> None:
         started = time.monotonic()
         deadline = started + self.retry_for_s
-        response = self._call(http, "POST", f"{base}/bookings", deadline, params={"mode": self.mode}, json=body,
+        mode = self.mode if self.mode != "mixed" else ("sync", "async")[int(key.rsplit("-", 1)[1]) % 2]
+        response = self._call(http, "POST", f"{base}/bookings", deadline, params={"mode": mode}, json=body,
                               headers={"Idempotency-Key": key})
         if response is None or response.status_code >= 300:
             with self.result.lock:

@@ -55,10 +55,11 @@ def time_rejection(booking: Booking, now: int, rules: ServiceRules) -> Rejection
             f"service runs {hhmm(rules.service_start)}-{hhmm(rules.service_end)}; cannot {verb} {hhmm(t)}",
         )
     if t - now < rules.min_notice_s:
+        when = f"{hhmm(t)} has already passed" if t < now else f"{hhmm(t)} is {(t - now) // 60} min from now"
         return _reject(
             booking,
             RejectionReason.TOO_LITTLE_NOTICE,
-            f"book at least {rules.min_notice_s // 60} min ahead: {hhmm(t)} is {max(t - now, 0) // 60} min from now",
+            f"book at least {rules.min_notice_s // 60} min ahead: {when}",
         )
     if t - now > rules.horizon_s:
         return _reject(

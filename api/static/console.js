@@ -146,6 +146,8 @@ function showOffer(b) {
       `<li>${l.mode === "rail" ? "🚃 上信電鉄" : l.mode === "walk" ? "徒歩" : "🚕 乗合タクシー"} ` +
       `${esc(l.origin)} ${hhmm(l.depart)} → ${esc(l.destination)} ${hhmm(l.arrive)}</li>`).join("");
     $("#offer-panel").hidden = false;
+    $("#offer-panel").scrollIntoView({ block: "nearest" });
+    $("#vehicle-select").value = o.vehicle_id;  // preview the vehicle's day with this ride in it
   } else if (b.rejection) {
     const r = b.rejection, panel = $("#rejection-panel");
     panel.innerHTML = `<b>お受けできません / Cannot serve:</b> ${REASON_JA[r.reason] || ""} — ${esc(r.message)}` +
@@ -157,6 +159,7 @@ function showOffer(b) {
       panel.appendChild(btn);
     }
     panel.hidden = false;
+    panel.scrollIntoView({ block: "nearest" });
   }
 }
 

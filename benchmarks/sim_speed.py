@@ -4,7 +4,8 @@ Usage::
 
     python benchmarks/sim_speed.py [--json PATH] [--scenario sim/scenarios/wide_area.yaml]
                                    [--requests 1500] [--vehicles 20] [--reopt-every 15min]
-                                   [--reopt-limit 0.4] [--bench-data ../shared/bench_data]
+                                   [--reopt-limit 0.4] [--metaheuristic GUIDED_LOCAL_SEARCH]
+                                   [--bench-data ../shared/bench_data]
 
 The scenario's demand is scaled until the day has about ``--requests`` requests and its fleets are
 resized to ``--vehicles`` in proportion to their size. Prints the wall time, the time per simulated
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vehicles", type=int, default=20)
     parser.add_argument("--reopt-every", default="15min", help="re-optimisation period ('15min', seconds)")
     parser.add_argument("--reopt-limit", type=float, default=0.4, help="seconds per re-optimisation")
+    parser.add_argument("--metaheuristic", default="GUIDED_LOCAL_SEARCH",
+                        help="OR-Tools metaheuristic of the re-optimiser (a fixed budget per run)")
     parser.add_argument("--bench-data", type=Path, default=ROOT.parent / "shared" / "bench_data")
     args = parser.parse_args(argv)
 
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     base = load_scenario(args.scenario).with_overrides(days=1)
     base = resize_fleets(base, args.vehicles)
     base = replace(base, reoptimisation=replace(base.reoptimisation, every=parse_duration(args.reopt_every, "every"),
-                                                time_limit=args.reopt_limit))
+                                                time_limit=args.reopt_limit, metaheuristic=args.metaheuristic))
     scenario = replace(base, demand=replace(base.demand, scale=scale_for(base, network, args.requests)))
     rows = [run_case("synthetic day", scenario, network, make_demand(scenario, network))]
     replay = args.bench_data / "sim" / "bookings.csv"

@@ -146,6 +146,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
             alternatives = 1 if scenario.execution.alternative_acceptance > 0 else 0
             d = Dispatcher(network, vehicles, rules, service_day=service_day,
                            solve_params=SolveParams(time_limit_s=scenario.reoptimisation.time_limit,
+                                                    metaheuristic=scenario.reoptimisation.metaheuristic,
                                                     seed=scenario.seed),
                            max_alternatives=alternatives)
             _prewarm(d, network, by_day.get(day, []), factory)

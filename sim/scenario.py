@@ -17,6 +17,8 @@ from dispatch.rules import ServiceRules
 from sim.demand_spec import DemandSpec
 from sim.schema import Clock, Duration, ScenarioError, build, parse_clock, parse_duration
 
+METAHEURISTICS = ("GREEDY_DESCENT", "GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH",
+                  "GENERIC_TABU_SEARCH", "AUTOMATIC")
 OperatingModel = Literal["municipal", "wide_area_direct", "wide_area_rail"]
 
 # Rule fields a planner writes as clock times or durations rather than raw seconds.
@@ -101,15 +103,24 @@ class RailSpec:
 
 @dataclass(frozen=True)
 class ReoptimisationSpec:
-    """Periodic re-optimisation: every ``every`` seconds within service hours, ``time_limit`` each."""
+    """Periodic re-optimisation: every ``every`` seconds within service hours, ``time_limit`` each.
+
+    ``metaheuristic`` is the OR-Tools local-search metaheuristic (``SolveParams.metaheuristic``).
+    ``GREEDY_DESCENT`` stops at its local optimum, usually well inside the limit, so runs repeat exactly;
+    ``GUIDED_LOCAL_SEARCH`` uses the whole budget and may find better plans, but where it stops depends on
+    the machine's load, so two runs of one seed can differ.
+    """
 
     every: Duration = Duration(15 * 60)
     time_limit: float = 1.0
     enabled: bool = True
+    metaheuristic: str = "GREEDY_DESCENT"
 
     def __post_init__(self) -> None:
         if self.every <= 0 or self.time_limit <= 0:
             raise ValueError("reoptimisation.every and time_limit must be positive")
+        if self.metaheuristic not in METAHEURISTICS:
+            raise ValueError(f"metaheuristic {self.metaheuristic!r} is not one of {', '.join(METAHEURISTICS)}")
 
 
 @dataclass(frozen=True)

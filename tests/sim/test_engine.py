@@ -208,3 +208,16 @@ def test_rail_feeder_chains_ride_the_train(network):
                 assert x.pickup_at >= train.dropoff_at
     assert result.kpis["unfinished"] == 0
     assert result.kpis["station_feeding"]["riders_by_station"].get("Shimonita", 0) > 0
+
+
+@pytest.mark.slow
+def test_baseline_day_repeats_exactly(network):
+    """The shipped baseline (re-optimisation on, greedy descent under a cap) gives the same KPIs twice."""
+    from pathlib import Path
+
+    from sim.scenario import load_scenario
+
+    path = Path(__file__).resolve().parents[2] / "sim" / "scenarios" / "baseline_municipal.yaml"
+    scenario = load_scenario(path)
+    first, second = simulate(scenario, network).kpis, simulate(scenario, network).kpis
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)

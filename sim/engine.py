@@ -306,6 +306,8 @@ class DaySimulation:
             run.record.max_load = max(run.record.max_load, run.riders)
             if leg is not None:
                 leg.pickup_at, leg.vehicle_id, leg.fleet_jis = run.service_start, vid, run.vehicle.municipality
+                if leg.trip_id:  # an onward leg may have been re-planned around a late train
+                    self.book.refresh_promise(leg, self.d.offer(bid))
         else:
             self.d.drop_off(vid, bid, now)
             run.onboard.pop(bid, None)

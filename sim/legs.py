@@ -86,3 +86,9 @@ class LegBook:
         leg.expected_pickup, leg.expected_dropoff = expected_pickup, expected_dropoff
         leg.fare_yen = fare
 
+
+    def refresh_promise(self, leg: LegRecord, offer: Offer | None) -> None:
+        """Take the leg's current promise (the trip planner moves onward legs when a train runs late)."""
+        if offer is not None and offer.pickup_window is not None:
+            leg.promised_start, leg.promised_end = int(offer.pickup_window[0]), int(offer.pickup_window[1])
+            leg.requested_time = leg.promised_start

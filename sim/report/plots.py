@@ -180,13 +180,14 @@ def compare_bars(columns: dict[str, dict], keys: Sequence[tuple[str, str]]) -> b
         scaled = [v / m for v, m in zip(values, maxima, strict=True)]
         bars = ax.bar(np.arange(len(keys)) + i * width, scaled, width, label=name)
         for bar, v in zip(bars, values, strict=True):
-            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, f"{v:.3g}", ha="center", fontsize=7)
+            label = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, label, ha="center", fontsize=7)
     ax.set_xticks(np.arange(len(keys)) + width * (len(names) - 1) / 2, [label for label, _ in keys], fontsize=8,
                   rotation=15)
     ax.set_ylim(0, 1.2)
     ax.set_yticks([])
     ax.set_title("Scenario comparison (bars scaled to the larger value; labels are the values)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return _png(fig)
 
 

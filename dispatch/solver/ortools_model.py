@@ -39,6 +39,13 @@ class PdpModel:
     fixed_costs
         False leaves vehicle fixed costs out (when the fleet is fixed by ``closed`` they are a
         constant, and large arc costs out of the start would skew guided local search).
+    soft_required
+        Let required requests be left out too, at ``required_penalty`` (above any objective that
+        serves them all). The empty plan is then a solution, so a search can start from routes that
+        lack some requests, and insertion heuristics that dead-end on tight dial-a-ride instances
+        still yield a start; the caller must refuse results that leave a required request out.
+        Off by default: with hard requests the insertion heuristics build complete solutions more
+        reliably on Li & Lim instances.
     """
 
     def __init__(
@@ -48,7 +55,9 @@ class PdpModel:
         params: SolveParams,
         closed: frozenset[str] = frozenset(),
         fixed_costs: bool = True,
+        soft_required: bool = False,
     ) -> None:
+        self.soft_required = soft_required
         self.problem = problem
         self.requests = list(requests)
         self.scale = float(params.time_scale)
@@ -202,10 +211,9 @@ class PdpModel:
                     # SetAllowedVehiclesForIndex does not accept Python lists in 9.15 (SWIG Span), so
                     # restrict the vehicle variable (-1 = not performed), which the vehicle filter reads.
                     routing.VehicleVar(index).SetValues([-1, *allowed])
-            # Required requests may be left out too, at a cost above anything else in the objective:
-            # the empty plan is then always a solution, warm starts may lack new requests, and the
-            # search puts them in. solve() refuses any result that still lacks a required request.
             must = r.required or r.onboard_vehicle is not None
+            if must and not self.soft_required:
+                continue
             full = self.required_penalty if must else max(1, round(r.penalty * self.scale))
             for index in indices:
                 # Half on each end: leaving the pair out costs the full penalty.

@@ -26,13 +26,25 @@ def search_once(
 ) -> SearchResult | None:
     """Build a fresh model (milliseconds) and search it for at most ``seconds``.
 
-    ``stop_when_complete`` ends the search at the first solution that leaves no required request out.
+    Required requests are hard constraints unless the start routes lack some, or the insertion
+    heuristic finds no complete first solution; then they become soft (see :class:`PdpModel`) and
+    the result may leave some out. ``stop_when_complete`` ends a soft search at the first solution
+    that leaves none out.
     """
-    if seconds < MIN_SEARCH_S:
+    deadline = time.monotonic() + seconds
+    must = {r.id for r in requests if r.required or r.onboard_vehicle is not None}
+    hard_start = initial is None or must <= served(initial)
+    if hard_start and not stop_when_complete:
+        model = PdpModel(problem, requests, params, closed=closed, fixed_costs=fixed_costs)
+        result = run_search(model, params, deadline - time.monotonic(), initial)
+        if result is not None:
+            return result
+    left = deadline - time.monotonic()
+    if left < MIN_SEARCH_S:
         return None
-    model = PdpModel(problem, requests, params, closed=closed, fixed_costs=fixed_costs)
+    model = PdpModel(problem, requests, params, closed=closed, fixed_costs=fixed_costs, soft_required=True)
     stop = model.required_penalty // 2 if stop_when_complete else None
-    return run_search(model, params, seconds, initial, stop_below=stop)
+    return run_search(model, params, left, initial, stop_below=stop)
 
 
 def served(routes: Routes) -> set[str]:

@@ -51,6 +51,8 @@ def run_search(
     a cold search within the same budget. With ``stop_below`` the search ends at the first solution
     whose (scaled) cost is below it.
     """
+    if seconds < MIN_SEARCH_S:
+        return None
     began = time.monotonic()
     sp = search_parameters(params, seconds)
     assignment = None

@@ -52,6 +52,9 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / scenario.name
     paths = write_outputs(result, network, out)
     print(format_table({scenario.name: result.kpis}))
+    fleets = result.kpis.get("per_fleet", {})
+    print("rides / vehicle-hour by fleet: " + ", ".join(
+        f"{name} {row['rides_per_vehicle_hour']}" for name, row in fleets.items()))
     print(f"\n{result.kpis['requests']} requests over {result.kpis['days']} day(s) in {result.records.wall_s:.1f} s "
           f"({100 * result.solver_share:.0f}% in the re-optimiser)")
     print(f"report: {paths['report'].resolve()}")

@@ -133,7 +133,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     crossing = crossing_rules(scenario, network.facts) if scenario.operating_model != "municipal" else None
     fares = fare_table(scenario, network.facts)
     result = SimResult(scenario, records, {})
-    bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name, leave=False)
+    bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name)
     by_day: dict[int, list[TripRequest]] = {}
     for request in demand.requests:
         by_day.setdefault(request.day, []).append(request)

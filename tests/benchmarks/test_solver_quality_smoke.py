@@ -1,0 +1,91 @@
+"""Smoke test of the solver-quality benchmark: readers against the raw files, a short solve, the JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.instances import default_data_dir, read_bks, read_cordeau, read_li_lim
+from benchmarks.solver_quality import main, params_for
+from dispatch.problem import Solution, VisitKind
+from dispatch.solver import solve
+from dispatch.validator import schedule_route, validate
+
+DATA = default_data_dir()
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"benchmark data not found at {DATA}")
+LI_LIM = DATA / "li_lim_pdptw"
+CORDEAU = DATA / "cordeau_darp"
+
+
+def raw_lines(path: Path) -> list[list[str]]:
+    return [line.split() for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_li_lim_reader_counts_match_the_file():
+    path = LI_LIM / "pdp_100" / "lc101.txt"
+    lines = raw_lines(path)
+    inst = read_li_lim(path)
+    tasks = lines[1:]
+    assert inst.nodes == len(tasks)
+    assert len(inst.problem.requests) == sum(1 for t in tasks if t[0] != "0" and t[7] == "0")
+    assert inst.fleet_size == int(lines[0][0]) == len(inst.problem.vehicles)
+    assert inst.capacity == int(lines[0][1])
+    assert all(r.required for r in inst.problem.requests)
+
+
+def test_li_lim_best_known_routes_validate_at_their_published_distance():
+    """Reader and validator agree with the published solution: same feasibility, same distance."""
+    (route_file,) = (LI_LIM / "bks_solutions_100").glob("lr101.*.txt")
+    inst = read_li_lim(LI_LIM / "pdp_100" / "lr101.txt")
+    p = inst.problem
+    pickup_of = {r.pickup: r.id for r in p.requests}
+    dropoff_of = {r.dropoff: r.id for r in p.requests}
+    routes = {}
+    route_lines = [line for line in route_file.read_text().splitlines() if line.startswith("Route")]
+    for vehicle, line in zip(p.vehicles, route_lines, strict=False):
+        tasks = [int(x) for x in line.split(":")[1].split()]
+        order = [
+            (pickup_of[t], VisitKind.PICKUP) if t in pickup_of else (dropoff_of[t], VisitKind.DROPOFF) for t in tasks
+        ]
+        visits = schedule_route(p, vehicle, order)
+        assert visits is not None
+        routes[vehicle.id] = visits
+    solution = Solution(routes=routes)
+    assert validate(p, solution) == []
+    best = read_bks(LI_LIM / "BKS.csv")["lr101"]
+    assert solution.vehicles_used() == best.vehicles == len(route_lines)
+    assert solution.distance(p) == pytest.approx(best.cost, abs=0.01)
+
+
+def test_cordeau_reader_counts_match_the_header():
+    path = CORDEAU / "instances" / "a2-16.txt"
+    k, n, duration, capacity, ride = raw_lines(path)[0]
+    inst = read_cordeau(path)
+    assert len(inst.problem.requests) == int(n) and inst.nodes == 2 * int(n) + 2
+    assert len(inst.problem.vehicles) == int(k)
+    assert all(v.capacity == (int(capacity),) and v.end_time == float(duration) for v in inst.problem.vehicles)
+    assert all(r.max_ride == float(ride) for r in inst.problem.requests)
+
+
+def test_short_solves_validate():
+    darp = read_cordeau(CORDEAU / "instances" / "a2-16.txt").problem
+    assert validate(darp, solve(darp, params_for("cordeau_a", 2.0))) == []
+    pdptw = read_li_lim(LI_LIM / "pdp_100" / "lc101.txt").problem
+    solution = solve(pdptw, params_for("li_lim_100", 3.0))
+    assert validate(pdptw, solution) == [] and solution.unserved == {}
+
+
+def test_benchmark_writes_gap_and_feasibility(tmp_path, capsys):
+    out = tmp_path / "cordeau.json"
+    assert main(["--set", "cordeau_a", "--only", "a2-16", "--seconds", "2", "--json", str(out), "--no-pyvrp"]) == 0
+    rows = json.loads(out.read_text())["instances"]
+    assert [r["instance"] for r in rows] == ["a2-16"]
+    assert rows[0]["feasible"] is True and rows[0]["gap_pct"] is not None
+    assert "a2-16" in capsys.readouterr().out
+
+
+def test_benchmark_refuses_unknown_instances_with_exit_2(capsys):
+    assert main(["--set", "cordeau_a", "--only", "nope"]) == 2
+    assert "unknown instance" in capsys.readouterr().err

@@ -100,15 +100,16 @@ function setPlace(which, place) {
 
 function autocomplete(which) {
   const input = $(`#${which}-input`), list = $(`#${which}-list`);
-  let timer = null;
+  let timer = null, asked = 0;
   input.addEventListener("input", () => {
     state[which] = null;
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      const q = input.value.trim();
-      list.innerHTML = "";
-      if (!q) return;
+      const q = input.value.trim(), mine = ++asked;
+      if (!q) { list.innerHTML = ""; return; }
       const { data } = await api("GET", `/places?q=${encodeURIComponent(q)}&limit=8`);
+      if (mine !== asked) return;  // a later keystroke asked again: drop this stale answer
+      list.innerHTML = "";
       for (const p of data) {
         const li = document.createElement("li");
         li.setAttribute("role", "option");

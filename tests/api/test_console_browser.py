@@ -112,7 +112,7 @@ def test_phone_booking_through_the_console(server):
     options.add_argument(f"--user-data-dir={profile}")
     options.binary_location = shutil.which("chromium")
     browser = webdriver.Chrome(service=Service(driver_path), options=options)
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 40)  # generous: the machine is shared
     OUT.mkdir(exist_ok=True)
     try:
         browser.get(f"{server}/console")
@@ -131,7 +131,8 @@ def test_phone_booking_through_the_console(server):
         assert "富岡 はな" in browser.find_element(By.ID, "rider-selected").text
 
         browser.find_element(By.ID, "pickup-input").send_keys("総合病院")  # Japanese
-        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#pickup-list li"))).click()
+        hospital = (By.CSS_SELECTOR, "#pickup-list li[data-key='tomioka_general_hospital']")
+        wait.until(ec.element_to_be_clickable(hospital)).click()
         browser.find_element(By.ID, "dropoff-input").send_keys("joshu-tomioka")  # romaji
         station = (By.CSS_SELECTOR, "#dropoff-list li[data-key='st:Joshu-Tomioka']")
         wait.until(ec.element_to_be_clickable(station)).click()

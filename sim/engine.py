@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -151,9 +152,9 @@ class DaySimulation:
                 t += reopt_every
 
     # ----------------------------------------------------------------------------------- the loop
-    def push(self, time: float, priority: int, kind: str, *args) -> None:
+    def push(self, at: float, priority: int, kind: str, *args) -> None:
         self.seq += 1
-        heapq.heappush(self.heap, (int(math.ceil(time)), priority, self.seq, kind, args))
+        heapq.heappush(self.heap, (int(math.ceil(at)), priority, self.seq, kind, args))
 
     def add_request(self, request) -> None:
         self.push(request.booked_at, BOOKING, "booking", request)
@@ -181,6 +182,17 @@ class DaySimulation:
             return
         if request.no_show:
             self.no_shows.add(request.id)
+        began = time.perf_counter()
+        try:
+            self._book(now, request, booking)
+        finally:
+            self.records.booking_s += time.perf_counter() - began
+        if self.on_booking is not None:
+            self.on_booking()
+        self._wake_idle(now)
+
+    def _book(self, now: int, request, booking: Booking) -> None:
+        """Ask, then confirm (or decline, or take an alternative time) as the simulated caller would."""
         answer = self.trips.request(booking, now)
         if (isinstance(answer, Rejection) and answer.alternatives
                 and self.rng.random() < self.alternative_acceptance):
@@ -204,9 +216,6 @@ class DaySimulation:
             else:
                 self.book.from_offer(request, booking, offer)
                 self.trips.trip_booked(self, request.id)
-        if self.on_booking is not None:
-            self.on_booking()
-        self._wake_idle(now)
 
     def _on_cancel(self, now: int, booking_id: str) -> None:
         legs = [leg for leg in self.legs.values() if (leg.trip_id or leg.id) == booking_id]

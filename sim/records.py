@@ -144,7 +144,8 @@ class RunRecords:
 
     ``load_events`` holds (day, time, vehicle, riders on board after the change); ``edge_metres``
     the vehicle-metres per directed road edge (u, v); ``demand_nodes`` the pickup and drop-off counts
-    per graph node; ``solver_s`` and ``wall_s`` time spent in re-optimisation and in the whole run.
+    per graph node; ``solver_s``, ``booking_s`` and ``wall_s`` wall-clock seconds spent in
+    re-optimisation, in answering bookings (trip planner and dispatcher) and in the whole run.
     """
 
     legs: list[LegRecord] = field(default_factory=list)
@@ -154,5 +155,6 @@ class RunRecords:
     demand_nodes: Counter[int] = field(default_factory=Counter)
     days: int = 1
     solver_s: float = 0.0
+    booking_s: float = 0.0
     wall_s: float = 0.0
     dispatcher_stats: dict[str, object] = field(default_factory=dict)

@@ -27,6 +27,7 @@ CALLER_ERRORS = (BookingRejected, DispatchError)
 def _warm_travel_cache(dispatcher: Any, *locations: Any) -> None:
     """Work around dispatch.Dispatcher._windows reading the travel cache before adding new nodes to it
     (IndexError for a node it has not met; reported to dispatch). Remove once that is fixed."""
+    dispatcher = getattr(dispatcher, "dispatcher", dispatcher)  # a DayEngine wraps the dispatcher
     cache = getattr(getattr(dispatcher, "_fleet", None), "cache", None)
     if cache is not None and hasattr(cache, "add"):
         cache.add([loc.node for loc in locations])

@@ -17,6 +17,10 @@ KANRA_NETWORK
     ``region`` (default: ``routing.RoadNetwork.load()``) or ``grid:N`` (a synthetic N x N grid, for tests).
 KANRA_FLEET_FILE, KANRA_RULES_FILE
     JSON fleet definition (default ``api/fleet_default.json``) and service rules (default: the defaults).
+KANRA_OPERATING_MODEL
+    JSON operating model for wide-area trips (``dispatch.trips.OperatingModel.from_dict``, e.g.
+    ``api/operating_model_wide_area.json``): bookings then go through the trip planner (per-municipality
+    fleets, direct crossings, feeder taxi -> Joshin train -> feeder taxi). Default: none, one fleet for all.
 KANRA_HOST, KANRA_PORT
     Where ``python -m api`` listens (default 127.0.0.1:8000).
 KANRA_LOCK_TTL_MS, KANRA_LOCK_WAIT_S, KANRA_OFFER_HOLD_S, KANRA_REOPT_INTERVAL_S, KANRA_REOPT_TIME_LIMIT_S
@@ -57,6 +61,7 @@ class Settings:
     network: str = "region"
     fleet_file: Path = DEFAULT_FLEET_FILE
     rules_file: Path | None = None
+    operating_model_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     lock_ttl_ms: int = 10_000
@@ -102,6 +107,7 @@ class Settings:
             network=env.get("KANRA_NETWORK", defaults.network),
             fleet_file=Path(env.get("KANRA_FLEET_FILE", str(defaults.fleet_file))),
             rules_file=Path(env["KANRA_RULES_FILE"]) if env.get("KANRA_RULES_FILE") else None,
+            operating_model_file=Path(env["KANRA_OPERATING_MODEL"]) if env.get("KANRA_OPERATING_MODEL") else None,
             host=env.get("KANRA_HOST", defaults.host),
             port=_number(env, "KANRA_PORT", defaults.port, int),
             lock_ttl_ms=_number(env, "KANRA_LOCK_TTL_MS", defaults.lock_ttl_ms, int),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api.engine import DayEngine
 from api.errors import ApiError
 from api.settings import Settings
 from dispatch.model import Location, Shift, Vehicle
@@ -25,11 +26,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class World:
-    """The static context of dispatch: network (the travel-cost oracle), rules and solver parameters."""
+    """The static context of dispatch: network (the travel-cost oracle), rules, solver parameters and,
+    for wide-area trips, the operating model (None: one dispatcher, no trip planner)."""
 
     network: RoadNetwork
     rules: ServiceRules
     solve_params: SolveParams
+    operating_model: Any | None = None
+    offer_hold_s: int = 300
 
     @classmethod
     def from_settings(cls, settings: Settings) -> World:
@@ -42,7 +46,49 @@ class World:
         rules = ServiceRules()
         if settings.rules_file is not None:
             rules = ServiceRules.from_dict(json.loads(Path(settings.rules_file).read_text(encoding="utf-8")))
-        return cls(network, rules, SolveParams(time_limit_s=settings.reopt_time_limit_s))
+        model = None
+        if settings.operating_model_file is not None:
+            from dispatch.trips import OperatingModel
+
+            path = Path(settings.operating_model_file)
+            data = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+            model = OperatingModel.from_dict(data)
+        return cls(network, rules, SolveParams(time_limit_s=settings.reopt_time_limit_s), model,
+                   settings.offer_hold_s)
+
+    # ------------------------------------------------------------------ engines
+    def timetable(self, day: str) -> Any:
+        """The Joshin line's trains of ``day`` (a fresh object: delays are recorded on it)."""
+        from dispatch.rail import read_gtfs
+
+        return read_gtfs(service_day=day)
+
+    def new_engine(self, definitions: Iterable[dict[str, Any]], day: str) -> DayEngine:
+        """A fresh engine for a day nobody has booked yet."""
+        from dispatch.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(self.network, self.vehicles(definitions), self.rules, service_day=day,
+                                solve_params=self.solve_params, offer_hold_s=self.offer_hold_s)
+        if self.operating_model is None:
+            return DayEngine(dispatcher)
+        from dispatch.trips import TripPlanner
+
+        return DayEngine(dispatcher, TripPlanner(dispatcher, self.network, self.timetable(day), self.operating_model))
+
+    def restore_engine(self, data: dict[str, Any], trips: dict[str, Any] | None, day: str) -> DayEngine:
+        """The engine of a committed snapshot (dispatcher snapshot, planner snapshot or None)."""
+        from dispatch.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher.restore(data, self.network)
+        if self.operating_model is None:
+            return DayEngine(dispatcher)
+        from dispatch.trips import TripPlanner
+
+        if trips is None:
+            return DayEngine(dispatcher, TripPlanner(dispatcher, self.network, self.timetable(day),
+                                                     self.operating_model))
+        return DayEngine(dispatcher, TripPlanner.restore(trips, dispatcher, self.network, self.timetable(day),
+                                                         self.operating_model))
 
     # ------------------------------------------------------------------ places
     def place_location(self, key: str, field: str) -> dict[str, Any]:
@@ -95,6 +141,8 @@ class World:
         depot = to_location(self.place_location(definition["depot"], "depot"))
         shift = Shift(hhmm_s(definition["shift_start"]), hhmm_s(definition["shift_end"]), depot)
         area = definition.get("service_area")
+        if not area and self.operating_model is not None:  # each fleet where its model lets it drive
+            area = sorted(self.operating_model.service_area(definition["municipality"]))
         return Vehicle(
             id=definition["id"],
             municipality=definition["municipality"],

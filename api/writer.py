@@ -1,4 +1,4 @@
-"""The single writer of a service area: applies stream commands to the day's dispatchers and commits.
+"""The single writer of a service area: applies stream commands to the day's engines and commits.
 
 Both the API (synchronous offers on the phone) and the worker call :meth:`AreaWriter.drain`; whoever
 holds the area lease applies every command after the area's cursor, in stream order, and commits the
@@ -19,6 +19,7 @@ from typing import Any
 from redis import Redis, WatchError
 
 from api.commands import apply
+from api.engine import DayEngine
 from api.keys import Keys
 from api.lock import AreaLock
 from api.settings import Settings
@@ -34,21 +35,6 @@ class LostLease(RuntimeError):
     """Our area lease expired or was taken over before we committed; nothing was written."""
 
 
-def dispatcher_class() -> Any:
-    from dispatch.dispatcher import Dispatcher  # imported late: the engine is optional for the store
-
-    return Dispatcher
-
-
-def booking_states(dispatcher: Any) -> dict[str, tuple[str, str | None]]:
-    """Booking id -> (status, vehicle it is planned on) as the dispatcher sees it now."""
-    vehicle_of: dict[str, str] = {}
-    for vehicle_id, plan in dispatcher.plans().items():
-        for stop in plan.stops:
-            vehicle_of[stop.booking_id] = vehicle_id
-    return {b.id: (str(b.status), vehicle_of.get(b.id)) for b in dispatcher.bookings()}
-
-
 def _entry_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -56,10 +42,10 @@ def _entry_key(entry_id: str) -> tuple[int, int]:
 
 @dataclass
 class DayState:
-    """A loaded dispatcher of one (area, day), the snapshot version it reflects and its booking states."""
+    """A loaded engine of one (area, day), the snapshot version it reflects and its booking states."""
 
     version: int
-    dispatcher: Any
+    engine: DayEngine
     states: dict[str, tuple[str, str | None]]
 
 
@@ -110,51 +96,47 @@ class AreaWriter:
         return AreaLock.writer(self.redis, self.keys, area, self.settings.lock_ttl_ms)
 
     # ------------------------------------------------------------------ loading
-    def _new_dispatcher(self, area: str, day: str) -> Any:
+    def _new_engine(self, area: str, day: str) -> DayEngine:
         ids = sorted(self.redis.smembers(self.keys.vehicles))
         raws = self.redis.mget([self.keys.vehicle(v) for v in ids]) if ids else []
         definitions = [json.loads(r) for r in raws if r]
         mine = [d for d in definitions if self.settings.area_of(d["municipality"]) == area]
-        vehicles = self.world.vehicles(mine)
-        return dispatcher_class()(
-            self.world.network,
-            vehicles,
-            self.world.rules,
-            service_day=day,
-            solve_params=self.world.solve_params,
-            offer_hold_s=self.settings.offer_hold_s,
-        )
+        return self.world.new_engine(mine, day)
+
+    def _committed(self, area: str, day: str) -> tuple[int, DayEngine | None]:
+        """Version and engine of the last commit of (area, day); engine None when nobody booked the day yet."""
+        version_raw, data, trips = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data", "trips"])
+        if not data:
+            return int(version_raw or 0), None
+        engine = self.world.restore_engine(json.loads(data), json.loads(trips) if trips else None, day)
+        return int(version_raw or 0), engine
 
     def _load(self, area: str, day: str) -> DayState:
-        """The (area, day) dispatcher as last committed; reuses the cached object if nobody wrote since."""
-        version_raw, data = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data"])
-        version = int(version_raw or 0)
+        """The (area, day) engine as last committed; reuses the cached object if nobody wrote since."""
+        version = int(self.redis.hget(self.keys.snapshot(area, day), "version") or 0)
         cached = self._cache.get((area, day))
         if cached is not None and cached.version == version:
             return cached
-        if data:
-            dispatcher = dispatcher_class().restore(json.loads(data), self.world.network)
-        else:
-            dispatcher = self._new_dispatcher(area, day)
-        state = DayState(version, dispatcher, booking_states(dispatcher))
+        version, engine = self._committed(area, day)
+        engine = engine if engine is not None else self._new_engine(area, day)
+        state = DayState(version, engine, engine.states())
         self._cache[(area, day)] = state
         return state
 
-    def view(self, area: str, day: str) -> Any | None:
-        """A read-only dispatcher of the last committed state (for GET endpoints); None if the day is empty.
+    def view(self, area: str, day: str) -> DayEngine | None:
+        """A read-only engine of the last committed state (for GET endpoints); None if the day is empty.
 
         Kept apart from the writer's objects so reads never see a half-applied command.
         """
-        version_raw, data = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data"])
-        if not data:
-            return None
-        version = int(version_raw or 0)
+        version = int(self.redis.hget(self.keys.snapshot(area, day), "version") or 0)
         cached = self._views.get((area, day))
         if cached is not None and cached[0] == version:
             return cached[1]
-        dispatcher = dispatcher_class().restore(json.loads(data), self.world.network)
-        self._views[(area, day)] = (version, dispatcher)
-        return dispatcher
+        version, engine = self._committed(area, day)
+        if engine is None:
+            return None
+        self._views[(area, day)] = (version, engine)
+        return engine
 
     def _invalidate(self, area: str, days: Any) -> None:
         for day in days:
@@ -259,7 +241,7 @@ class AreaWriter:
             batch.days[day] = self._load(area, day)
         booking_id = command.get("booking_id")
         record = self._record(batch, booking_id)
-        outcome = apply(batch.days[day].dispatcher, command, record)
+        outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)
         if record is not None and command["op"] != "position":
@@ -276,7 +258,7 @@ class AreaWriter:
     def _sync_states(self, area: str, batch: _Batch) -> None:
         """Carry status and vehicle changes (from any command, e.g. a re-plan) into the booking records."""
         for day, state in batch.days.items():
-            now_states = booking_states(state.dispatcher)
+            now_states = state.engine.states()
             for booking_id, (status, vehicle) in now_states.items():
                 if state.states.get(booking_id) == (status, vehicle):
                     continue
@@ -313,15 +295,12 @@ class AreaWriter:
                     raise LostLease(f"lease of area {area} is no longer ours (fence {token})")
                 pipe.multi()
                 for day, state in batch.days.items():
-                    pipe.hset(
-                        self.keys.snapshot(area, day),
-                        mapping={
-                            "data": json.dumps(state.dispatcher.snapshot(), ensure_ascii=False),
-                            "version": state.version + 1,
-                            "fence": token,
-                            "updated_at": now,
-                        },
-                    )
+                    data, trips = state.engine.snapshot()
+                    fields = {"data": json.dumps(data, ensure_ascii=False), "version": state.version + 1,
+                              "fence": token, "updated_at": now}
+                    if trips is not None:
+                        fields["trips"] = json.dumps(trips, ensure_ascii=False)
+                    pipe.hset(self.keys.snapshot(area, day), mapping=fields)
                     pipe.sadd(self.keys.days(area), day)
                 if batch.cursor:
                     pipe.hset(self.keys.cursor(area), mapping=batch.cursor)
@@ -352,14 +331,12 @@ class AreaWriter:
         Returns the engine's result, or None when there was nothing to do or the state moved on (the
         next round tries again). The solver never blocks the phone line.
         """
-        version_raw, data = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data"])
-        if not data:
+        version, engine = self._committed(area, day)
+        if engine is None:
             return None
-        version = int(version_raw or 0)
-        dispatcher = dispatcher_class().restore(json.loads(data), self.world.network)
-        before = booking_states(dispatcher)
+        before = engine.states()
         now = epoch_seconds_on(day, time.time() if now_epoch is None else now_epoch)
-        result = dispatcher.reoptimise(now, time_limit_s=time_limit_s)
+        result = engine.reoptimise(now, time_limit_s=time_limit_s)
         guard = self._guard(area)
         if not guard.acquire(timeout=self.settings.lock_wait_s):
             return None
@@ -374,7 +351,7 @@ class AreaWriter:
                     log.info("re-optimisation of %s/%s discarded: state moved on (%d -> %d)", area, day, version,
                              current)
                     return None
-                batch = _Batch(days={day: DayState(version, dispatcher, before)})
+                batch = _Batch(days={day: DayState(version, engine, before)})
                 batch.events.append({"type": "plans", "day": day, "area": area, "at": time.time()})
                 self._sync_states(area, batch)
                 self._commit(area, token, batch)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import require
+from api.engine import leg_owner
 from api.errors import ApiError
 from api.intake import drain, run_command
 from api.schemas import VehicleEventIn, VehicleIn
@@ -83,7 +84,7 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DAY = None) -
     view = _view(request, definition, day)
     stops = view.manifest(vehicle_id) if view is not None else []
     store = request.app.state.store
-    records = {r["id"]: r for r in await store.bookings(sorted({s.booking_id for s in stops}))}
+    records = {r["id"]: r for r in await store.bookings(sorted({leg_owner(s.booking_id) for s in stops}))}
     rider_ids = sorted({r["rider_id"] for r in records.values() if r.get("rider_id")})
     riders = {}
     for rider_id in rider_ids:
@@ -92,7 +93,7 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DAY = None) -
             riders[rider_id] = rider
     out = []
     for stop in stops:
-        record = records.get(stop.booking_id, {})
+        record = records.get(leg_owner(stop.booking_id), {})
         rider = riders.get(record.get("rider_id") or "", {})
         out.append({
             **stop_out(day, stop),
@@ -125,7 +126,7 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn)
         await app.state.redis.set(app.state.keys.vehicle_position(vehicle_id),
                                   json.dumps({"lat": body.lat, "lon": body.lon, "at": time.time()}))
     if body.booking_id is not None:
-        record = await app.state.store.get_booking(body.booking_id)
+        record = await app.state.store.get_booking(leg_owner(body.booking_id))
         if record is None:
             raise ApiError(404, "body.booking_id", f"no booking {body.booking_id}")
         day = record["service_day"]

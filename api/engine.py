@@ -1,0 +1,134 @@
+"""One service day of one area as the writer drives it: the Dispatcher, and the wide-area TripPlanner on
+top of it when an operating model is configured.
+
+No dispatch logic here: each call is routed to the planner (bookings that may span fleets and trains) or
+the dispatcher (everything else). With a planner, a caller's booking id is the trip's id; the legs are
+dispatcher bookings ``"<id>/<leg>"`` (``leg_owner`` maps them back for records and manifests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dispatch.errors import BookingStateError
+from dispatch.model import Booking, BookingStatus, Location, Offer, Rejection
+
+
+def leg_owner(booking_id: str) -> str:
+    """The caller's booking id of a dispatcher booking id (a trip leg ``bk-1/0`` belongs to ``bk-1``)."""
+    return booking_id.split("/", 1)[0]
+
+
+class DayEngine:
+    """The dispatcher of a day, with the trip planner in front of it when there is one."""
+
+    def __init__(self, dispatcher: Any, planner: Any | None = None) -> None:
+        self.dispatcher = dispatcher
+        self.planner = planner
+
+    # ------------------------------------------------------------------ bookings
+    def request(self, booking: Booking, now: int) -> Offer | Rejection:
+        return (self.planner or self.dispatcher).request(booking, now)
+
+    def confirm(self, booking_id: str, now: int) -> Offer:
+        return (self.planner or self.dispatcher).confirm(booking_id, now)
+
+    def decline(self, booking_id: str, now: int) -> None:
+        (self.planner or self.dispatcher).decline(booking_id, now)
+
+    def cancel(self, booking_id: str, now: int) -> None:
+        (self.planner or self.dispatcher).cancel(booking_id, now)
+
+    def _multi_leg(self, booking_id: str) -> bool:
+        if self.planner is None:
+            return False
+        try:
+            return len(self.planner.itinerary(booking_id).legs) > 1
+        except KeyError:
+            return False
+
+    def modify(self, booking_id: str, now: int, **changes: Any) -> Offer | Rejection:
+        if self._multi_leg(booking_id):
+            raise BookingStateError(f"booking {booking_id!r} is a trip with several legs: cancel it and book anew")
+        return self.dispatcher.modify(booking_id, now, **changes)
+
+    def reassign(self, booking_id: str, vehicle_id: str, now: int) -> Any:
+        if self._multi_leg(booking_id):
+            raise BookingStateError(f"booking {booking_id!r} has several legs: reassign one leg ({booking_id}/N)")
+        return self.dispatcher.reassign(booking_id, vehicle_id, now)
+
+    def reoptimise(self, now: int, time_limit_s: float | None = None) -> Any:
+        return self.dispatcher.reoptimise(now, time_limit_s=time_limit_s)
+
+    # ------------------------------------------------------------------ execution events
+    def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
+        self.dispatcher.update_position(vehicle_id, location, now)
+
+    def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self.dispatcher.arrive(vehicle_id, booking_id, now)
+
+    def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self.dispatcher.board(vehicle_id, booking_id, now)
+
+    def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self.dispatcher.drop_off(vehicle_id, booking_id, now)
+        if self.planner is not None and booking_id != leg_owner(booking_id):
+            self.planner.reached_station(booking_id, now)  # a feeder at the station: missed train? re-plan
+
+    def no_show(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self.dispatcher.no_show(vehicle_id, booking_id, now)
+
+    def start_shift(self, vehicle_id: str, now: int) -> None:
+        self.dispatcher.start_shift(vehicle_id, now)
+
+    def end_shift(self, vehicle_id: str, now: int) -> None:
+        self.dispatcher.end_shift(vehicle_id, now)
+
+    # ------------------------------------------------------------------ views
+    def plans(self) -> dict[str, Any]:
+        return self.dispatcher.plans()
+
+    def plan(self, vehicle_id: str) -> Any:
+        return self.dispatcher.plan(vehicle_id)
+
+    def manifest(self, vehicle_id: str) -> list[Any]:
+        return self.dispatcher.manifest(vehicle_id)
+
+    @property
+    def stats(self) -> Any:
+        return self.dispatcher.stats
+
+    def states(self) -> dict[str, tuple[str, str | None]]:
+        """Caller's booking id -> (status, vehicle it rides first) as the engine sees it now."""
+        vehicle_of: dict[str, str] = {}
+        for vehicle_id, plan in self.dispatcher.plans().items():
+            for stop in plan.stops:
+                vehicle_of[stop.booking_id] = vehicle_id
+        trips = self.planner.itineraries() if self.planner is not None else []
+        legs = {bid for trip in trips for bid in trip.leg_booking_ids}
+        out = {b.id: (str(b.status), vehicle_of.get(b.id)) for b in self.dispatcher.bookings() if b.id not in legs}
+        for trip in trips:
+            out[trip.id] = (self._trip_status(trip), self._first_vehicle(trip, vehicle_of))
+        return out
+
+    def _trip_status(self, trip: Any) -> str:
+        if trip.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED):
+            return str(trip.status)
+        statuses = [self.dispatcher.booking(bid).status for bid in trip.leg_booking_ids]
+        if statuses and all(s == BookingStatus.COMPLETED for s in statuses):
+            return str(BookingStatus.COMPLETED)
+        if any(s in (BookingStatus.ONBOARD, BookingStatus.COMPLETED) for s in statuses):
+            return str(BookingStatus.ONBOARD)  # on a taxi leg or on the train between them
+        return str(trip.status)
+
+    @staticmethod
+    def _first_vehicle(trip: Any, vehicle_of: dict[str, str]) -> str | None:
+        for leg in trip.legs:
+            if leg.booking_id is not None and (leg.vehicle_id or vehicle_of.get(leg.booking_id)):
+                return leg.vehicle_id or vehicle_of.get(leg.booking_id)
+        return None
+
+    # ------------------------------------------------------------------ persistence
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """(dispatcher snapshot, planner snapshot or None), both JSON-safe."""
+        return self.dispatcher.snapshot(), (self.planner.snapshot() if self.planner is not None else None)

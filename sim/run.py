@@ -149,7 +149,6 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
                                                     metaheuristic=scenario.reoptimisation.metaheuristic,
                                                     seed=scenario.seed),
                            max_alternatives=alternatives)
-            _prewarm(d, network, by_day.get(day, []), factory)
             rng = random.Random(f"{scenario.seed}/{day}")
             trips = _driver(scenario, d, network, model, crossing, service_day, rng)
             sim = DaySimulation(
@@ -173,25 +172,6 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     names = {m.jis_code: m.name_en for m in network.facts.municipalities}
     result.kpis = compute_kpis(records, scenario, names)
     return result
-
-
-def _prewarm(d, network, requests: list[TripRequest], factory: BookingFactory) -> None:
-    """Give the dispatcher's travel cache every node of the day in one batch.
-
-    One ``matrices`` call instead of one per new node; it also sidesteps a stale-view bug in
-    ``Dispatcher._windows`` (reported to its owner) when a booking brings two new nodes at once.
-    """
-    cache = getattr(getattr(d, "_fleet", None), "cache", None)
-    if cache is None:
-        return
-    nodes = {p.node for p in network.places if p.node >= 0}
-    for request in requests:
-        for end in (request.origin, request.destination):
-            try:
-                nodes.add(factory.location(end).node)
-            except ValueError:
-                continue
-    cache.add(sorted(nodes))
 
 
 def _with_area(vehicle: Vehicle, area) -> Vehicle:

@@ -1,8 +1,8 @@
-"""Apply one command from an area stream to that day's :class:`dispatch.dispatcher.Dispatcher`.
+"""Apply one command from an area stream to that day's engine (:class:`api.engine.DayEngine`).
 
 Commands are plain JSON: ``{"op": ..., "day": "YYYY-MM-DD", "at": <Unix seconds accepted>, ...}``. The
 engine's "now" is derived from ``at``, so replaying a stream after a crash gives the same answers. No
-dispatch logic lives here: each op is one Dispatcher call plus translation of its answer.
+dispatch logic lives here: each op is one engine call plus translation of its answer.
 """
 
 from __future__ import annotations
@@ -23,14 +23,6 @@ VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "
 # the command errors a caller caused, as opposed to an engine bug
 CALLER_ERRORS = (BookingRejected, DispatchError)
 
-
-def _warm_travel_cache(dispatcher: Any, *locations: Any) -> None:
-    """Work around dispatch.Dispatcher._windows reading the travel cache before adding new nodes to it
-    (IndexError for a node it has not met; reported to dispatch). Remove once that is fixed."""
-    dispatcher = getattr(dispatcher, "dispatcher", dispatcher)  # a DayEngine wraps the dispatcher
-    cache = getattr(getattr(dispatcher, "_fleet", None), "cache", None)
-    if cache is not None and hasattr(cache, "add"):
-        cache.add([loc.node for loc in locations])
 
 
 @dataclass
@@ -125,8 +117,8 @@ def _answer(result: Offer | Rejection, at: float) -> Outcome:
     )
 
 
-def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | None) -> Outcome:
-    """Apply ``command`` to ``dispatcher``; caller mistakes become a failed :class:`Outcome`, not an exception."""
+def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -> Outcome:
+    """Apply ``command`` to ``engine``; caller mistakes become a failed :class:`Outcome`, not an exception."""
     op = command["op"]
     now = epoch_seconds_on(command["day"], float(command["at"]))
     booking_id = command.get("booking_id")
@@ -136,22 +128,20 @@ def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | Non
                 return Outcome(False, error=f"booking {booking_id} has no record")
             if record["status"] != "requested":  # already answered by another writer pass
                 return Outcome(True, offer=record.get("offer"), rejection=record.get("rejection"))
-            booking = booking_of(record, now)
-            _warm_travel_cache(dispatcher, booking.pickup, booking.dropoff)
-            outcome = _answer(dispatcher.request(booking, now), command["at"])
+            outcome = _answer(engine.request(booking_of(record, now), now), command["at"])
             if outcome.rejection is not None:
                 outcome.record_changes = {"status": "rejected", "rejection": outcome.rejection}
             return outcome
         if op == "confirm":
-            offer = dispatcher.confirm(booking_id, now)
+            offer = engine.confirm(booking_id, now)
             outcome = _answer(offer, command["at"])
             outcome.events = [{"type": "confirmed", "vehicle_id": offer.vehicle_id}]
             return outcome
         if op == "decline":
-            dispatcher.decline(booking_id, now)
+            engine.decline(booking_id, now)
             return Outcome(True, events=[{"type": "declined"}])
         if op == "cancel":
-            dispatcher.cancel(booking_id, now)
+            engine.cancel(booking_id, now)
             return Outcome(True, events=[{"type": "cancelled"}])
         if op == "modify":
             if record is None:
@@ -161,8 +151,7 @@ def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | Non
                 k: (to_location(v) if k in ("pickup", "dropoff") else TimeKind(v) if k == "time_kind" else v)
                 for k, v in changes.items()
             }
-            _warm_travel_cache(dispatcher, *(v for k, v in engine_changes.items() if k in ("pickup", "dropoff")))
-            outcome = _answer(dispatcher.modify(booking_id, now, **engine_changes), command["at"])
+            outcome = _answer(engine.modify(booking_id, now, **engine_changes), command["at"])
             if outcome.rejection is not None:
                 outcome.ok = False
                 outcome.error = f"the change cannot be served: {outcome.rejection['message']}"
@@ -171,22 +160,22 @@ def apply(dispatcher: Any, command: dict[str, Any], record: dict[str, Any] | Non
                 outcome.events = [{"type": "modified", "vehicle_id": outcome.offer["vehicle_id"]}]
             return outcome
         if op == "reassign":
-            dispatcher.reassign(booking_id, command["vehicle_id"], now)
+            engine.reassign(booking_id, command["vehicle_id"], now)
             return Outcome(True, events=[{"type": "reassigned", "vehicle_id": command["vehicle_id"]}])
-        return _vehicle_event(dispatcher, command, now)
+        return _vehicle_event(engine, command, now)
     except CALLER_ERRORS as exc:
         message = exc.rejection.message if isinstance(exc, BookingRejected) else str(exc).strip("'\"")
         return Outcome(False, error=message)
 
 
-def _vehicle_event(dispatcher: Any, command: dict[str, Any], now: int) -> Outcome:
+def _vehicle_event(engine: Any, command: dict[str, Any], now: int) -> Outcome:
     op, vehicle_id, booking_id = command["op"], command["vehicle_id"], command.get("booking_id")
     if op == "position":
-        dispatcher.update_position(vehicle_id, to_location(command["location"]), now)
+        engine.update_position(vehicle_id, to_location(command["location"]), now)
     elif op in ("arrive", "board", "drop_off", "no_show"):
-        getattr(dispatcher, op)(vehicle_id, booking_id, now)
+        getattr(engine, op)(vehicle_id, booking_id, now)
     elif op in ("start_shift", "end_shift"):
-        getattr(dispatcher, op)(vehicle_id, now)
+        getattr(engine, op)(vehicle_id, now)
     else:
         return Outcome(False, error=f"unknown command {op!r}")
     event = {"type": "vehicle", "op": op, "vehicle_id": vehicle_id, "booking_id": booking_id}

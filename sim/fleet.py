@@ -3,8 +3,7 @@
 ``municipal``: every vehicle serves only its own municipality (cross-municipal requests are rejected
 as outside the service area: the baseline). ``wide_area_direct`` and ``wide_area_rail``: a vehicle
 also serves the municipalities paired with its own and those holding a configured destination (the
-general hospital); :func:`crossing_allowed` admits a cross-municipal request only between paired
-municipalities or to/from such a destination.
+general hospital); the trip planner (``dispatch.trips``) decides which crossing trips it takes.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from dispatch.fares import FareTable
 from dispatch.model import Location, Shift, Vehicle
 from routing.facts import Place, RegionFacts
 from sim.region import resolve_municipality, resolve_place
-from sim.requests import TripRequest
 from sim.scenario import Scenario
 from sim.schema import ScenarioError
 
@@ -28,19 +26,11 @@ def location_of(place: Place) -> Location:
 
 @dataclass(frozen=True)
 class CrossingRules:
-    """Which cross-municipal trips the operating model allows (JIS-code pairs and destination keys)."""
+    """The scenario's `wide_area` block resolved: municipality pairs (JIS codes) and destination place keys."""
 
     pairs: frozenset[frozenset[str]]
     destinations: frozenset[str]
     destination_jis: frozenset[str]
-
-    def allows(self, origin_jis: str | None, dest_jis: str | None, origin_key: str | None,
-               dest_key: str | None) -> bool:
-        if origin_jis is None or dest_jis is None or origin_jis == dest_jis:
-            return True
-        if frozenset((origin_jis, dest_jis)) in self.pairs:
-            return True
-        return origin_key in self.destinations or dest_key in self.destinations
 
     def partners(self, jis: str) -> set[str]:
         return {other for pair in self.pairs if jis in pair for other in pair if other != jis}
@@ -57,11 +47,6 @@ def crossing_rules(scenario: Scenario, facts: RegionFacts) -> CrossingRules:
         pairs.add(frozenset((ja, jb)))
     places = [resolve_place(facts, k, "wide_area.destinations") for k in scenario.wide_area.destinations]
     return CrossingRules(frozenset(pairs), frozenset(p.key for p in places), frozenset(p.jis_code for p in places))
-
-
-def crossing_allowed(rules: CrossingRules, request: TripRequest) -> bool:
-    return rules.allows(request.origin.jis_code, request.destination.jis_code, request.origin.key,
-                        request.destination.key)
 
 
 def build_vehicles(scenario: Scenario, places: dict[str, Place], facts: RegionFacts) -> list[Vehicle]:

@@ -75,13 +75,11 @@ def make_demand(scenario: Scenario, network) -> Demand:
 
 
 def _planner_model(scenario: Scenario, network) -> Any | None:
-    """The trip planner's operating model for wide-area scenarios, if ``dispatch.trips`` is available."""
+    """The trip planner's operating model for the wide-area scenarios (None for ``municipal``)."""
     if scenario.operating_model == "municipal":
         return None
-    try:
-        from dispatch.trips import OperatingModel
-    except ImportError:
-        return None
+    from dispatch.trips import OperatingModel
+
     facts = network.facts
     crossing = crossing_rules(scenario, facts)
     fleets = {m.jis_code: m.name_en for m in facts.municipalities}
@@ -130,7 +128,6 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     mover = Mover(network, records)
     factory = BookingFactory(network)
     model = _planner_model(scenario, network)
-    crossing = crossing_rules(scenario, network.facts) if scenario.operating_model != "municipal" else None
     fares = fare_table(scenario, network.facts)
     result = SimResult(scenario, records, {})
     bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name)
@@ -150,7 +147,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
                                                     seed=scenario.seed),
                            max_alternatives=alternatives)
             rng = random.Random(f"{scenario.seed}/{day}")
-            trips = _driver(scenario, d, network, model, crossing, service_day, rng)
+            trips = _driver(scenario, d, network, model, service_day, rng)
             sim = DaySimulation(
                 day, d, trips, mover, factory, records, rules,
                 reopt_every=scenario.reoptimisation.every if scenario.reoptimisation.enabled else 0,
@@ -180,9 +177,9 @@ def _with_area(vehicle: Vehicle, area) -> Vehicle:
     return replace(vehicle, service_area=frozenset(area) if area is not None else None)
 
 
-def _driver(scenario: Scenario, d, network, model, crossing, service_day: str, rng: random.Random) -> TripDriver:
+def _driver(scenario: Scenario, d, network, model, service_day: str, rng: random.Random) -> TripDriver:
     if model is None:
-        return TripDriver(d, crossing)
+        return TripDriver(d)
     from dispatch.rail import read_gtfs
     from dispatch.trips import TripPlanner
 

@@ -1,10 +1,9 @@
 """The simulator's front door for bookings: the dispatcher alone, or the wide-area trip planner on top of it.
 
-``municipal`` and ``wide_area_direct`` book straight into the :class:`dispatch.Dispatcher`. For the wide
-area models the crossing rules of the scenario admit or refuse a cross-municipal request first (the
-planner does this itself when it is in use). ``wide_area_rail`` books through
-:class:`dispatch.trips.TripPlanner` (chains feeder -> Joshin train -> feeder); the train legs are
-realised at the timetable's times plus a simulated delay.
+``municipal`` books straight into the :class:`dispatch.Dispatcher` (a trip across a border finds no
+vehicle serving both ends). The wide-area models book through :class:`dispatch.trips.TripPlanner`, which
+decides which crossings are allowed and offers direct rides or chains feeder -> Joshin train -> feeder;
+the simulator realises the train legs at the timetable's times plus a simulated delay.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ import random
 from typing import TYPE_CHECKING
 
 from dispatch.errors import DispatchError
-from dispatch.model import Booking, Offer, Rejection, RejectionReason
-from sim.fleet import CrossingRules
+from dispatch.model import Booking, Offer, Rejection
 
 if TYPE_CHECKING:
     from sim.engine import DaySimulation
@@ -22,19 +20,12 @@ if TYPE_CHECKING:
 
 
 class TripDriver:
-    """Books straight into the dispatcher; cross-municipal requests pass ``crossing`` first (if given)."""
+    """Books straight into the dispatcher."""
 
-    def __init__(self, dispatcher, crossing: CrossingRules | None = None) -> None:
+    def __init__(self, dispatcher) -> None:
         self.d = dispatcher
-        self.crossing = crossing
 
     def request(self, booking: Booking, now: int) -> Offer | Rejection:
-        if self.crossing is not None and not self.crossing.allows(
-            booking.pickup.jis_code, booking.dropoff.jis_code, booking.pickup.stop_id, booking.dropoff.stop_id
-        ):
-            return Rejection(booking.id, RejectionReason.OUTSIDE_SERVICE_AREA,
-                             "this operating model carries riders across these municipal lines only to its "
-                             "configured destinations")
         return self.d.request(booking, now)
 
     def confirm(self, booking_id: str, now: int) -> Offer:

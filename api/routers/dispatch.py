@@ -36,12 +36,18 @@ async def plans(request: Request, day: DAY = None, area: str | None = None,
     """Every vehicle's current plan for the day, per area."""
     day = day or today()
     network = request.app.state.world.network if route else None
-    out: list[dict[str, Any]] = []
-    for name in _areas(request, area):
-        view = request.app.state.writer.view(name, day)
-        if view is None:
-            continue
-        out += [{"area": name, **plan_out(day, p, network)} for p in view.plans().values()]
+    writer = request.app.state.writer
+
+    def build() -> list[dict[str, Any]]:  # snapshot restore and road geometry: CPU work, off the event loop
+        out: list[dict[str, Any]] = []
+        for name in areas:
+            view = writer.view(name, day)
+            if view is not None:
+                out += [{"area": name, **plan_out(day, p, network)} for p in view.plans().values()]
+        return out
+
+    areas = _areas(request, area)
+    out = await anyio.to_thread.run_sync(build)
     return {"day": day, "plans": sorted(out, key=lambda p: p["vehicle_id"])}
 
 
@@ -84,7 +90,7 @@ async def stats(request: Request, day: DAY = None, area: str | None = None) -> d
     day = day or today()
     out = {}
     for name in _areas(request, area):
-        view = request.app.state.writer.view(name, day)
+        view = await anyio.to_thread.run_sync(request.app.state.writer.view, name, day)
         out[name] = _jsonable(view.stats) if view is not None else None
     return {"day": day, "stats": out}
 

@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
@@ -60,9 +61,10 @@ async def get_vehicle(request: Request, vehicle_id: str) -> dict[str, Any]:
     return {**definition, "position": positions.get(vehicle_id)}
 
 
-def _view(request: Request, definition: dict[str, Any], day: str) -> Any | None:
+async def _view(request: Request, definition: dict[str, Any], day: str) -> Any | None:
+    """The committed engine of the vehicle's area and day (restoring a snapshot is CPU work: off the loop)."""
     area = request.app.state.settings.area_of(definition["municipality"])
-    return request.app.state.writer.view(area, day)
+    return await anyio.to_thread.run_sync(request.app.state.writer.view, area, day)
 
 
 @router.get("/vehicles/{vehicle_id}/plan", dependencies=[Depends(require("vehicles.read"))])
@@ -70,10 +72,11 @@ async def vehicle_plan(request: Request, vehicle_id: str, day: DAY = None) -> di
     """The vehicle's planned stops with times and its route along the roads."""
     definition = await _definition(request, vehicle_id)
     day = day or today()
-    view = _view(request, definition, day)
+    view = await _view(request, definition, day)
     if view is None:
         return {"vehicle_id": vehicle_id, "day": day, "stops": [], "route": []}
-    return {"day": day, **plan_out(day, view.plan(vehicle_id), request.app.state.world.network)}
+    plan = await anyio.to_thread.run_sync(plan_out, day, view.plan(vehicle_id), request.app.state.world.network)
+    return {"day": day, **plan}
 
 
 @router.get("/vehicles/{vehicle_id}/manifest", dependencies=[Depends(require("vehicles.read"))])
@@ -81,7 +84,7 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DAY = None) -
     """The driver's ordered stops with riders and notes."""
     definition = await _definition(request, vehicle_id)
     day = day or today()
-    view = _view(request, definition, day)
+    view = await _view(request, definition, day)
     stops = view.manifest(vehicle_id) if view is not None else []
     store = request.app.state.store
     records = {r["id"]: r for r in await store.bookings(sorted({leg_owner(s.booking_id) for s in stops}))}

@@ -13,8 +13,8 @@ LEG_COLUMNS = (
     "id", "trip_id", "leg_index", "mode", "day", "status", "rejection_reason", "purpose", "home_jis",
     "origin", "origin_jis", "destination", "destination_jis", "seats", "wheelchairs", "time_kind", "booked_at",
     "requested_time", "promised_start", "promised_end", "expected_pickup", "expected_dropoff", "pickup_at",
-    "dropoff_at", "wait_s", "pickup_delay_s", "ride_s", "direct_s", "direct_m", "detour", "on_time", "vehicle_id", "fleet_jis",
-    "train_id", "fare_yen",
+    "dropoff_at", "wait_s", "pickup_delay_s", "ride_s", "direct_s", "direct_m", "detour", "on_time", "vehicle_id",
+    "fleet_jis", "train_id", "fare_yen",
 )
 VEHICLE_COLUMNS = (
     "vehicle_id", "day", "fleet_jis", "seats", "wheelchair_places", "shift_h", "drive_h", "empty_drive_h",

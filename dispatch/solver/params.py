@@ -32,6 +32,15 @@ class SolveParams:
         spend the rest of the budget on distance with the fleet so found (the Li & Lim convention).
     elimination_share
         Share of the budget route elimination may use when ``minimise_fleet`` is on.
+    lns
+        After the first search, spend the rest of the budget in ruin-and-recreate around OR-Tools
+        (:mod:`dispatch.solver.lns`) instead of one long local search.
+    first_search_share
+        Share of the budget the first search gets when ``lns`` is on.
+    lns_iteration_s
+        OR-Tools time limit of each recreate step, seconds.
+    lns_metaheuristic
+        OR-Tools metaheuristic of each recreate step.
     """
 
     time_limit_s: float = 5.0
@@ -43,3 +52,7 @@ class SolveParams:
     log_search: bool = False
     minimise_fleet: bool = False
     elimination_share: float = 0.5
+    lns: bool = False
+    first_search_share: float = 0.2
+    lns_iteration_s: float = 1.0
+    lns_metaheuristic: str = "GREEDY_DESCENT"

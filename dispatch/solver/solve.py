@@ -8,10 +8,11 @@ before it is returned; a required request is never dropped: without a valid full
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from dispatch.problem import Request, RoutingProblem, Solution
 from dispatch.solver.errors import SolverFailed
+from dispatch.solver.lns import LnsSettings, improve
 from dispatch.solver.objective import objective
 from dispatch.solver.ortools_model import VisitKey
 from dispatch.solver.params import SolveParams
@@ -91,6 +92,7 @@ class _Candidate:
     routes: dict[str, list[VisitKey]]
     start_times: dict[VisitKey, float] | None
     result: SearchResult | None = None
+    stats: dict[str, float] = field(default_factory=dict)
 
 
 def _search(
@@ -103,8 +105,14 @@ def _search(
     """Candidate solutions, best last: one OR-Tools search, or the vehicles-first phases."""
     left = deadline - time.monotonic()
     if not params.minimise_fleet:
-        result = search_once(problem, modelled, params, left, start_from)
-        return [_Candidate("ortools", result.routes, result.start_times, result)] if result else []
+        share = params.first_search_share if params.lns else 1.0
+        result = search_once(problem, modelled, params, share * left, start_from)
+        if result is None:
+            return []
+        out = [_Candidate("ortools", result.routes, result.start_times, result)]
+        if params.lns:
+            out += _lns(problem, modelled, params, result.routes, deadline, frozenset(), True)
+        return out
     first = search_once(problem, modelled, params, _FIRST_SHARE * left, start_from)
     if first is None:
         return []
@@ -116,6 +124,8 @@ def _search(
     if removed:
         out.append(_Candidate(f"route elimination (-{removed})", routes, None))
     distance_only = replace(params, vehicle_fixed_cost=0.0)
+    if params.lns:
+        return out + _lns(problem, modelled, distance_only, routes, deadline, unused(problem, routes), False)
     final = search_once(
         problem,
         modelled,
@@ -128,6 +138,23 @@ def _search(
     if final is not None:
         out.append(_Candidate("ortools (vehicles first, then distance)", final.routes, final.start_times, final))
     return out
+
+
+def _lns(
+    problem: RoutingProblem,
+    modelled: list[Request],
+    params: SolveParams,
+    routes: dict[str, list[VisitKey]],
+    deadline: float,
+    closed: frozenset[str],
+    fixed_costs: bool,
+) -> list[_Candidate]:
+    settings = LnsSettings(iteration_s=params.lns_iteration_s, metaheuristic=params.lns_metaheuristic)
+    best, counters = improve(problem, modelled, params, routes, deadline, closed, fixed_costs, settings)
+    if best is None:
+        return []
+    label = f"ortools + ruin-and-recreate ({counters['improved']:.0f} of {counters['iterations']:.0f} improved)"
+    return [_Candidate(label, best.routes, best.start_times, best, {f"lns_{k}": v for k, v in counters.items()})]
 
 
 def _checked(
@@ -153,6 +180,7 @@ def _checked(
             "warm_start": float(candidate.result.warm),
             "ortools_objective": float(candidate.result.objective),
         }
+    solution.stats |= candidate.stats
     return solution, "", {}
 
 

@@ -258,12 +258,12 @@ class Dispatcher:
             raise InvalidBooking(
                 f"cannot modify {', '.join(unknown)}; modifiable fields: {', '.join(sorted(MODIFIABLE))}"
             )
+        new = replace(rec.booking, **changes)
+        check_input(new, self.service_day)
+        self._advance(now)  # first: an offer whose hold lapses now is no longer there to modify
         status = rec.booking.status
         if status not in (BookingStatus.OFFERED, BookingStatus.CONFIRMED, BookingStatus.ASSIGNED):
             raise BookingStateError(f"booking {booking_id!r} cannot be modified: it is {status}")
-        new = replace(rec.booking, **changes)
-        check_input(new, self.service_day)
-        self._advance(now)
         self.stats.modifications += 1
         if set(changes) <= _NO_REPLAN:
             rec.booking = new
@@ -292,10 +292,10 @@ class Dispatcher:
         """
         rec = self._fleet.record(booking_id)
         target = self._fleet.state(vehicle_id)
+        self._advance(now)
         status = rec.booking.status
         if status not in (BookingStatus.OFFERED, BookingStatus.CONFIRMED, BookingStatus.ASSIGNED):
             raise BookingStateError(f"booking {booking_id!r} cannot be reassigned: it is {status}")
-        self._advance(now)
         if rec.vehicle_id == vehicle_id:
             return self.plan(vehicle_id)
         if not self._fleet.eligible(rec.booking, only=[vehicle_id]):
@@ -330,7 +330,8 @@ class Dispatcher:
         """
         self._advance(now)
         limit = self.solve_params.time_limit_s if time_limit_s is None else time_limit_s
-        result = reoptimise(self._fleet, replace(self.solve_params, time_limit_s=limit), now)
+        # plan from the latest time the dispatcher knows (an event may have been later than ``now``)
+        result = reoptimise(self._fleet, replace(self.solve_params, time_limit_s=limit), self._fleet.now)
         self.stats.reoptimisation_runs += 1
         self.stats.solver_seconds += result.seconds
         if result.published:
@@ -343,6 +344,7 @@ class Dispatcher:
 
     # ---------------------------------------------------------------------------- execution events
     def start_shift(self, vehicle_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
         execution.start_shift(self._fleet, vehicle_id, now)
 
     def end_shift(self, vehicle_id: str, now: int) -> None:
@@ -363,22 +365,26 @@ class Dispatcher:
         execution.end_shift(self._fleet, vehicle_id, now)
 
     def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
-        self._advance(now)
+        self._expire(now)  # the event itself is checked before the clock moves
         execution.update_position(self._fleet, vehicle_id, location, now)
 
     def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
         execution.arrive(self._fleet, vehicle_id, booking_id, now)
         self._held.pop(booking_id, None)
 
     def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
         execution.board(self._fleet, vehicle_id, booking_id, now)
         self._held.pop(booking_id, None)
 
     def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
         execution.drop_off(self._fleet, vehicle_id, booking_id, now)
         self.stats.completed += 1
 
     def no_show(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
         execution.no_show(self._fleet, vehicle_id, booking_id, now)
         self._fleet.record(booking_id).vehicle_id = vehicle_id
         self._held.pop(booking_id, None)
@@ -401,6 +407,11 @@ class Dispatcher:
     # ------------------------------------------------------------------------------------ internals
     def _advance(self, now: int) -> None:
         """Expire lapsed holds, then move the fleet's clock (locking stops vehicles must have left for)."""
+        self._expire(now)
+        self._fleet.advance(now)
+
+    def _expire(self, now: int) -> None:
+        """Release every offer whose hold lapsed before ``now``."""
         for rid, until in list(self._held.items()):
             if until < now:
                 rec = self._fleet.records[rid]
@@ -411,7 +422,6 @@ class Dispatcher:
                     rec.expired = True
                     rec.hold_until = None
                     self.stats.expired_offers += 1
-        self._fleet.advance(now)
 
     def _windows(self, booking: Booking) -> BookingWindows:
         cache = self._fleet.cache

@@ -27,7 +27,7 @@ def start_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
     vs.position_time = now
     if vs.locked:
         vs.lock_time = now
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def update_position(fleet: Fleet, vehicle_id: str, location: Location, now: int) -> None:
@@ -42,7 +42,7 @@ def update_position(fleet: Fleet, vehicle_id: str, location: Location, now: int)
     if vs.sequence and (moved or vs.locked):
         vs.arrived = False if moved else vs.arrived
         fleet.lock(vs, now)
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def arrive(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
@@ -61,7 +61,7 @@ def arrive(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
     vs.position_time = now
     vs.arrived = True
     fleet.lock(vs, now)
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def board(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
@@ -87,7 +87,7 @@ def board(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
     fleet.set_status(rec, BookingStatus.ONBOARD)
     _record_done(fleet, vs, rec, StopKind.PICKUP, arrived_at, now)
     _leave(vs, rec.booking.pickup, now)
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def drop_off(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
@@ -104,7 +104,7 @@ def drop_off(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
     fleet.set_status(rec, BookingStatus.COMPLETED)
     _record_done(fleet, vs, rec, StopKind.DROPOFF, arrived_at, now)
     _leave(vs, rec.booking.dropoff, now)
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def no_show(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
@@ -125,7 +125,7 @@ def no_show(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
         _leave(vs, rec.booking.pickup, now)
     elif was_first:
         vs.locked, vs.lock_time = 0, None
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def end_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
@@ -140,7 +140,7 @@ def end_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
     vs.off_duty = True
     vs.locked, vs.lock_time, vs.arrived = 0, None, False
     vs.position_time = now
-    fleet.retime(vs)
+    fleet.retime(vs, at=now)
 
 
 def _on_duty(fleet: Fleet, vehicle_id: str, allow_off_duty: bool = False) -> VehicleState:

@@ -79,10 +79,17 @@ class Fleet:
         ]
 
     # plan upkeep ---------------------------------------------------------------------------------
-    def retime(self, vs: VehicleState) -> None:
-        """Re-time the vehicle's plan and refresh what depends on it."""
-        reschedule(vs, self.records, self.cache, self.now)
-        vs.arrays = route_arrays(vs, self.cache, self.now)
+    def retime(self, vs: VehicleState, at: int | None = None) -> None:
+        """Re-time the vehicle's plan and refresh what depends on it.
+
+        ``at`` is when the vehicle became free (an execution event's own time, which may be a little
+        earlier than the latest time the dispatcher heard of); the stop it must then have left for by
+        now is locked.
+        """
+        when = self.now if at is None else min(at, self.now)
+        reschedule(vs, self.records, self.cache, when)
+        vs.arrays = route_arrays(vs, self.cache, when)
+        self._lock_if_gone(vs)
 
     def retime_with(self, vs: VehicleState, visits: list[Visit], request: Request) -> None:
         """Adopt an exactly scheduled insertion of ``request`` (``vs.sequence`` already holds it)."""
@@ -112,16 +119,20 @@ class Fleet:
             return
         self.now = now
         for vs in self.states.values():
-            if vs.locked or not vs.visits or vs.off_duty:
-                continue
-            first = vs.visits[0]
-            r = vs.requests[first.request_id]
-            node = r.pickup if first.kind == VisitKind.PICKUP else r.dropoff
-            assert vs.position is not None
-            here = self.cache.index(vs.position.node)
-            leave = first.start - float(self.cache.seconds[here, node])
-            if now >= leave:
-                self.lock(vs, int(max(vs.position_time, leave)))
+            self._lock_if_gone(vs)
+
+    def _lock_if_gone(self, vs: VehicleState) -> None:
+        """Lock the first stop if, timed just in time, the vehicle must have left for it by now."""
+        if vs.locked or not vs.visits or vs.off_duty:
+            return
+        first = vs.visits[0]
+        r = vs.requests[first.request_id]
+        node = r.pickup if first.kind == VisitKind.PICKUP else r.dropoff
+        assert vs.position is not None
+        here = self.cache.index(vs.position.node)
+        leave = first.start - float(self.cache.seconds[here, node])
+        if self.now >= leave:
+            self.lock(vs, int(max(vs.position_time, leave)))
 
     def lock(self, vs: VehicleState, when: int) -> None:
         """The vehicle is committed to its first stop (driving there, or standing at it)."""

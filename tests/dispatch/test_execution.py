@@ -101,6 +101,7 @@ def test_the_stop_a_vehicle_heads_for_is_locked():
     # before it must leave, a nearer trip can still go first
     first = d.request(booking("near", 1, 3, 9 * H), now=8 * H + 30 * M)
     assert isinstance(first, Offer)
+    d.confirm("near", now=8 * H + 30 * M)
     d.board("v1", "near", now=9 * H)
     d.drop_off("v1", "near", now=9 * H + 6 * M)
     d.update_position("v1", Location(5), now=9 * H + 20 * M)  # moving towards "far"

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
-from dispatch import execution
-from dispatch.admission import check_input, fleet_rejection, hhmm, stop_rejection, time_rejection
+from dispatch import execution, undo
+from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
 from dispatch.errors import BookingStateError, InvalidBooking, InvalidEvent
 from dispatch.fleet import Fleet
-from dispatch.insertion import Insertion, InsertionParams, best_insertion
+from dispatch.insertion import InsertionParams
 from dispatch.model import (
     Booking,
     BookingRejected,
@@ -35,7 +35,7 @@ from dispatch.model import (
     Vehicle,
     VehiclePlan,
 )
-from dispatch.problem import Request, VisitKind
+from dispatch.placement import Placement
 from dispatch.reoptimise import ReoptimisationResult, reoptimise
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
@@ -43,10 +43,7 @@ from dispatch.state import BookingRecord, VehicleState, plan_view
 from dispatch.stats import DispatchStats
 from dispatch.translate import to_problem
 from dispatch.validator import validate
-from dispatch.windows import BookingWindows, Window, booking_windows, promise_window
 
-#: Offsets (minutes) tried for alternative times when nothing fits, nearest first, later before earlier.
-ALTERNATIVE_STEPS_MIN = (10, -10, 20, -20, 30, -30, 40, -40, 50, -50, 60, -60, 70, -70, 80, -80, 90, -90)
 #: Booking fields ``modify`` may change; the rest (id, status, booking time...) belong to the dispatcher.
 MODIFIABLE = frozenset(
     {"pickup", "dropoff", "requested_time", "time_kind", "seats", "wheelchairs", "rider_ids", "notes",
@@ -95,13 +92,21 @@ class Dispatcher:
         self.service_day = service_day
         self.solve_params = solve_params or SolveParams()
         self.offer_hold_s = offer_hold_s
-        self.max_alternatives = max_alternatives
         self._vehicles = list(vehicles)
         self._fleet = Fleet(TravelCache(costs), self._vehicles, self.rules, insertion or InsertionParams())
+        self._placement = Placement(self._fleet, self.rules, max_alternatives)
         self._held: dict[str, int] = {}
         self.stats = DispatchStats()
 
     # ------------------------------------------------------------------------------------------ views
+    @property
+    def max_alternatives(self) -> int:
+        return self._placement.max_alternatives
+
+    @max_alternatives.setter
+    def max_alternatives(self, value: int) -> None:
+        self._placement.max_alternatives = value
+
     @property
     def vehicles(self) -> list[Vehicle]:
         return list(self._vehicles)
@@ -175,7 +180,7 @@ class Dispatcher:
             answer = self._place(booking, now, status=BookingStatus.OFFERED)
             if isinstance(answer, Rejection):
                 self._fleet.records[booking.id] = BookingRecord(
-                    booking.with_status(BookingStatus.REJECTED), self._windows(booking)
+                    booking.with_status(BookingStatus.REJECTED), self._placement.windows(booking)
                 )
             return answer
         finally:
@@ -202,7 +207,7 @@ class Dispatcher:
             return rec.offer
         if status == BookingStatus.REQUESTED and rec.expired and rec.promised is not None:
             began = time.perf_counter()
-            found = self._search(rec.booking, now, pickup_window=rec.promised)
+            found = self._placement.search(rec.booking, pickup_window=rec.promised)
             self.stats.insertion_seconds += time.perf_counter() - began
             if found is None:
                 self._fleet.set_status(rec, BookingStatus.REJECTED)
@@ -214,7 +219,7 @@ class Dispatcher:
                         " has been taken; please request again",
                     )
                 )
-            offer = self._commit(rec, found[0], found[1], now)
+            offer = self._placement.commit(rec, found)
             self._fleet.set_status(rec, BookingStatus.CONFIRMED)
             self.stats.confirmations += 1
             return offer
@@ -271,7 +276,7 @@ class Dispatcher:
             return rec.offer
         began = time.perf_counter()
         try:
-            saved = self._save(rec)
+            saved = undo.save(self._fleet, rec)
             self._fleet.detach(booking_id)
             rec.promised = None
             keep = BookingStatus.OFFERED if status == BookingStatus.OFFERED else BookingStatus.CONFIRMED
@@ -303,9 +308,9 @@ class Dispatcher:
             raise BookingRejected(
                 Rejection(booking_id, RejectionReason.NO_VEHICLE_AVAILABLE, f"vehicle {vehicle_id!r} {why}")
             )
-        saved = self._save(rec)
+        saved = undo.save(self._fleet, rec)
         self._fleet.detach(booking_id)
-        found = self._search(rec.booking, now, pickup_window=rec.pickup_window, only=[vehicle_id])
+        found = self._placement.search(rec.booking, pickup_window=rec.pickup_window, only=[vehicle_id])
         if found is None:
             self._restore(rec, saved)
             raise BookingRejected(
@@ -315,7 +320,7 @@ class Dispatcher:
                     f"vehicle {vehicle_id!r} has no room for booking {booking_id!r} within its promised windows",
                 )
             )
-        self._commit(rec, found[0], found[1], now, keep_promise=True)
+        self._placement.commit(rec, found, keep_promise=True)
         if status == BookingStatus.ASSIGNED:
             self._fleet.set_status(rec, BookingStatus.CONFIRMED)
         self.stats.reassignments += 1
@@ -361,7 +366,7 @@ class Dispatcher:
         self._advance(now)
         pending = list(dict.fromkeys(rid for rid, _ in vs.sequence))
         if pending:
-            self._move_away(vs, pending, now)
+            self._move_away(vs, pending)
         execution.end_shift(self._fleet, vehicle_id, now)
 
     def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
@@ -423,128 +428,24 @@ class Dispatcher:
                     rec.hold_until = None
                     self.stats.expired_offers += 1
 
-    def _windows(self, booking: Booking) -> BookingWindows:
-        cache = self._fleet.cache
-        cache.add([booking.pickup.node, booking.dropoff.node])  # one fetch for both new nodes
-        a, b = cache.index(booking.pickup.node), cache.index(booking.dropoff.node)
-        direct = float(cache.seconds[a, b])
-        return booking_windows(booking, self.rules, direct)
-
-    def _request_for(self, booking: Booking, windows: BookingWindows, pickup_window: Window | None) -> Request:
-        cache = self._fleet.cache
-        return Request(
-            id=booking.id,
-            pickup=cache.index(booking.pickup.node),
-            dropoff=cache.index(booking.dropoff.node),
-            pickup_window=pickup_window or windows.pickup,
-            dropoff_window=windows.dropoff,
-            load=(booking.seats, booking.wheelchairs),
-            pickup_service=float(windows.pickup_service_s),
-            dropoff_service=float(windows.dropoff_service_s),
-            max_ride=float(windows.max_ride_s),
-            required=True,
-        )
-
-    def _search(
-        self, booking: Booking, now: int, pickup_window: Window | None = None, only: Sequence[str] | None = None
-    ) -> tuple[Insertion, BookingWindows] | None:
-        windows = self._windows(booking)
-        if windows.empty:
-            return None
-        request = self._request_for(booking, windows, pickup_window)
-        if request.pickup_window[0] > request.pickup_window[1]:
-            return None
-        vehicles = self._fleet.eligible(booking, only)
-        fleet = self._fleet
-        found = best_insertion(vehicles, fleet.cache, request, fleet.now, fleet.insertion, fleet.views)
-        return None if found is None else (found, windows)
-
     def _place(
         self, booking: Booking, now: int, status: BookingStatus, record: BookingRecord | None = None
     ) -> Offer | Rejection:
-        """Check the rules, insert, and on success hold the slot; the caller handles a rejection."""
-        rejection = (
-            time_rejection(booking, now, self.rules)
-            or fleet_rejection(booking, [vs.vehicle for vs in self._fleet.states.values() if not vs.off_duty])
-            or stop_rejection(booking, self.rules)
-        )
-        found = None
-        if rejection is None:
-            found = self._search(booking, now)
-            if found is None:
-                windows = self._windows(booking)
-                if windows.empty:
-                    rejection = Rejection(
-                        booking.id,
-                        RejectionReason.OUTSIDE_SERVICE_HOURS,
-                        f"the trip cannot be made within service hours"
-                        f" ({hhmm(self.rules.service_start)}-{hhmm(self.rules.service_end)})",
-                    )
-                else:
-                    alternatives = self._alternatives(booking, now)
-                    text = ", ".join(hhmm(t) for t in alternatives)
-                    rejection = Rejection(
-                        booking.id,
-                        RejectionReason.NO_VEHICLE_AVAILABLE,
-                        f"no vehicle can take a party of {booking.party_size} at {hhmm(booking.requested_time)}"
-                        + (f"; nearest feasible: {text}" if text else "; no nearby time is free either"),
-                        alternatives=tuple(alternatives),
-                    )
-        if rejection is not None:
-            self.stats.reject(rejection.reason.value)
-            return rejection
-        assert found is not None
-        insertion, windows = found
-        rec = record or BookingRecord(booking, windows)
+        """Place a booking; on success record it with ``status`` (holding the slot if OFFERED)."""
+        placed = self._placement.place(booking, now)
+        if isinstance(placed, Rejection):
+            self.stats.reject(placed.reason.value)
+            return placed
+        rec = record or BookingRecord(booking, placed[1])
         rec.booking = booking.with_status(status)
-        rec.windows = windows
         rec.expired = False
         self._fleet.records[booking.id] = rec
-        offer = self._commit(rec, insertion, windows, now)
+        offer = self._placement.commit(rec, placed)
         if status == BookingStatus.OFFERED:
             rec.hold_until = now + self.offer_hold_s
             self._held[booking.id] = rec.hold_until
         self.stats.offers += 1
         return offer
-
-    def _alternatives(self, booking: Booking, now: int) -> list[int]:
-        """Requested times near the asked one that could be served, nearest first (planner legs: none)."""
-        if booking.pickup_window is not None or booking.dropoff_window is not None:
-            return []
-        out: list[int] = []
-        for minutes in ALTERNATIVE_STEPS_MIN:
-            if len(out) >= self.max_alternatives:
-                break
-            moved = replace(booking, requested_time=booking.requested_time + 60 * minutes)
-            if time_rejection(moved, now, self.rules) is not None:
-                continue
-            if self._search(moved, now) is not None:
-                out.append(moved.requested_time)
-        return out
-
-    def _commit(
-        self, rec: BookingRecord, ins: Insertion, windows: BookingWindows, now: int, keep_promise: bool = False
-    ) -> Offer:
-        """Publish an insertion into its vehicle and make (or update) the offer."""
-        vs = self._fleet.state(ins.vehicle_id)
-        bid = rec.id
-        pickup = next(v for v in ins.visits if v.request_id == bid and v.kind == VisitKind.PICKUP)
-        dropoff = next(v for v in ins.visits if v.request_id == bid and v.kind == VisitKind.DROPOFF)
-        request_window = windows.pickup if rec.promised is None else rec.promised
-        if not keep_promise or rec.promised is None:
-            rec.promised = promise_window(pickup.start, request_window, self.rules.max_wait_s)
-        rec.windows = windows
-        rec.vehicle_id = vs.id
-        vs.sequence = ins.sequence
-        self._fleet.retime_with(vs, ins.visits, rec.request(self._fleet.cache))
-        rec.offer = Offer(
-            booking_id=bid,
-            vehicle_id=vs.id,
-            pickup_window=rec.promised,
-            expected_pickup=int(round(pickup.start)),
-            expected_dropoff=int(round(dropoff.start)),
-        )
-        return rec.offer
 
     def _release(self, rec: BookingRecord) -> None:
         self._held.pop(rec.id, None)
@@ -552,54 +453,28 @@ class Dispatcher:
         rec.hold_until = None
         self._fleet.set_status(rec, BookingStatus.CANCELLED)
 
-    def _save(self, rec: BookingRecord) -> tuple[BookingRecord, dict[str, Any] | None]:
-        """What ``_restore`` needs to undo a detach + re-place of ``rec``."""
-        copy = replace(rec)
-        vs = self._fleet.states.get(rec.vehicle_id) if rec.vehicle_id else None
-        state = None if vs is None else {f.name: _shallow(getattr(vs, f.name)) for f in fields(VehicleState)}
-        return copy, state
-
-    def _restore(self, rec: BookingRecord, saved: tuple[BookingRecord, dict[str, Any] | None]) -> None:
-        copy, state = saved
-        for f in fields(BookingRecord):
-            setattr(rec, f.name, getattr(copy, f.name))
-        self._fleet.records[rec.id] = rec
-        if state is not None:
-            vs = self._fleet.states[state["vehicle"].id]
-            for name, value in state.items():
-                setattr(vs, name, value)
+    def _restore(self, rec: BookingRecord, saved: undo.Saved) -> None:
+        undo.restore(self._fleet, rec, saved)
         if rec.booking.status == BookingStatus.OFFERED and rec.hold_until is not None:
             self._held[rec.id] = rec.hold_until
 
-    def _move_away(self, vs: VehicleState, booking_ids: list[str], now: int) -> None:
+    def _move_away(self, vs: VehicleState, booking_ids: list[str]) -> None:
         """Re-place every listed booking on other vehicles within its promise, all or nothing."""
-        saved = {rid: self._save(self._fleet.records[rid]) for rid in booking_ids}
+        saved = {rid: undo.save(self._fleet, self._fleet.records[rid]) for rid in booking_ids}
         others = [vid for vid in self._fleet.states if vid != vs.id]
         moved: list[str] = []
         for rid in booking_ids:
             rec = self._fleet.records[rid]
             self._fleet.detach(rid)
-            found = self._search(rec.booking, now, pickup_window=rec.pickup_window, only=others)
+            found = self._placement.search(rec.booking, pickup_window=rec.pickup_window, only=others)
             if found is None:
-                for undo in reversed(moved + [rid]):
-                    self._undo_move(undo, saved[undo])
+                for back in reversed(moved + [rid]):
+                    if self._fleet.records[back].vehicle_id is not None:
+                        self._fleet.detach(back)
+                    self._restore(self._fleet.records[back], saved[back])
                 raise InvalidEvent(
                     f"vehicle {vs.id!r} cannot end its shift: booking {rid!r} fits no other vehicle; cancel or"
                     " reassign it first"
                 )
-            self._commit(rec, found[0], found[1], now, keep_promise=True)
+            self._placement.commit(rec, found, keep_promise=True)
             moved.append(rid)
-
-    def _undo_move(self, rid: str, saved: tuple[BookingRecord, dict[str, Any] | None]) -> None:
-        rec = self._fleet.records[rid]
-        if rec.vehicle_id is not None:
-            self._fleet.detach(rid)
-        self._restore(rec, saved)
-
-
-def _shallow(value: Any) -> Any:
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, dict):
-        return dict(value)
-    return value

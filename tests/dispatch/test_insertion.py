@@ -42,10 +42,10 @@ def _drive(plan) -> float:
 
 def _brute_force(d, b, now):
     """Cheapest added drive time over every vehicle and gap pair, by exact scheduling alone."""
-    windows = d._windows(b)
+    windows = d._placement.windows(b)
     if windows.empty:
         return None
-    request = d._request_for(b, windows, None)
+    request = d._placement.request_for(b, windows)
     best = None
     for vs in d._fleet.eligible(b):
         before = d.plan(vs.id).drive_s
@@ -110,10 +110,10 @@ def test_pruned_search_finds_what_brute_force_finds(trips):
     kind = TimeKind.ARRIVE_BY if by else TimeKind.DEPART_AFTER
     new = booking("new", p, q, t, seats=seats, wheelchairs=chairs, kind=kind)
     brute = _brute_force(d, new, 7 * H)
-    windows = d._windows(new)
+    windows = d._placement.windows(new)
     found = None
     if not windows.empty:
-        request = d._request_for(new, windows, None)
+        request = d._placement.request_for(new, windows)
         found = best_insertion(d._fleet.eligible(new), d._fleet.cache, request, 7 * H, d._fleet.insertion)
     assert (found is None) == (brute is None)
     if found is not None:

@@ -104,7 +104,8 @@ def improve(
         removable = [rid for rid in served(current) if rid not in pinned]
         if len(removable) < 2:
             break
-        count = rng.randint(min(settings.min_removed, len(removable)), max(2, int(settings.max_share * len(removable))))
+        fewest = min(settings.min_removed, len(removable))
+        count = rng.randint(fewest, max(fewest, int(settings.max_share * len(removable))))
         removed = related.pick(removable, count, rng) if rng.random() < 0.7 else _string(current, removable, count, rng)
         partial = {vid: [k for k in seq if k[0] not in removed] for vid, seq in current.items()}
         result = search_once(

@@ -74,16 +74,22 @@ def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None
         solution, why, missing = _checked(problem, params, screened, candidate)
         if solution is None:
             why_not, reasons = why, missing
-        elif best is None or solution.objective < best.objective:
+        elif best is None or _rank(solution, params) < _rank(best, params):
             best = solution
     if best is None:
         return _fall_back(problem, params, initial, initial_ok, why_not, reasons)
     best.stats["seconds"] = time.monotonic() - began
     if initial_ok and initial is not None:
-        kept = objective(problem, initial, params)
-        if kept < best.objective:
-            return _kept(initial, kept, "initial (search found nothing better)", time.monotonic() - began)
+        kept = _kept(initial, objective(problem, initial, params), "initial (search found nothing better)", None)
+        if _rank(kept, params) < _rank(best, params):
+            kept.stats["seconds"] = time.monotonic() - began
+            return kept
     return best
+
+
+def _rank(solution: Solution, params: SolveParams) -> tuple[float, float]:
+    """Comparison key: the objective, or (vehicles, objective) when the fleet comes first."""
+    return (solution.vehicles_used() if params.minimise_fleet else 0, solution.objective)
 
 
 @dataclass

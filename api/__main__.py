@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="listen address (default KANRA_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default KANRA_PORT or 8000)")
     parser.add_argument("--log-level", default=os.environ.get("KANRA_LOG_LEVEL", "info"))
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="no access log (it never carries query strings, where phone searches live)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from api.app import create_app
 
     uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
-                log_level=args.log_level.lower(), access_log=False)
+                log_level=args.log_level.lower(), access_log=not args.no_access_log)
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.keys import Keys
+from api.limits import BodyLimits
 from api.privacy import install_pii_filter
 from api.routers import bookings, dispatch, events, places, riders, vehicles
 from api.settings import Settings
@@ -50,7 +53,8 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         app.state.redis = client
         app.state.keys = keys
         app.state.store = Store(client, keys, settings.idempotency_ttl_s)
-        app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world)
+        app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world,
+                                      name=f"api:{socket.gethostname()}:{os.getpid()}")
         try:
             added = await app.state.store.seed_vehicles(load_fleet_file(settings.fleet_file))
             if added:
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimits)
     install_error_handlers(app)
     for module in (places, riders, bookings, vehicles, dispatch, events):
         app.include_router(module.router)

@@ -7,7 +7,9 @@ vehicle and may only act on it.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +34,7 @@ class ApiKey:
     role: Role
     vehicle_id: str | None = None
     name: str = ""
+    key_id: str = ""  # sha-256 prefix of the key: names its rate-limit counter without storing the key
 
 
 _O, _D, _DR, _P, _A = Role.OPERATOR, Role.DISPATCHER, Role.DRIVER, Role.PLANNER, Role.ADMIN
@@ -83,7 +86,8 @@ def parse_api_keys(entries: Iterable[str]) -> dict[str, ApiKey]:
         vehicle = parts[2] if len(parts) > 2 and parts[2] else None
         if role is Role.DRIVER and vehicle is None:
             raise ValueError("a driver key needs its vehicle id (key:driver:vehicle_id)")
-        keys[parts[0]] = ApiKey(role=role, vehicle_id=vehicle, name=f"{role.value}:{parts[0][:4]}…")
+        key_id = hashlib.sha256(parts[0].encode()).hexdigest()[:16]
+        keys[parts[0]] = ApiKey(role=role, vehicle_id=vehicle, name=f"{role.value}:{key_id[:6]}", key_id=key_id)
     return keys
 
 
@@ -110,12 +114,31 @@ def authenticate(request: Request) -> ApiKey:
     raise ApiError(401, "X-API-Key", "unknown API key")
 
 
+async def _count_request(request: Request, principal: ApiKey) -> None:
+    """Per-key budget of requests per minute, counted in Redis so every API process shares it (429 over it)."""
+    limit = request.app.state.settings.rate_limit_per_min
+    if limit <= 0:
+        return
+    now = time.time()
+    window = int(now // 60)
+    key = f"{request.app.state.keys.prefix}:rate:{principal.key_id}:{window}"
+    async with request.app.state.redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count, _ = await pipe.execute()
+    if count > limit:
+        retry = max(1, int((window + 1) * 60 - now))
+        raise ApiError(429, "X-API-Key", f"rate limit of {limit} requests per minute exceeded; retry in {retry} s",
+                       {"Retry-After": str(retry)})
+
+
 def require(action: str) -> Callable[[Request], ApiKey]:
     """FastAPI dependency: authenticate and check that the caller's role may perform ``action``."""
     allowed = PERMISSIONS[action]  # KeyError at import time for a misspelt action
 
     async def dependency(request: Request) -> ApiKey:  # async: no thread hop per request
         principal = authenticate(request)
+        await _count_request(request, principal)
         if principal.role not in allowed:
             raise ApiError(403, "X-API-Key", f"role {principal.role.value} may not {action}")
         if action in VEHICLE_SCOPED and principal.role is Role.DRIVER:

@@ -65,6 +65,10 @@ class Keys:
         """Hash with ``data`` (the dispatcher snapshot JSON), ``version`` and ``fence`` of its writer."""
         return f"{self.prefix}:area:{area}:day:{day}"
 
+    def commits(self, area: str) -> str:
+        """Stream of the area's commits: ``writer``, ``fence`` and ``versions`` (JSON day -> version)."""
+        return f"{self.prefix}:area:{area}:commits"
+
     def days(self, area: str) -> str:
         return f"{self.prefix}:area:{area}:days"
 

@@ -11,8 +11,29 @@ import logging
 import re
 import threading
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?81[-\s]?|0)\d{1,4}[-\s]?\d{1,4}[-\s]?\d{3,4}(?!\d)")
+# Digit groups with phone separators; a candidate is a phone number when its digits are a Japanese number
+# (10-11 digits from 0, or +81 and 9-10 more). Dates, times and ids do not qualify.
+_PHONE_CANDIDATE = re.compile(r"(?<![\w\-+])\+?\(?\d[\d\s()\-]{7,18}\d(?![\w])")
+_ACCESS_LOGGER = "uvicorn.access"
 MASK = "[redacted]"
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    if candidate.lstrip("(").startswith("+81") or (digits.startswith("81") and candidate.startswith("+")):
+        return 11 <= len(digits) <= 12
+    return digits.startswith("0") and digits[1:2] != "0" and 10 <= len(digits) <= 11  # "00": not a number
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if _is_phone(text):
+        return MASK
+    # a phone may follow other digits in one candidate ("2 0274 62 1234"): try each start
+    for start in range(1, len(text)):
+        if text[start].isdigit() and not text[start - 1].isdigit() and _is_phone(text[start:]):
+            return text[:start] + MASK
+    return text
 
 
 class PiiFilter(logging.Filter):
@@ -29,7 +50,7 @@ class PiiFilter(logging.Filter):
             self._names.update(t for t in texts if t and len(t) >= 2)
 
     def scrub(self, text: str) -> str:
-        text = _PHONE.sub(MASK, text)
+        text = _PHONE_CANDIDATE.sub(_mask_phone, text)
         with self._lock:
             names = sorted(self._names, key=len, reverse=True)
         for name in names:
@@ -38,6 +59,15 @@ class PiiFilter(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == _ACCESS_LOGGER and isinstance(record.args, tuple) and len(record.args) == 5:
+            # uvicorn's access line: keep its 5-tuple shape, drop the query string (phone and name searches)
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).split("?", 1)[0], version, status)
+            return True
+        if isinstance(record.msg, str):
+            record.msg = self.scrub(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.scrub(a) if isinstance(a, str) else a for a in record.args)
         message = record.getMessage()
         scrubbed = self.scrub(message)
         if record.exc_info and record.exc_info[1] is not None:
@@ -45,7 +75,7 @@ class PiiFilter(logging.Filter):
             scrubbed += "\n" + self.scrub(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
             record.exc_text = None
-        if scrubbed != message or record.args:
+        if scrubbed != message:  # PII reached the text through a non-string argument: keep the scrubbed text
             record.msg, record.args = scrubbed, None
         return True
 

@@ -7,13 +7,52 @@ as Tokyo time. Coordinates are WGS84 degrees, distances metres.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import unicodedata
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _PHONE_CHARS = re.compile(r"^[0-9+\-() ]+$")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _text(value: str, allow: str = "") -> str:
+    """Refuse control characters, unpaired surrogates and bidi overrides (they hide or garble text)."""
+    for ch in value:
+        if ch in allow:
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs", "Co", "Cn") or ch in _BIDI_CONTROLS:
+            raise ValueError(f"contains a control or invalid character (U+{ord(ch):04X})")
+    return value
+
+
+def _single_line(value: str) -> str:
+    return _text(value)
+
+
+def _multi_line(value: str) -> str:
+    return _text(value, allow="\n\t")
+
+
+def valid_day(value: str | None) -> str | None:
+    """A real calendar day ``YYYY-MM-DD`` (``2026-02-30`` is refused)."""
+    if value is None:
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a calendar day (YYYY-MM-DD)") from None
+    return value
+
+
+Name = Annotated[str, AfterValidator(_single_line)]
+Notes = Annotated[str, AfterValidator(_multi_line)]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(valid_day)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
 def phone_digits(phone: str) -> str:
@@ -39,10 +78,10 @@ class FareClass(StrEnum):
 class PointIn(Strict):
     """Where: a named place (``place`` key from ``GET /places``) or an address point (``lat``/``lon``)."""
 
-    place: str | None = Field(None, max_length=120, examples=["tomioka_general_hospital"])
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
-    label: str | None = Field(None, max_length=120, description="how the caller names it (address points)")
+    place: Name | None = Field(None, max_length=120, examples=["tomioka_general_hospital"])
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    label: Name | None = Field(None, max_length=120, description="how the caller names it (address points)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> PointIn:
@@ -66,12 +105,12 @@ class LocationOut(BaseModel):
 
 
 class RiderIn(Strict):
-    name: str = Field(min_length=1, max_length=80)
+    name: Name = Field(min_length=1, max_length=80)
     phone: str = Field(min_length=10, max_length=20, examples=["0274-62-1234"])
     home: PointIn | None = None
     fare_class: FareClass = FareClass.RESIDENT
     wheelchair: bool = False
-    notes: str = Field("", max_length=300)
+    notes: Notes = Field("", max_length=300)
 
     @field_validator("phone")
     @classmethod
@@ -101,15 +140,15 @@ class TimeKindIn(StrEnum):
 
 
 class BookingIn(Strict):
-    rider_id: str | None = Field(None, max_length=40)
+    rider_id: Name | None = Field(None, max_length=40)
     pickup: PointIn
     dropoff: PointIn
     time: datetime = Field(description="depart after / arrive by this Tokyo time")
     time_kind: TimeKindIn = TimeKindIn.DEPART_AFTER
-    seats: int = Field(1, ge=0, le=8, description="riders in ordinary seats")
-    wheelchairs: int = Field(0, ge=0, le=4, description="riders staying in their wheelchair")
+    seats: int = Field(1, ge=0, le=8, strict=True, description="riders in ordinary seats")
+    wheelchairs: int = Field(0, ge=0, le=4, strict=True, description="riders staying in their wheelchair")
     fare_class: FareClass | None = Field(None, description="default: the rider's")
-    notes: str = Field("", max_length=300)
+    notes: Notes = Field("", max_length=300)
 
     @model_validator(mode="after")
     def _party(self) -> BookingIn:
@@ -125,9 +164,9 @@ class BookingChange(Strict):
     dropoff: PointIn | None = None
     time: datetime | None = None
     time_kind: TimeKindIn | None = None
-    seats: int | None = Field(None, ge=0, le=8)
-    wheelchairs: int | None = Field(None, ge=0, le=4)
-    notes: str | None = Field(None, max_length=300)
+    seats: int | None = Field(None, ge=0, le=8, strict=True)
+    wheelchairs: int | None = Field(None, ge=0, le=4, strict=True)
+    notes: Notes | None = Field(None, max_length=300)
 
     @model_validator(mode="after")
     def _something(self) -> BookingChange:
@@ -195,13 +234,13 @@ class BookingOut(BaseModel):
 class VehicleIn(Strict):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
     municipality: str = Field(pattern=r"^\d{5}$", description="JIS code of the fleet owner")
-    seats: int = Field(7, ge=1, le=20)
-    wheelchair_places: int = Field(0, ge=0, le=4)
-    depot: str = Field(description="place key of the depot")
+    seats: int = Field(7, ge=1, le=20, strict=True)
+    wheelchair_places: int = Field(0, ge=0, le=4, strict=True)
+    depot: Name = Field(max_length=120, description="place key of the depot")
     shift_start: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
     shift_end: str = Field("17:00", pattern=r"^\d{2}:\d{2}$")
     service_area: list[str] | None = Field(None, description="JIS codes served; default: every municipality")
-    label: str = Field("", max_length=80)
+    label: Name = Field("", max_length=80)
 
     @model_validator(mode="after")
     def _shift(self) -> VehicleIn:
@@ -219,9 +258,9 @@ def _hhmm(value: str) -> int:
 
 class VehicleEventIn(Strict):
     type: Literal["position", "arrived", "boarded", "no_show", "dropped", "shift_start", "shift_end"]
-    booking_id: str | None = Field(None, max_length=40)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    booking_id: Name | None = Field(None, max_length=40)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     at: datetime | None = Field(None, description="when it happened (default: when received)")
 
     @model_validator(mode="after")
@@ -239,7 +278,7 @@ class ReassignIn(Strict):
 
 
 class ReoptimiseIn(Strict):
-    day: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    day: Day | None = None
     area: str | None = None
     time_limit_s: float = Field(2.0, gt=0, le=30)
 

@@ -27,6 +27,8 @@ KANRA_LOCK_TTL_MS, KANRA_LOCK_WAIT_S, KANRA_OFFER_HOLD_S, KANRA_REOPT_INTERVAL_S
     Tuning of the area lock, the offer hold and the periodic re-optimisation (milliseconds / seconds).
 KANRA_WRITER_BATCH
     Most commands a writer applies per commit (default 200).
+KANRA_RATE_LIMIT_PER_MIN
+    Requests per minute allowed per API key, shared by all API processes (default 0: no limit).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class Settings:
     idempotency_ttl_s: int = 7 * 86_400
     result_ttl_s: int = 86_400
     writer_batch: int = 200
+    rate_limit_per_min: int = 0
 
     def area_of(self, jis_code: str | None) -> str:
         """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
@@ -116,6 +119,7 @@ class Settings:
             reopt_interval_s=_number(env, "KANRA_REOPT_INTERVAL_S", defaults.reopt_interval_s, float),
             reopt_time_limit_s=_number(env, "KANRA_REOPT_TIME_LIMIT_S", defaults.reopt_time_limit_s, float),
             writer_batch=max(1, _number(env, "KANRA_WRITER_BATCH", defaults.writer_batch, int)),
+            rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
         )
 
 

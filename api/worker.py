@@ -51,8 +51,8 @@ class Worker:
         self.settings = settings
         self.keys = Keys(settings.key_prefix)
         self.redis = client or redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=10)
-        self.writer = AreaWriter(self.redis, self.keys, settings, world)
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.name = name or f"worker:{socket.gethostname()}:{os.getpid()}"
+        self.writer = AreaWriter(self.redis, self.keys, settings, world, name=self.name)
         self.areas = {a: AreaRole(AreaLock.leader(self.redis, self.keys, a, settings.lock_ttl_ms))
                       for a in settings.areas}
         self.stop = threading.Event()

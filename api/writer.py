@@ -76,9 +76,12 @@ class AreaWriter:
     ----------
     redis
         Synchronous client with ``decode_responses=True``.
+    name
+        Who commits (recorded in the area's commit log, ``Keys.commits``).
     """
 
-    def __init__(self, redis: Redis, keys: Keys, settings: Settings, world: World) -> None:
+    def __init__(self, redis: Redis, keys: Keys, settings: Settings, world: World, name: str = "writer") -> None:
+        self.name = name  # "api:<host>:<pid>" or "worker:<host>:<pid>", recorded with each commit
         self.redis = redis
         self.keys = keys
         self.settings = settings
@@ -294,6 +297,11 @@ class AreaWriter:
                 if pipe.get(lock_key) != str(token):
                     raise LostLease(f"lease of area {area} is no longer ours (fence {token})")
                 pipe.multi()
+                if batch.days:
+                    versions = {day: state.version + 1 for day, state in batch.days.items()}
+                    pipe.xadd(self.keys.commits(area),
+                              {"writer": self.name, "fence": token, "versions": json.dumps(versions)},
+                              maxlen=self.settings.events_maxlen, approximate=True)
                 for day, state in batch.days.items():
                     data, trips = state.engine.snapshot()
                     fields = {"data": json.dumps(data, ensure_ascii=False), "version": state.version + 1,

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -15,10 +15,11 @@ from fastapi.responses import JSONResponse
 from api.auth import ApiKey, require
 from api.errors import ApiError
 from api.intake import await_result, run_command
+from api.routers.params import DayQuery
 from api.schemas import BookingChange, BookingIn, BookingOut
 from api.settings import SettingsError
 from api.store import new_id
-from api.timefmt import now_jst, seconds_on, to_service_time, today
+from api.timefmt import JST, now_jst, to_service_time, today
 from api.views import booking_out
 
 router = APIRouter(tags=["bookings"])
@@ -45,13 +46,22 @@ def _area(request: Request, jis_code: str | None, field: str) -> str:
         raise ApiError(422, field, str(exc)) from None
 
 
-def _check_time(moment_day: str, seconds: int, field: str) -> None:
-    """Refuse times no booking can mean (long past, over a year ahead); service rules judge the rest."""
-    from datetime import date
+def service_time(moment: datetime, field: str) -> tuple[str, int]:
+    """(service day, seconds) of a booking time; 422 for a time already passed or over a year ahead.
 
-    delta = date.fromisoformat(moment_day) - now_jst().date()
-    if delta < timedelta(days=-1) or delta > timedelta(days=366):
-        raise ApiError(422, field, f"{moment_day} is not a day bookings are taken for")
+    Notice and horizon within that are the service rules' business (a rejection with alternatives).
+    """
+    try:
+        day, seconds = to_service_time(moment)
+        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=JST)
+        late = aware < now_jst()
+    except (OverflowError, ValueError):
+        raise ApiError(422, field, f"{moment.isoformat()} is out of range") from None
+    if late:
+        raise ApiError(422, field, f"{aware.astimezone(JST).isoformat(timespec='minutes')} is in the past")
+    if date.fromisoformat(day) - now_jst().date() > timedelta(days=366):
+        raise ApiError(422, field, f"{day} is more than a year ahead: bookings are not taken for it")
+    return day, seconds
 
 
 @router.post(
@@ -82,8 +92,7 @@ async def create_booking(
     dropoff = world.resolve(body.dropoff, "body.dropoff")
     if pickup["node"] == dropoff["node"]:
         raise ApiError(422, "body.dropoff", "pick-up and drop-off are the same place")
-    day, seconds = to_service_time(body.time)
-    _check_time(day, seconds, "body.time")
+    day, seconds = service_time(body.time, "body.time")
     area = _area(request, pickup["jis_code"], "body.pickup")
     now = time.time()
     booking_id = new_id("bk")
@@ -141,7 +150,7 @@ async def get_booking(request: Request, booking_id: str) -> JSONResponse:
 @router.get("/bookings", response_model=list[BookingOut], dependencies=[Depends(require("bookings.read"))])
 async def list_bookings(
     request: Request,
-    day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day (default today)")] = None,
+    day: DayQuery = None,
     rider_id: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
@@ -221,10 +230,10 @@ async def modify_booking(request: Request, booking_id: str, body: BookingChange)
     if body.dropoff is not None:
         changes["dropoff"] = world.resolve(body.dropoff, "body.dropoff")
     if body.time is not None:
-        day, seconds = to_service_time(body.time)
+        day, seconds = service_time(body.time, "body.time")
         if day != record["service_day"]:
             raise ApiError(422, "body.time", "a booking cannot move to another day: cancel and book anew")
-        changes["requested_time"] = seconds_on(day, body.time)
+        changes["requested_time"] = seconds
     if body.time_kind is not None:
         changes["time_kind"] = body.time_kind.value
     for name in ("seats", "wheelchairs", "notes"):

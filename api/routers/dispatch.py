@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
+from api.routers.params import DayQuery
 from api.schemas import ReassignIn, ReoptimiseIn
 from api.timefmt import today
 from api.views import plan_out
@@ -20,7 +21,6 @@ from api.views import plan_out
 router = APIRouter(prefix="/dispatch", tags=["dispatch"])
 log = logging.getLogger(__name__)
 
-DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day (default today)")]
 
 
 def _areas(request: Request, area: str | None) -> list[str]:
@@ -31,7 +31,7 @@ def _areas(request: Request, area: str | None) -> list[str]:
 
 
 @router.get("/plans", dependencies=[Depends(require("dispatch.read"))])
-async def plans(request: Request, day: DAY = None, area: str | None = None,
+async def plans(request: Request, day: DayQuery = None, area: str | None = None,
                 route: bool = Query(True, description="include road geometry")) -> dict[str, Any]:
     """Every vehicle's current plan for the day, per area."""
     day = day or today()
@@ -86,7 +86,7 @@ async def reoptimise(request: Request, body: ReoptimiseIn) -> dict[str, Any]:
 
 
 @router.get("/stats", dependencies=[Depends(require("stats.read"))])
-async def stats(request: Request, day: DAY = None, area: str | None = None) -> dict[str, Any]:
+async def stats(request: Request, day: DayQuery = None, area: str | None = None) -> dict[str, Any]:
     day = day or today()
     out = {}
     for name in _areas(request, area):

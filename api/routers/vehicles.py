@@ -5,26 +5,43 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Annotated, Any
+from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import require
 from api.engine import leg_owner
 from api.errors import ApiError
 from api.intake import drain, run_command
+from api.routers.params import DayQuery
 from api.schemas import VehicleEventIn, VehicleIn
-from api.timefmt import JST, to_service_time, today
+from api.timefmt import JST, now_jst, to_service_time, today
 from api.views import plan_out, stop_out
 
 router = APIRouter(tags=["vehicles"])
 log = logging.getLogger(__name__)
 
-DAY = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day (default today)")]
 _OPS = {"position": "position", "arrived": "arrive", "boarded": "board", "no_show": "no_show",
         "dropped": "drop_off", "shift_start": "start_shift", "shift_end": "end_shift"}
+
+
+EVENT_SKEW = timedelta(days=2)
+
+
+def _event_day(at: datetime | None) -> str:
+    """Service day of a driver's event; 422 for a time further than two days from now (a broken clock)."""
+    if at is None:
+        return today()
+    try:
+        moment = at if at.tzinfo is not None else at.replace(tzinfo=JST)
+        if abs(moment - now_jst()) > EVENT_SKEW:
+            raise ApiError(422, "body.at", f"{at.isoformat()} is too far from now for a vehicle event")
+        return to_service_time(moment)[0]
+    except (OverflowError, ValueError):
+        raise ApiError(422, "body.at", f"{at.isoformat()} is out of range") from None
 
 
 async def _definition(request: Request, vehicle_id: str) -> dict[str, Any]:
@@ -48,6 +65,13 @@ async def put_vehicle(request: Request, vehicle_id: str, body: VehicleIn) -> dic
     """Register or change a vehicle; applies to service days whose plans are not started yet."""
     if body.id != vehicle_id:
         raise ApiError(422, "body.id", f"body id {body.id!r} differs from the path's {vehicle_id!r}")
+    known = {m.jis_code for m in request.app.state.world.network.municipalities}
+    if body.municipality not in known:
+        raise ApiError(422, "body.municipality", f"unknown municipality {body.municipality}; known: "
+                                                 f"{', '.join(sorted(known))}")
+    unknown = sorted(set(body.service_area or ()) - known)
+    if unknown:
+        raise ApiError(422, "body.service_area", f"unknown municipalities {', '.join(unknown)}")
     request.app.state.world.place_location(body.depot, "body.depot")
     definition = body.model_dump(mode="json")
     await request.app.state.store.put_vehicle(definition)
@@ -68,7 +92,7 @@ async def _view(request: Request, definition: dict[str, Any], day: str) -> Any |
 
 
 @router.get("/vehicles/{vehicle_id}/plan", dependencies=[Depends(require("vehicles.read"))])
-async def vehicle_plan(request: Request, vehicle_id: str, day: DAY = None) -> dict[str, Any]:
+async def vehicle_plan(request: Request, vehicle_id: str, day: DayQuery = None) -> dict[str, Any]:
     """The vehicle's planned stops with times and its route along the roads."""
     definition = await _definition(request, vehicle_id)
     day = day or today()
@@ -80,7 +104,7 @@ async def vehicle_plan(request: Request, vehicle_id: str, day: DAY = None) -> di
 
 
 @router.get("/vehicles/{vehicle_id}/manifest", dependencies=[Depends(require("vehicles.read"))])
-async def vehicle_manifest(request: Request, vehicle_id: str, day: DAY = None) -> dict[str, Any]:
+async def vehicle_manifest(request: Request, vehicle_id: str, day: DayQuery = None) -> dict[str, Any]:
     """The driver's ordered stops with riders and notes."""
     definition = await _definition(request, vehicle_id)
     day = day or today()
@@ -117,7 +141,7 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn)
     app = request.app
     definition = await _definition(request, vehicle_id)
     area = app.state.settings.area_of(definition["municipality"])
-    day = to_service_time(body.at)[0] if body.at is not None else today()
+    day = _event_day(body.at)
     command: dict[str, Any] = {"op": _OPS[body.type], "vehicle_id": vehicle_id, "day": day,
                                "booking_id": body.booking_id}
     if body.at is not None:

@@ -105,6 +105,8 @@ def test_stale_writer_cannot_commit_after_its_lease_expired(client, redis_client
         stale._commit("all", token, batch)
     version = int(redis_client.hget(keys.snapshot("all", tomorrow()), "version"))
     assert version == 1  # only the fresh writer's commit landed
+    commits = redis_client.xrange(keys.commits("all"))
+    assert [(c["writer"], int(c["fence"])) for _, c in commits] == [(fresh.name, report.fence)]
 
 
 def _start_worker(settings) -> subprocess.Popen:

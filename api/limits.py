@@ -1,0 +1,78 @@
+"""Request hygiene before any handler runs: JSON bodies only (415) and at most ``max_bytes`` of them (413).
+
+A pure ASGI middleware: it reads the body itself (also when the client streams it without a length), so an
+oversized upload is refused after ``max_bytes`` have arrived, not after it was all buffered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY_BYTES = 64 * 1024
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def _refuse(send: Send, status: int, field: str, reason: str) -> None:
+    body = json.dumps({"detail": [{"field": field, "reason": reason}]}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimits:
+    """Refuse non-JSON bodies with 415 and bodies over ``max_bytes`` with 413 (``field``/``reason`` body)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_bytes: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        length = headers.get(b"content-length")
+        streamed = b"transfer-encoding" in headers
+        if (length is None or length.strip() == b"0") and not streamed:
+            await self.app(scope, receive, send)  # no body (confirm, cancel): nothing to check
+            return
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if media != b"application/json":
+            shown = media.decode("latin-1") or "none"
+            await _refuse(send, 415, "header.Content-Type", f"send application/json (got {shown})")
+            return
+        if length is not None and length.strip().isdigit() and int(length) > self.max_bytes:
+            await _refuse(send, 413, "body", f"request body over {self.max_bytes} bytes")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _refuse(send, 413, "body", f"request body over {self.max_bytes} bytes")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

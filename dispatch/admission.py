@@ -85,7 +85,12 @@ def fleet_rejection(booking: Booking, vehicles: Sequence[Vehicle]) -> Rejection 
             f"{party} is larger than any vehicle: the largest has {most_seats} seats"
             f" and at most {most_wc} wheelchair place(s)",
         )
-    if not any(v.serves(booking.pickup.jis_code) and v.serves(booking.dropoff.jis_code) for v in carriers):
+    if not any(
+        v.serves(booking.pickup.jis_code)
+        and v.serves(booking.dropoff.jis_code)
+        and (booking.fleet is None or v.municipality == booking.fleet)
+        for v in carriers
+    ):
         where = " -> ".join(
             x for x in (booking.pickup.jis_code or "?", booking.dropoff.jis_code or "?")
         )

@@ -66,7 +66,7 @@ class Fleet:
         rec.booking = rec.booking.with_status(status)
 
     def eligible(self, booking: Booking, only: Iterable[str] | None = None) -> list[VehicleState]:
-        """Vehicles on duty that can carry the party and serve both ends."""
+        """Vehicles on duty that can carry the party, serve both ends and belong to the booking's fleet, if set."""
         chosen = set(only) if only is not None else None
         return [
             vs
@@ -76,6 +76,7 @@ class Fleet:
             and vs.vehicle.can_carry(booking.seats, booking.wheelchairs)
             and vs.vehicle.serves(booking.pickup.jis_code)
             and vs.vehicle.serves(booking.dropoff.jis_code)
+            and (booking.fleet is None or vs.vehicle.municipality == booking.fleet)
         ]
 
     # plan upkeep ---------------------------------------------------------------------------------

@@ -272,7 +272,6 @@ class TripPlanner:
             answer = self.dispatcher.request(leg_booking, now)
             if isinstance(answer, Offer):
                 held.append(leg_booking.id)
-                answer = self._on_own_fleet(leg_booking, answer, now)
             if isinstance(answer, Rejection):
                 for bid in held:
                     self.dispatcher.decline(bid, now)
@@ -286,29 +285,6 @@ class TripPlanner:
                 self.dispatcher.decline(bid, now)
             return Rejection(booking.id, RejectionReason.NO_VEHICLE_AVAILABLE, "; ".join(broken))
         return Itinerary(booking.with_status(BookingStatus.OFFERED), option, legs)
-
-    def _on_own_fleet(self, leg: Booking, offer: Offer, now: int) -> Offer | Rejection:
-        """Keep a leg on its fleet's vehicles: move it there if the dispatcher chose another fleet's van.
-
-        The dispatcher picks among every vehicle whose service area covers both ends, and a hub or a
-        direct destination puts other fleets' vans into a municipality; :meth:`Dispatcher.reassign` moves
-        the leg onto the first vehicle of the right fleet that can take it.
-        """
-        vehicles = {v.id: v for v in self.dispatcher.vehicles}
-        if leg.fleet is None or vehicles[offer.vehicle_id].municipality == leg.fleet:
-            return offer
-        for vehicle in vehicles.values():
-            if vehicle.municipality != leg.fleet:
-                continue
-            try:
-                self.dispatcher.reassign(leg.id, vehicle.id, now)
-            except BookingRejected:
-                continue
-            moved = self.dispatcher.offer(leg.id)
-            assert moved is not None
-            return moved
-        return Rejection(leg.id, RejectionReason.NO_VEHICLE_AVAILABLE,
-                         f"no vehicle of fleet {leg.fleet} can take leg {leg.id}")
 
     def _release(self, itinerary: Itinerary, now: int) -> None:
         for bid in itinerary.leg_booking_ids:

@@ -105,14 +105,18 @@ class RoutingProblem:
             raise ValueError("vehicle ids must be unique")
 
     def request(self, request_id: str) -> Request:
-        return self._by_id()[request_id]
+        """The request with this id; raises KeyError if there is none.
 
-    def _by_id(self) -> dict[str, Request]:
-        cache = self.__dict__.get("_req_index")
-        if cache is None or len(cache) != len(self.requests):
-            cache = {r.id: r for r in self.requests}
-            self.__dict__["_req_index"] = cache
-        return cache
+        Positions are cached by id and checked on every look-up, so a request replaced or moved in
+        ``requests`` is still found as it is now.
+        """
+        index = self.__dict__.get("_req_pos")
+        pos = index.get(request_id) if index is not None else None
+        if pos is None or pos >= len(self.requests) or self.requests[pos].id != request_id:
+            index = {r.id: i for i, r in enumerate(self.requests)}
+            self.__dict__["_req_pos"] = index
+            pos = index[request_id]
+        return self.requests[pos]
 
 
 @dataclass(frozen=True)

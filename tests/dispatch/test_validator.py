@@ -125,3 +125,19 @@ def test_schedule_route_delays_a_pickup_to_respect_a_ride_limit():
         problem.vehicles,
     )
     assert schedule_route(impossible, impossible.vehicles[0], order) is None
+
+
+def test_problem_finds_a_request_replaced_in_place():
+    import numpy as np
+
+    from dispatch.problem import Request, RoutingProblem
+
+    zero = np.zeros((2, 2))
+    first = Request("a", 0, 1, (0, 10), (0, 20))
+    problem = RoutingProblem(zero, zero, [first], [])
+    assert problem.request("a") is first
+    second = Request("a", 0, 1, (5, 10), (0, 20))
+    problem.requests[0] = second
+    assert problem.request("a") is second
+    problem.requests.insert(0, Request("b", 1, 0, (0, 10), (0, 20)))
+    assert problem.request("a") is second and problem.request("b").pickup == 1

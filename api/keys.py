@@ -55,7 +55,12 @@ class Keys:
         return f"{self.prefix}:area:{area}:fence"
 
     def leader(self, area: str) -> str:
-        return f"{self.prefix}:area:{area}:leader"
+        """The worker lease of the area: ``<worker name>#<fencing token>`` of the active worker."""
+        return f"{self.prefix}:area:{area}:owner"
+
+    def claim(self, area: str) -> str:
+        """Heartbeat of the worker started for this area (``--areas``); a stand-in hands the area back to it."""
+        return f"{self.prefix}:area:{area}:claim"
 
     def cursor(self, area: str) -> str:
         """Hash stream name -> id of the last entry applied to the area's dispatchers."""

@@ -36,11 +36,12 @@ class AreaLock:
         Lease length in milliseconds; a holder that dies frees it after this long.
     """
 
-    def __init__(self, redis: Redis, key: str, fence_key: str, ttl_ms: int) -> None:
+    def __init__(self, redis: Redis, key: str, fence_key: str, ttl_ms: int, holder: str = "") -> None:
         self.redis = redis
         self.key = key
         self.fence_key = fence_key
         self.ttl_ms = ttl_ms
+        self.holder = holder  # stored with the token (``holder#token``) so operators see who holds it
         self._release = redis.register_script(_RELEASE)
         self._extend = redis.register_script(_EXTEND)
 
@@ -49,13 +50,17 @@ class AreaLock:
         return cls(redis, keys.lock(area), keys.fence(area), ttl_ms)
 
     @classmethod
-    def leader(cls, redis: Redis, keys: Keys, area: str, ttl_ms: int) -> AreaLock:
-        return cls(redis, keys.leader(area), keys.fence(area), ttl_ms)
+    def leader(cls, redis: Redis, keys: Keys, area: str, ttl_ms: int, holder: str = "") -> AreaLock:
+        return cls(redis, keys.leader(area), keys.fence(area), ttl_ms, holder)
+
+    def value(self, token: int) -> str:
+        """What the lease key holds while ``token`` has it."""
+        return f"{self.holder}#{token}" if self.holder else str(token)
 
     def try_acquire(self) -> int | None:
         """Take the lease now if it is free; return the fencing token, or None."""
         token = int(self.redis.incr(self.fence_key))
-        if self.redis.set(self.key, token, nx=True, px=self.ttl_ms):
+        if self.redis.set(self.key, self.value(token), nx=True, px=self.ttl_ms):
             return token
         return None
 
@@ -74,12 +79,12 @@ class AreaLock:
 
     def extend(self, token: int) -> bool:
         """Renew a lease we hold; False if it is no longer ours."""
-        return bool(self._extend(keys=[self.key], args=[token, self.ttl_ms]))
+        return bool(self._extend(keys=[self.key], args=[self.value(token), self.ttl_ms]))
 
     def release(self, token: int) -> bool:
         """Give the lease back if it is still ours."""
-        return bool(self._release(keys=[self.key], args=[token]))
+        return bool(self._release(keys=[self.key], args=[self.value(token)]))
 
-    def holder(self) -> int | None:
-        value = self.redis.get(self.key)
-        return int(value) if value is not None else None
+    def current(self) -> str | None:
+        """The lease key's value now (None when free)."""
+        return self.redis.get(self.key)

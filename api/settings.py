@@ -29,6 +29,8 @@ KANRA_WRITER_BATCH
     Most commands a writer applies per commit (default 200).
 KANRA_RATE_LIMIT_PER_MIN
     Requests per minute allowed per API key, shared by all API processes (default 0: no limit).
+KANRA_WORKER_GRACE_MS
+    How long the worker lets a new command wait for the API process that took it (default 100 ms).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class Settings:
     result_ttl_s: int = 86_400
     writer_batch: int = 200
     rate_limit_per_min: int = 0
+    worker_grace_ms: int = 100
 
     def area_of(self, jis_code: str | None) -> str:
         """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
@@ -120,6 +123,7 @@ class Settings:
             reopt_time_limit_s=_number(env, "KANRA_REOPT_TIME_LIMIT_S", defaults.reopt_time_limit_s, float),
             writer_batch=max(1, _number(env, "KANRA_WRITER_BATCH", defaults.writer_batch, int)),
             rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
+            worker_grace_ms=_number(env, "KANRA_WORKER_GRACE_MS", defaults.worker_grace_ms, int),
         )
 
 

@@ -1,4 +1,4 @@
-"""The dispatch worker: ``python -m api.worker``.
+"""The dispatch worker: ``python -m api.worker [--areas west,east]``.
 
 Per service area it holds a leader lease (so one worker is active and others stand by), applies the
 commands on the area's booking and vehicle-event streams (bookings taken with ``mode=async``, commands
@@ -6,6 +6,10 @@ whose API call timed out, driver events) and re-optimises the open days periodic
 through :class:`api.writer.AreaWriter` under the area's write lease with fencing, so a second worker or
 an API process writing at the same time is safe. It keeps nothing it could not rebuild: on (re)start
 it loads the dispatcher snapshots and the stream cursors from Redis and carries on after the cursor.
+
+Workers may be partitioned by area (``--areas``): a worker leads its own areas and keeps a claim on them;
+it stands in for another area only while nobody claims it (its worker died: after that worker's lease
+ran out) and hands it back as soon as that area's worker claims it again.
 """
 
 from __future__ import annotations
@@ -47,16 +51,34 @@ class Worker:
     """Drains and re-optimises every configured service area it leads."""
 
     def __init__(self, settings: Settings, world: World, client: redis.Redis | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, areas: list[str] | None = None) -> None:
         self.settings = settings
         self.keys = Keys(settings.key_prefix)
         self.redis = client or redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=10)
-        self.name = name or f"worker:{socket.gethostname()}:{os.getpid()}"
+        self.name = name or f"worker:{os.getpid()}@{socket.gethostname()}"
         self.writer = AreaWriter(self.redis, self.keys, settings, world, name=self.name)
-        self.areas = {a: AreaRole(AreaLock.leader(self.redis, self.keys, a, settings.lock_ttl_ms))
+        unknown = sorted(set(areas or ()) - set(settings.areas))
+        if unknown:
+            raise SettingsError(f"unknown area(s) {', '.join(unknown)}; areas: {', '.join(settings.areas)}")
+        self.own = frozenset(areas or settings.areas)
+        self.areas = {a: AreaRole(AreaLock.leader(self.redis, self.keys, a, settings.lock_ttl_ms, self.name))
                       for a in settings.areas}
         self.stop = threading.Event()
         self.applied = 0
+        # renew the lease often: a stand-in takes an area over only once this lease has run out after a death
+        self.beat_s = max(0.05, min(settings.lock_ttl_ms / 3000, 0.25))
+
+    def _claim_own(self) -> None:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for area in self.own:
+                pipe.set(self.keys.claim(area), self.name, px=self.settings.lock_ttl_ms)
+            pipe.execute()
+
+    def _claimed_by_other(self, area: str) -> bool:
+        if area in self.own:
+            return False
+        claimant = self.redis.get(self.keys.claim(area))
+        return claimant is not None and claimant != self.name
 
     def seed_fleet(self) -> None:
         if not self.redis.scard(self.keys.vehicles):
@@ -65,6 +87,12 @@ class Worker:
                 self.redis.sadd(self.keys.vehicles, definition["id"])
 
     def _lead(self, area: str, role: AreaRole) -> bool:
+        if self._claimed_by_other(area):  # its own worker is (back) up: stand aside
+            if role.token is not None:
+                role.lease.release(role.token)
+                role.token = None
+                log.info("worker %s handed area %s back", self.name, area)
+            return False
         if role.token is not None and role.lease.extend(role.token):
             return True
         was_leader = role.token is not None
@@ -78,11 +106,12 @@ class Worker:
     def run_once(self) -> int:
         """One pass over the areas this worker leads; returns how many commands it applied."""
         applied = 0
+        self._claim_own()
         for area, role in self.areas.items():
             if not self._lead(area, role):
                 continue
             try:
-                report = self.writer.drain(area)
+                report = self.writer.drain(area, budget_s=self.beat_s)
             except LostLease as exc:
                 log.warning("area %s: %s", area, exc)
                 continue
@@ -107,8 +136,8 @@ class Worker:
             if result is not None:
                 log.info("re-optimised %s/%s: published=%s", area, day, getattr(result, "published", None))
 
-    def _wait_for_commands(self, timeout_s: float) -> None:
-        """Block until a command arrives on a stream of an area we lead, or ``timeout_s`` passes."""
+    def _wait_for_commands(self, timeout_s: float) -> bool:
+        """Block until a command arrives on a stream of an area we lead (True), or ``timeout_s`` passes."""
         streams = {}
         for area, role in self.areas.items():
             if role.token is None:
@@ -117,42 +146,55 @@ class Worker:
             streams[self.keys.vehicle_stream(area)] = "$"
         if not streams:
             self.stop.wait(timeout_s)
-            return
-        self.redis.xread(streams, count=1, block=max(1, int(timeout_s * 1000)))
+            return False
+        return bool(self.redis.xread(streams, count=1, block=max(1, int(timeout_s * 1000))))
 
     def run(self, idle_s: float = 1.0) -> None:
-        """Loop until :attr:`stop` is set; survives Redis outages by retrying."""
-        log.info("worker %s starting for areas %s", self.name, ", ".join(self.areas))
+        """Loop until :attr:`stop` is set; survives Redis outages by retrying.
+
+        After new commands arrive it waits ``KANRA_WORKER_GRACE_MS`` before applying them, so an API
+        process answering its caller on the phone applies its own command without a hand-over.
+        """
+        log.info("worker %s starting for areas %s", self.name, ", ".join(sorted(self.own)))
+        grace_s = self.settings.worker_grace_ms / 1000
         while not self.stop.is_set():
             try:
-                if self.run_once() == 0:
-                    self._wait_for_commands(idle_s)
+                if self.run_once() == 0 and self._wait_for_commands(min(idle_s, self.beat_s)):
+                    self.stop.wait(grace_s)
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 log.warning("redis unavailable (%s); retrying", type(exc).__name__)
                 self.stop.wait(1.0)
         for area, role in self.areas.items():
-            if role.token is not None:
-                try:
+            try:
+                if self.redis.get(self.keys.claim(area)) == self.name:
+                    self.redis.delete(self.keys.claim(area))
+                if role.token is not None:
                     role.lease.release(role.token)
-                except redis.exceptions.RedisError:
-                    pass
-                log.info("worker %s released area %s", self.name, area)
+                    log.info("worker %s released area %s", self.name, area)
+            except redis.exceptions.RedisError:
+                pass
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.worker", description=__doc__.split("\n\n")[0])
     parser.add_argument("--once", action="store_true", help="apply what is pending and exit")
+    parser.add_argument("--areas", help="comma-separated service areas this worker owns (default: all); it "
+                                        "stands in for the others only while their own worker is down")
     parser.add_argument("--log-level", default=os.environ.get("KANRA_LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     install_pii_filter()
     try:
         settings = Settings.from_env()
+        areas = [a.strip() for a in args.areas.split(",") if a.strip()] if args.areas else None
+        unknown = sorted(set(areas or ()) - set(settings.areas))
+        if unknown:
+            raise SettingsError(f"--areas: unknown area(s) {', '.join(unknown)}; areas: {', '.join(settings.areas)}")
         world = World.from_settings(settings)
+        worker = Worker(settings, world, areas=areas)
     except (SettingsError, ValueError) as exc:
         print(f"python -m api.worker: {exc}", file=sys.stderr)
         return 2
-    worker = Worker(settings, world)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
     try:
         worker.seed_fleet()

@@ -173,7 +173,8 @@ class BookingLoad:
     def _book(self, http: httpx.Client, base: str, key: str, body: dict) -> None:
         started = time.monotonic()
         deadline = started + self.retry_for_s
-        mode = self.mode if self.mode != "mixed" else ("sync", "async")[int(key.rsplit("-", 1)[1]) % 2]
+        # mixed: pairs of each kind, so with two servers both kinds reach both
+        mode = self.mode if self.mode != "mixed" else ("sync", "async")[int(key.rsplit("-", 1)[1]) // 2 % 2]
         response = self._call(http, "POST", f"{base}/bookings", deadline, params={"mode": mode}, json=body,
                               headers={"Idempotency-Key": key})
         if response is None or response.status_code >= 300:

@@ -23,7 +23,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 REDIS_CONF = REPO / "config" / "redis.conf"
 LOOPBACK = "127.0.0.1"
-ACCESS_LOG_ARGS: list[str] = []
 
 
 def free_port() -> int:
@@ -186,12 +185,11 @@ class Service:
 
 
 class ApiServer(Service):
-    """``python -m api`` on a free loopback port (uvicorn, access log on)."""
+    """``python -m api`` on a free loopback port (uvicorn, with its access log: the default)."""
 
     def __init__(self, env: Mapping[str, str], log_path: Path, port: int | None = None) -> None:
         self.port = port or free_port()
-        super().__init__("api", {**env, "KANRA_HOST": LOOPBACK, "KANRA_PORT": str(self.port)}, log_path,
-                         ACCESS_LOG_ARGS)
+        super().__init__("api", {**env, "KANRA_HOST": LOOPBACK, "KANRA_PORT": str(self.port)}, log_path)
 
     @property
     def base_url(self) -> str:

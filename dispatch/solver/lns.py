@@ -16,11 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from dispatch.problem import Request, RoutingProblem, VisitKind
 from dispatch.solver.params import SolveParams
 from dispatch.solver.phases import Routes, search_once, served
+from dispatch.solver.ruin import Relatedness, string_removal
 from dispatch.solver.search import MIN_SEARCH_S, SearchResult
 
 
@@ -95,7 +94,7 @@ def improve(
     current = routes
     best: SearchResult | None = None
     current_cost = best_cost = route_cost(problem, routes, fixed)
-    related = _Relatedness(problem, requests)
+    related = Relatedness(problem, requests)
     stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0}
     while True:
         left = deadline - time.monotonic()
@@ -106,7 +105,10 @@ def improve(
             break
         fewest = min(settings.min_removed, len(removable))
         count = rng.randint(fewest, max(fewest, int(settings.max_share * len(removable))))
-        removed = related.pick(removable, count, rng) if rng.random() < 0.7 else _string(current, removable, count, rng)
+        if rng.random() < 0.7:
+            removed = related.pick(removable, count, rng)
+        else:
+            removed = string_removal(current, removable, count, rng)
         partial = {vid: [k for k in seq if k[0] not in removed] for vid, seq in current.items()}
         result = search_once(
             problem,
@@ -132,49 +134,3 @@ def improve(
                 best, best_cost = result, cost
                 stats["improved"] += 1
     return best, stats
-
-
-class _Relatedness:
-    """Shaw relatedness of requests: pickups and drop-offs close in space and in time."""
-
-    def __init__(self, problem: RoutingProblem, requests: Sequence[Request]) -> None:
-        self.ids = [r.id for r in requests]
-        self.index = {rid: i for i, rid in enumerate(self.ids)}
-        d = np.asarray(problem.distance, dtype=float)
-        pick = np.array([r.pickup for r in requests])
-        drop = np.array([r.dropoff for r in requests])
-        t_pick = np.array([r.pickup_window[0] for r in requests], dtype=float)
-        t_drop = np.array([r.dropoff_window[1] for r in requests], dtype=float)
-        space = d[np.ix_(pick, pick)] + d[np.ix_(drop, drop)]
-        time_ = np.abs(t_pick[:, None] - t_pick[None, :]) + np.abs(t_drop[:, None] - t_drop[None, :])
-        self.score = space / max(space.max(), 1e-9) + time_ / max(time_.max(), 1e-9)
-
-    def pick(self, removable: list[str], count: int, rng: random.Random) -> set[str]:
-        seed = rng.choice(removable)
-        candidates = np.array([self.index[rid] for rid in removable])
-        order = candidates[np.argsort(self.score[self.index[seed], candidates])]
-        chosen: list[str] = []
-        # Randomised greedy (Ropke & Pisinger): mostly the most related, now and then further down.
-        pool = [self.ids[i] for i in order]
-        while pool and len(chosen) < count:
-            k = int(len(pool) * rng.random() ** 6)
-            chosen.append(pool.pop(k))
-        return set(chosen)
-
-
-def _string(routes: Routes, removable: list[str], count: int, rng: random.Random) -> set[str]:
-    """Requests of a run of consecutive visits in one or two routes (SISR-like string removal)."""
-    allowed = set(removable)
-    out: set[str] = set()
-    routed = [seq for seq in routes.values() if any(k[0] in allowed for k in seq)]
-    rng.shuffle(routed)
-    for seq in routed[:2]:
-        ids = [rid for rid, _ in seq if rid in allowed]
-        if not ids:
-            continue
-        length = min(len(ids), max(2, 2 * (count - len(out))))
-        start = rng.randrange(0, len(ids) - length + 1)
-        out.update(ids[start : start + length])
-        if len(out) >= count:
-            break
-    return out or {rng.choice(removable)}

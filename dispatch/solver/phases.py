@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -9,6 +10,7 @@ from dataclasses import replace
 from dispatch.problem import Request, RoutingProblem
 from dispatch.solver.ortools_model import PdpModel, VisitKey
 from dispatch.solver.params import SolveParams
+from dispatch.solver.ruin import Relatedness
 from dispatch.solver.search import MIN_SEARCH_S, SearchResult, run_search
 
 Routes = dict[str, list[VisitKey]]
@@ -72,10 +74,14 @@ def eliminate_routes(
     must_keep = {v.id for v in problem.vehicles if v.locked} | {
         r.onboard_vehicle for r in requests if r.onboard_vehicle is not None
     }
+    pinned = {rid for v in problem.vehicles for rid, _ in v.locked} | {
+        r.id for r in requests if r.onboard_vehicle is not None
+    }
     keep_served = served(routes)
     best, removed = routes, 0
     failed: set[str] = set()
     distance_only = replace(params, vehicle_fixed_cost=0.0)
+    repair = _Repair(problem, requests, distance_only, keep_served, pinned)
     while True:
         left = deadline - time.monotonic()
         candidates = sorted(
@@ -96,8 +102,61 @@ def eliminate_routes(
             fixed_costs=False,
             stop_when_complete=True,
         )
+        closed = unused(problem, best) | {target}
+        if result is not None and not served(result.routes) >= keep_served:
+            # Nearly there (typically one request left over): ruin around what is missing and retry.
+            left = deadline - time.monotonic()
+            result = repair.run(result.routes, closed, time.monotonic() + min(left, max(2.0, 0.2 * left)))
         if result is not None and served(result.routes) >= keep_served:
             best, removed = result.routes, removed + 1
             failed.clear()  # a shorter fleet changes which routes can be emptied next
         else:
             failed.add(target)
+
+
+class _Repair:
+    """Put the last missing requests of a route-elimination attempt in: remove requests related to a
+    missing one and let OR-Tools reinsert everything; keep any state that misses no more than before.
+    """
+
+    def __init__(
+        self,
+        problem: RoutingProblem,
+        requests: Sequence[Request],
+        params: SolveParams,
+        keep: set[str],
+        pinned: set[str],
+    ) -> None:
+        self.problem, self.requests, self.params = problem, requests, params
+        self.keep, self.pinned = keep, pinned
+        self.related = Relatedness(problem, requests)
+        self.rng = random.Random(params.seed)
+
+    def run(self, routes: Routes, closed: frozenset[str], deadline: float) -> SearchResult | None:
+        current = routes
+        while deadline - time.monotonic() >= MIN_SEARCH_S:
+            missing = sorted(self.keep - served(current))
+            if not missing:
+                break
+            removable = [rid for rid in served(current) if rid not in self.pinned]
+            count = self.rng.randint(2, max(2, min(10, len(removable))))
+            removed = self.related.pick(removable, count, self.rng, seed=self.rng.choice(missing))
+            partial = {vid: [k for k in seq if k[0] not in removed] for vid, seq in current.items()}
+            result = search_once(
+                self.problem,
+                self.requests,
+                self.params,
+                min(deadline - time.monotonic(), 1.0),
+                partial,
+                closed=closed,
+                fixed_costs=False,
+                stop_when_complete=True,
+            )
+            if result is None:
+                continue
+            now_missing = self.keep - served(result.routes)
+            if not now_missing:
+                return result
+            if len(now_missing) <= len(missing):
+                current = result.routes
+        return None

@@ -62,7 +62,10 @@ async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     reason = exc.detail if isinstance(exc.detail, str) else "error"
-    return JSONResponse(body("request", reason), status_code=exc.status_code, headers=exc.headers)
+    field = "request"
+    if exc.status_code == 400 and "parsing the body" in reason:  # bytes that are not UTF-8 JSON
+        field, reason = "body", "the body cannot be read: send UTF-8 encoded JSON"
+    return JSONResponse(body(field, reason), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _redis_down(request: Request, exc: Exception) -> JSONResponse:

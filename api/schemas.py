@@ -63,6 +63,34 @@ def phone_digits(phone: str) -> str:
     return digits
 
 
+class ErrorItem(BaseModel):
+    field: str = Field(description="what was wrong: body.pickup.place, query.day, header.Idempotency-Key, ...")
+    reason: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response: the fields at fault and why."""
+
+    detail: list[ErrorItem]
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "the body cannot be read (not UTF-8 JSON)"),
+        (401, "no or unknown API key"),
+        (403, "the key's role may not do this"),
+        (404, "no such record"),
+        (409, "the record's state does not allow this"),
+        (413, "request body too large"),
+        (415, "the body is not application/json"),
+        (422, "invalid input: each field at fault and why"),
+        (429, "the key's request budget is spent (Retry-After)"),
+        (503, "the booking store is unavailable (Retry-After)"),
+    )
+}
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -16,13 +16,13 @@ from api.auth import ApiKey, require
 from api.errors import ApiError
 from api.intake import await_result, run_command
 from api.routers.params import DayQuery
-from api.schemas import BookingChange, BookingIn, BookingOut
+from api.schemas import ERROR_RESPONSES, BookingChange, BookingIn, BookingOut
 from api.settings import SettingsError
 from api.store import new_id
 from api.timefmt import JST, now_jst, to_service_time, today
 from api.views import booking_out
 
-router = APIRouter(tags=["bookings"])
+router = APIRouter(tags=["bookings"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 STATUSES = ("requested", "offered", "confirmed", "assigned", "onboard", "completed", "cancelled", "no_show",

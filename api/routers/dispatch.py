@@ -14,11 +14,11 @@ from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
 from api.routers.params import DayQuery
-from api.schemas import ReassignIn, ReoptimiseIn
+from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn
 from api.timefmt import today
 from api.views import plan_out
 
-router = APIRouter(prefix="/dispatch", tags=["dispatch"])
+router = APIRouter(prefix="/dispatch", tags=["dispatch"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 

@@ -13,6 +13,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.auth import require
+from api.errors import ApiError
+from api.schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["events"])
 
@@ -48,7 +50,31 @@ async def _stream(request: Request, start: str, limit: int | None, wait_s: float
                     return
 
 
-@router.get("/events", dependencies=[Depends(require("events.read"))])
+class EventStreamResponse(StreamingResponse):
+    media_type = "text/event-stream"
+
+
+def _stream_id(value: str | None, field: str) -> str | None:
+    """A Redis stream id both of whose parts fit 64 bits (Redis refuses larger ones)."""
+    if value is None or value == "0":
+        return value
+    ms, _, seq = value.partition("-")
+    if int(ms) >= 2**64 or int(seq or 0) >= 2**64:
+        raise ApiError(422, field, f"{value} is not an event id")
+    return value
+
+
+@router.get(
+    "/events",
+    response_class=EventStreamResponse,
+    dependencies=[Depends(require("events.read"))],
+    responses={
+        200: {"description": "server-sent events", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        # errors are JSON even here (the stream's media type would otherwise be assumed for them)
+        **{code: {"description": r["description"], "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/ErrorOut"}}}} for code, r in ERROR_RESPONSES.items()},
+    },
+)
 async def events(
     request: Request,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^\d+-\d+$")] = None,
@@ -57,13 +83,12 @@ async def events(
     wait_s: Annotated[float | None, Query(gt=0, le=3600, description="close after this many seconds")] = None,
 ) -> StreamingResponse:
     """``text/event-stream`` of dispatch events; resumes after ``Last-Event-ID`` (or ``since``)."""
-    start = last_event_id or since or "$"
+    start = _stream_id(last_event_id, "header.Last-Event-ID") or _stream_id(since, "query.since") or "$"
     if start == "$":  # resolve now, so events between this call and the first XREAD are not missed
         info = await request.app.state.redis.xinfo_stream(request.app.state.keys.events) if await \
             request.app.state.redis.exists(request.app.state.keys.events) else None
         start = info["last-generated-id"] if info else "0-0"
-    return StreamingResponse(
+    return EventStreamResponse(
         _stream(request, start, limit, wait_s),
-        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

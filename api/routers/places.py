@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 
 from api.auth import require
 from api.errors import ApiError
+from api.schemas import ERROR_RESPONSES
 
-router = APIRouter(tags=["places"])
+router = APIRouter(tags=["places"], responses=ERROR_RESPONSES)
 
 KINDS = ("station", "municipal_office", "hospital", "clinic", "school", "supermarket", "shopping", "tourism", "oaza")
 

@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from api.auth import require
 from api.errors import ApiError
 from api.privacy import PII_FILTER
-from api.schemas import BookingOut, RiderIn, RiderOut
+from api.schemas import ERROR_RESPONSES, BookingOut, RiderIn, RiderOut
 from api.views import booking_out, rider_out
 
-router = APIRouter(tags=["riders"])
+router = APIRouter(tags=["riders"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 

@@ -17,11 +17,11 @@ from api.engine import leg_owner
 from api.errors import ApiError
 from api.intake import drain, run_command
 from api.routers.params import DayQuery
-from api.schemas import VehicleEventIn, VehicleIn
+from api.schemas import ERROR_RESPONSES, VehicleEventIn, VehicleIn
 from api.timefmt import JST, now_jst, to_service_time, today
 from api.views import plan_out, stop_out
 
-router = APIRouter(tags=["vehicles"])
+router = APIRouter(tags=["vehicles"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 _OPS = {"position": "position", "arrived": "arrive", "boarded": "board", "no_show": "no_show",

@@ -153,3 +153,31 @@ def test_worker_killed_mid_stream_loses_and_doubles_nothing(client, redis_client
         replacement.send_signal(signal.SIGTERM)
         replacement.wait(10)
     _check_books(client, redis_client, settings, everything)
+
+
+def test_workers_partitioned_by_area_stand_in_and_hand_back(settings, world, clean_redis):
+    """Each worker leads its own area; a dead worker's area is taken over after its lease, then handed back."""
+    split = settings.with_(areas={"west": ("10382", "10383"), "east": ("10210", "10384")}, lock_ttl_ms=300)
+    keys = Keys(split.key_prefix)
+    west = Worker(split, world, client=clean_redis, name="worker:west", areas=["west"])
+    east = Worker(split, world, client=clean_redis, name="worker:east", areas=["east"])
+    west.run_once()  # alone so far: west also stands in for east, which nobody claims yet
+    assert clean_redis.get(keys.leader("east")).startswith("worker:west#")
+    east.run_once()  # claims east
+    west.run_once()  # sees the claim and hands east back
+    east.run_once()
+    assert clean_redis.get(keys.leader("west")).startswith("worker:west#")
+    assert clean_redis.get(keys.leader("east")).startswith("worker:east#")
+    east.run_once()  # west's worker claims its area: east stays out
+    assert clean_redis.get(keys.leader("west")).startswith("worker:west#")
+
+    time.sleep(0.4)  # west dies: its claim and lease run out
+    east.run_once()
+    assert clean_redis.get(keys.leader("west")).startswith("worker:east#")
+
+    back = Worker(split, world, client=clean_redis, name="worker:west-2", areas=["west"])
+    back.run_once()  # claims west; the lease is still east's
+    east.run_once()  # east sees the claim and hands west back
+    back.run_once()
+    assert clean_redis.get(keys.leader("west")).startswith("worker:west-2#")
+    assert clean_redis.get(keys.leader("east")).startswith("worker:east#")

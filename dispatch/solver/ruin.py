@@ -27,6 +27,10 @@ class Relatedness:
         time_ = np.abs(t_pick[:, None] - t_pick[None, :]) + np.abs(t_drop[:, None] - t_drop[None, :])
         self.score = space / max(space.max(), 1e-9) + time_ / max(time_.max(), 1e-9)
 
+    def nearest(self, seed: str) -> list[str]:
+        """All request ids, most related to ``seed`` first."""
+        return [self.ids[i] for i in np.argsort(self.score[self.index[seed]])]
+
     def pick(self, removable: list[str], count: int, rng: random.Random, seed: str | None = None) -> set[str]:
         """``count`` requests of ``removable`` related to ``seed`` (random if None); the seed itself
         is included when removable."""

@@ -117,7 +117,7 @@ def _search(
             return []
         out = [_Candidate("ortools", result.routes, result.start_times, result)]
         if params.lns:
-            out += _lns(problem, modelled, params, result.routes, deadline, frozenset(), True)
+            out += _lns(problem, modelled, params, result, deadline, frozenset(), True)
         return out
     first = search_once(problem, modelled, params, _FIRST_SHARE * left, start_from)
     if first is None:
@@ -131,7 +131,8 @@ def _search(
         out.append(_Candidate(f"route elimination (-{removed})", routes, None))
     distance_only = replace(params, vehicle_fixed_cost=0.0)
     if params.lns:
-        return out + _lns(problem, modelled, distance_only, routes, deadline, unused(problem, routes), False)
+        start = SearchResult(routes, {}, 0, 0.0, True)
+        return out + _lns(problem, modelled, distance_only, start, deadline, unused(problem, routes), False)
     final = search_once(
         problem,
         modelled,
@@ -150,13 +151,15 @@ def _lns(
     problem: RoutingProblem,
     modelled: list[Request],
     params: SolveParams,
-    routes: dict[str, list[VisitKey]],
+    start: SearchResult,
     deadline: float,
     closed: frozenset[str],
     fixed_costs: bool,
 ) -> list[_Candidate]:
     settings = LnsSettings(iteration_s=params.lns_iteration_s, metaheuristic=params.lns_metaheuristic)
-    best, counters = improve(problem, modelled, params, routes, deadline, closed, fixed_costs, settings)
+    best, counters = improve(
+        problem, modelled, params, start.routes, deadline, closed, fixed_costs, settings, start.start_times
+    )
     if best is None:
         return []
     label = f"ortools + ruin-and-recreate ({counters['improved']:.0f} of {counters['iterations']:.0f} improved)"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from dispatch.problem import Request, RoutingProblem, VehicleSpec, VisitKind
+from dispatch.problem import Request, RoutingProblem, VisitKind
 from dispatch.solver.params import SolveParams
 
 # Rounding guard (scaled units): keeps float noise such as 2999.9999999 from costing a whole unit.
@@ -67,7 +67,7 @@ class PdpModel:
         self.t0 = min(v.start_time for v in vehicles)
         self.t_end = max(v.end_time for v in vehicles)
         self.horizon = self._up(self.t_end - self.t0) + 1
-        self._dims = _load_dimensions(problem)
+        self._dims = load_dimensions(problem)
 
         # Node table: vehicle starts, vehicle ends, then visits.
         self.visit_of_node: list[VisitKey | None] = [None] * (2 * n_vehicles)
@@ -295,16 +295,9 @@ def _window(r: Request, kind: VisitKind, direct: float) -> tuple[float, float]:
     return max(d_lo, p_lo + r.pickup_service + direct), hi
 
 
-def _load_dimensions(problem: RoutingProblem) -> int:
+def load_dimensions(problem: RoutingProblem) -> int:
     """Number of capacity dimensions; all vehicles and requests must agree on it."""
     sizes = {len(v.capacity) for v in problem.vehicles} | {len(r.load) for r in problem.requests}
     if len(sizes) > 1:
         raise ValueError(f"vehicle capacities and request loads disagree on the number of dimensions: {sizes}")
     return sizes.pop() if sizes else 1
-
-
-def vehicle_of(problem: RoutingProblem, vehicle_id: str) -> VehicleSpec:
-    for vehicle in problem.vehicles:
-        if vehicle.id == vehicle_id:
-            return vehicle
-    raise KeyError(vehicle_id)

@@ -56,3 +56,19 @@ class SolveParams:
     first_search_share: float = 0.2
     lns_iteration_s: float = 1.0
     lns_metaheuristic: str = "GREEDY_DESCENT"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.time_limit_s >= 0:
+            problems.append(f"time_limit_s must be >= 0 seconds, got {self.time_limit_s}")
+        if not self.time_scale > 0:
+            problems.append(f"time_scale must be > 0, got {self.time_scale}")
+        if not self.vehicle_fixed_cost >= 0:
+            problems.append(f"vehicle_fixed_cost must be >= 0, got {self.vehicle_fixed_cost}")
+        for name in ("elimination_share", "first_search_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} must be within [0, 1], got {getattr(self, name)}")
+        if not self.lns_iteration_s > 0:
+            problems.append(f"lns_iteration_s must be > 0 seconds, got {self.lns_iteration_s}")
+        if problems:
+            raise ValueError("invalid SolveParams: " + "; ".join(problems))

@@ -14,11 +14,11 @@ from dispatch.problem import Request, RoutingProblem, Solution
 from dispatch.solver.errors import SolverFailed
 from dispatch.solver.lns import LnsSettings, improve
 from dispatch.solver.objective import objective
-from dispatch.solver.ortools_model import VisitKey
+from dispatch.solver.ortools_model import VisitKey, load_dimensions
 from dispatch.solver.params import SolveParams
 from dispatch.solver.phases import eliminate_routes, search_once, unused
 from dispatch.solver.screening import infeasible_alone
-from dispatch.solver.search import SearchResult
+from dispatch.solver.search import SearchResult, search_parameters
 from dispatch.solver.timing import time_solution, visit_orders
 from dispatch.validator import validate
 
@@ -50,7 +50,12 @@ def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None
     SolverFailed
         No valid solution serving every required request was found and ``initial`` is missing or
         not valid.
+    ValueError
+        Malformed input: unknown OR-Tools strategy names, loads and capacities of different
+        dimensions.
     """
+    search_parameters(params, 1.0)  # unknown strategy names fail here, with the known ones listed
+    load_dimensions(problem)
     began = time.monotonic()
     deadline = began + params.time_limit_s
     initial_ok = initial is not None and not validate(problem, initial)

@@ -263,3 +263,19 @@ def test_request_restricted_to_one_vehicle_uses_it_though_another_is_closer():
     assert {("r", P), ("r", D)} <= set(order(s, "v_far"))
     # Cheapest is to pool "free" into v_far's trip (12) rather than also send v_near (12 + 8).
     assert s.distance(p) == pytest.approx(12.0)
+
+
+def test_bad_parameters_are_refused_with_what_is_wrong():
+    with pytest.raises(ValueError, match="time_limit_s"):
+        SolveParams(time_limit_s=-1.0)
+    with pytest.raises(ValueError, match="time_scale"):
+        SolveParams(time_scale=0.0)
+    p = problem(LINE, [Request("a", 1, 2, ANY, ANY)], [VehicleSpec("v", 0, 0.0, 0, 1000.0)])
+    with pytest.raises(ValueError, match="PARALLEL_CHEAPEST_INSERTION"):
+        solve(p, SolveParams(first_solution="CHEAPEST_EVER"))
+
+
+def test_loads_and_capacities_of_different_dimensions_are_refused():
+    p = problem(LINE, [Request("a", 1, 2, ANY, ANY, load=(1, 0))], [VehicleSpec("v", 0, 0.0, 0, 1000.0)])
+    with pytest.raises(ValueError, match="dimensions"):
+        solve(p, FAST)

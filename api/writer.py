@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis, WatchError
+from redis.exceptions import RedisError
 
 from api.commands import apply
 from api.engine import DayEngine
@@ -205,24 +206,33 @@ class AreaWriter:
         if not entries:
             return 0
         batch = _Batch()
-        for index, (entry_id, stream, command) in enumerate(entries):
-            try:
-                self._apply_one(area, batch, entry_id, stream, command)
-            except Exception:
-                # An engine bug, not a caller mistake: the dispatcher may be half-changed. Commit the
-                # entries before this one from a clean reload, then skip this one with an error result.
-                log.exception("command %s (%s) of area %s failed in the engine", entry_id, command.get("op"), area)
-                self._invalidate(area, batch.days)
-                if index > 0:
-                    return self._replay(area, token, report, entries[:index])
-                skip = _Batch(cursor={stream: entry_id})
-                result = {"ok": False, "entry_id": entry_id, "booking_id": command.get("booking_id")}
-                skip.results[entry_id] = {**result, "error": "internal error while applying the command"}
-                self._commit(area, token, skip)
-                report.results.update(skip.results)
-                return 1
-        self._sync_states(area, batch)
-        self._commit(area, token, batch)
+        try:
+            for index, (entry_id, stream, command) in enumerate(entries):
+                try:
+                    self._apply_one(area, batch, entry_id, stream, command)
+                except RedisError:
+                    raise  # the store failed, not the command: nothing is skipped, the next pass retries
+                except Exception:
+                    # An engine bug, not a caller mistake: the dispatcher may be half-changed. Commit the
+                    # entries before this one from a clean reload, then skip this one with an error result.
+                    log.exception("command %s (%s) of area %s failed in the engine", entry_id, command.get("op"),
+                                  area)
+                    self._invalidate(area, batch.days)
+                    if index > 0:
+                        return self._replay(area, token, report, entries[:index])
+                    skip = _Batch(cursor={stream: entry_id})
+                    result = {"ok": False, "entry_id": entry_id, "booking_id": command.get("booking_id")}
+                    skip.results[entry_id] = {**result, "error": "internal error while applying the command"}
+                    self._commit(area, token, skip)
+                    report.results.update(skip.results)
+                    return 1
+            self._sync_states(area, batch)
+            self._commit(area, token, batch)
+        except BaseException:
+            # Whatever stopped us, the in-memory engines may hold uncommitted changes: drop them, so the
+            # next pass starts again from the committed snapshot (a lost reply to a landed commit included).
+            self._invalidate(area, batch.days)
+            raise
         report.applied += len(entries)
         report.batches += 1
         report.results.update(batch.results)
@@ -328,6 +338,9 @@ class AreaWriter:
         except (WatchError, LostLease) as exc:
             self._invalidate(area, batch.days)
             raise LostLease(f"commit of area {area} refused: {exc}") from exc
+        except BaseException:
+            self._invalidate(area, batch.days)  # unsure whether it landed: reload from Redis next time
+            raise
         for day, state in batch.days.items():
             state.version += 1
             self._cache[(area, day)] = state

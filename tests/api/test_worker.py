@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from api.keys import Keys
 from api.worker import Worker
@@ -181,3 +182,44 @@ def test_workers_partitioned_by_area_stand_in_and_hand_back(settings, world, cle
     back.run_once()
     assert clean_redis.get(keys.leader("west")).startswith("worker:west-2#")
     assert clean_redis.get(keys.leader("east")).startswith("worker:east#")
+
+
+class _FailingCommit:
+    """A Redis client whose first transaction fails: before it reached Redis, or after (the reply is lost)."""
+
+    def __init__(self, client, lands: bool) -> None:
+        self._client = client
+        self.lands = lands
+        self.failed = False
+
+    def pipeline(self, *args, **kwargs):
+        pipe = self._client.pipeline(*args, **kwargs)
+        real = pipe.execute
+
+        def execute(*a, **k):
+            if not self.failed and pipe.explicit_transaction:
+                self.failed = True
+                if self.lands:
+                    real(*a, **k)
+                raise redis.exceptions.ConnectionError("reply lost (injected)")
+            return real(*a, **k)
+
+        pipe.execute = execute
+        return pipe
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+@pytest.mark.parametrize("lands", [False, True])
+def test_a_failed_commit_leaves_no_half_applied_state(client, redis_client, settings, world, lands):
+    ids = _async_bookings(client, 3, "lost-reply")
+    flaky = _FailingCommit(redis_client, lands)
+    writer = AreaWriter(flaky, Keys(settings.key_prefix), settings, world, name="worker:flaky")
+    with pytest.raises(redis.exceptions.ConnectionError):
+        writer.drain("all")
+    # the engine in memory was dropped: the next pass starts from what Redis holds
+    report = writer.drain("all")
+    assert flaky.failed and report is not None and report.applied == (0 if lands else 3)
+    records = [client.get(f"/bookings/{b}", headers=OP).json() for b in ids]
+    assert all(r["status"] in ("offered", "rejected") and r["error"] is None for r in records), records

@@ -97,3 +97,31 @@ def test_fleet_registration_by_admin(client):
     for payload, field in bad:
         response = client.put("/vehicles/kanra-2", json=payload, headers=ADMIN)
         assert response.status_code == 422 and response.json()["detail"][0]["field"].startswith(field), response.text
+
+
+def test_reoptimisation_keeps_every_promise(client, settings, world, clean_redis):
+    day = tomorrow()
+    places = ["tomioka_city_hall", "st:Joshu-Tomioka", "tomioka_general_hospital", "kanra_town_office"]
+    booked = [_booked(client, f"reopt-{i:04d}", hhmm=f"{10 + i // 2}:{(i % 2) * 30:02d}",
+                      pickup=places[i % 4], dropoff=places[(i + 2) % 4]) for i in range(6)]
+    windows = {b["id"]: b["offer"]["pickup_window"] for b in booked}
+    response = client.post("/dispatch/reoptimise", json={"day": day, "time_limit_s": 0.5}, headers=DISP)
+    assert response.status_code == 200, response.text
+    assert "all" in response.json()["results"]
+    plans = client.get("/dispatch/plans", params={"day": day, "route": False}, headers=DISP).json()["plans"]
+    planned = [s["booking_id"] for p in plans for s in p["stops"] if s["kind"] == "pickup"]
+    assert sorted(planned) == sorted(windows)  # every booking still planned, once
+    for b in booked:
+        after = client.get(f"/bookings/{b['id']}", headers=OP).json()
+        assert after["status"] in ("confirmed", "assigned")
+        assert after["offer"]["pickup_window"] == windows[b["id"]]  # the promise read out on the phone
+    from api.worker import Worker
+
+    log = f"{settings.key_prefix}:area:all:commits"
+    before = clean_redis.xlen(log)
+    worker = Worker(settings.with_(reopt_interval_s=0.0, reopt_time_limit_s=0.3), world, client=clean_redis)
+    worker.run_once()  # the worker's periodic pass re-optimises the open days too, and commits the result
+    last = clean_redis.xrevrange(log, count=1)[0][1]
+    assert clean_redis.xlen(log) == before + 1 and last["writer"] == worker.name
+    assert sorted(s["booking_id"] for p in client.get("/dispatch/plans", params={"day": day, "route": False},
+                  headers=DISP).json()["plans"] for s in p["stops"] if s["kind"] == "pickup") == sorted(windows)

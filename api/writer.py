@@ -279,6 +279,8 @@ class AreaWriter:
                 if record is None:
                     continue
                 old_vehicle = record.get("vehicle_id")
+                if record["status"] == "offered" and status == "requested":  # the engine let the hold lapse
+                    record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
                 record["status"] = status
                 record["vehicle_id"] = vehicle or record.get("vehicle_id")
                 batch.dirty.add(booking_id)

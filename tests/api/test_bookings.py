@@ -1,5 +1,12 @@
 """Booking lifecycle through HTTP against the real Redis and the real Dispatcher."""
 
+import time
+from dataclasses import replace
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
 from .conftest import at, key_header, tomorrow
 
 OP = key_header("operator")
@@ -115,3 +122,18 @@ def test_bad_booking_input_names_the_field(client):
     assert client.get("/bookings/bk-missing", headers=OP).status_code == 404
     assert client.get("/bookings", params={"status": "lost"}, headers=OP).status_code == 422
     assert client.get("/bookings", params={"day": "12/01"}, headers=OP).status_code == 422
+
+
+def test_an_offer_not_confirmed_in_time_lapses_and_says_so(settings, world, clean_redis):
+    quick = settings.with_(offer_hold_s=1)
+    with TestClient(create_app(quick, replace(world, offer_hold_s=1))) as client:
+        day = tomorrow()
+        first = _create(client, _booking(day), "lapse-0001").json()
+        assert first["status"] == "offered"
+        time.sleep(2.1)
+        _create(client, _booking(day, "11:00"), "lapse-0002")  # any later command moves the engine's clock
+        lapsed = client.get(f"/bookings/{first['id']}", headers=OP).json()
+        assert lapsed["status"] == "requested" and "lapsed" in lapsed["error"]
+        confirmed = client.post(f"/bookings/{first['id']}/confirm", headers=OP)
+        assert confirmed.status_code == 200, confirmed.text  # the slot was still free: kept
+        assert confirmed.json()["status"] in ("confirmed", "assigned") and confirmed.json()["error"] is None

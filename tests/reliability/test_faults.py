@@ -126,3 +126,46 @@ def test_link_to_redis_cut_for_seconds(tmp_path: Path, own_redis: RedisServer, c
             worker.stop()
             api.stop()
     assert "Traceback" not in api.log_text()
+
+
+REFUSALS = {
+    # Redis full: the production config's noeviction policy refuses writes (OOM)
+    "out of memory": (lambda r: r.config_set("maxmemory", int(r.info("memory")["used_memory"]) + 4096),
+                      lambda r: r.config_set("maxmemory", 0)),
+    # our primary was demoted in a failover: writes answer READONLY until a primary is back
+    "demoted to replica": (lambda r: r.replicaof("127.0.0.1", 1), lambda r: r.replicaof("NO", "ONE")),
+    # a primary that lost its replicas refuses writes (min-replicas-to-write)
+    "no replicas": (lambda r: r.config_set("min-replicas-to-write", 1),
+                    lambda r: r.config_set("min-replicas-to-write", 0)),
+}
+
+
+def test_redis_refusing_writes_is_503_and_the_worker_survives(tmp_path: Path, own_redis: RedisServer,
+                                                              credentials: Credentials, world) -> None:
+    """Redis up but refusing writes (full, demoted, no replicas) for 2 s each while bookings stream in."""
+    env = stack_env(credentials, own_redis.url())
+    days = [day_after(1)]
+    api = ApiServer(env, tmp_path / "api.log").start()
+    worker = Worker(env, tmp_path / "worker.log").start()
+    admin = redis.Redis.from_url(own_redis.url(), decode_responses=True)
+    try:
+        api.wait_ready()
+        load = BookingLoad([api.base_url], credentials.keys["operator"], days, rate=6, count=60, duration_s=30,
+                           mode="mixed", seed=13)
+        thread = load.start()
+        for refuse, allow in REFUSALS.values():
+            wait_until(lambda n=load.sent: load.sent >= n + 6, 30, "bookings flowing")
+            seen = load.result.unavailable
+            refuse(admin)
+            try:
+                wait_until(lambda s=seen: load.result.unavailable > s, 10, "a 503 while Redis refuses writes")
+                time.sleep(1.0)
+            finally:
+                allow(admin)
+        thread.join(120)
+        assert worker.alive(), worker.log_text()[-3000:]
+        _assert_sound(admin, days, load, world)
+    finally:
+        worker.stop()
+        api.stop()
+    assert "Traceback" not in api.log_text() + worker.log_text()

@@ -143,9 +143,11 @@ function showOffer(b) {
       `到着予定 <b>${hhmm(o.expected_dropoff)}</b> <small>expected arrival</small><br>` +
       `車両 ${esc(o.vehicle_id)} · 運賃 ${o.fare_yen} 円 <small>fare</small>` +
       (o.hold_until ? `<br><small>仮押さえ ${hhmm(o.hold_until)} まで / held until ${hhmm(o.hold_until)}</small>` : "");
+    const MODE = { drt: "乗合タクシー", rail: "上信電鉄", walk: "徒歩" };
     $("#offer-legs").innerHTML = (o.legs || []).map((l) =>
-      `<li>${l.mode === "rail" ? "🚃 上信電鉄" : l.mode === "walk" ? "徒歩" : "🚕 乗合タクシー"} ` +
-      `${esc(l.origin)} ${hhmm(l.depart)} → ${esc(l.destination)} ${hhmm(l.arrive)}</li>`).join("");
+      `<li><span class="mode ${esc(l.mode)}">${MODE[l.mode] || esc(l.mode)}</span> ` +
+      `${esc(l.origin)} <b>${hhmm(l.depart)}</b> → ${esc(l.destination)} <b>${hhmm(l.arrive)}</b>` +
+      `${l.fare_yen ? ` <small>${l.fare_yen} 円</small>` : ""}</li>`).join("");
     $("#offer-panel").hidden = false;
     $("#offer-panel").scrollIntoView({ block: "nearest" });
     $("#vehicle-select").value = o.vehicle_id;  // preview the vehicle's day with this ride in it
@@ -226,8 +228,9 @@ async function loadManifest() {
   $("#manifest-table tbody").innerHTML = data.stops.map((s) =>
     `<tr data-booking="${esc(s.booking_id)}"><td>${hhmm(s.arrival)}<br><small>${hhmm(s.window.start)}–${hhmm(s.window.end)}</small></td>` +
     `<td>${s.kind === "pickup" ? "乗車 <small>pick up</small>" : "降車 <small>drop off</small>"}</td>` +
-    `<td>${esc(s.location.name)}</td><td>${esc(s.rider_name || s.booking_id)}` +
-    `${s.wheelchairs ? " ♿" : ""}${s.notes ? `<br><small>${esc(s.notes)}</small>` : ""}</td></tr>`).join("")
+    `<td>${esc(s.location.name)}</td><td>${esc(s.rider_name || s.booking_id.split("/")[0])}` +
+    `${s.booking_id.includes("/") ? ` <small>(区間 ${Number(s.booking_id.split("/")[1]) + 1})</small>` : ""}` +
+    `${s.wheelchairs ? " <small>車いす</small>" : ""}${s.notes ? `<br><small>${esc(s.notes)}</small>` : ""}</td></tr>`).join("")
     || `<tr><td colspan="4"><small>停車予定なし / No stops planned</small></td></tr>`;
 }
 
@@ -281,7 +284,8 @@ async function start() {
   state.vehicles = vehicles.data;
   KanraMap.legend($("#map-legend"), state.vehicles);
   $("#vehicle-select").innerHTML = state.vehicles.map((v) =>
-    `<option value="${esc(v.id)}">${esc(v.label || v.id)} (${esc(v.id)}) · ${v.seats}席${v.wheelchair_places ? " ♿" : ""}</option>`).join("");
+    `<option value="${esc(v.id)}">${esc(v.label || v.id)} (${esc(v.id)}) · ${v.seats}席` +
+    `${v.wheelchair_places ? " · 車いす" + v.wheelchair_places : ""}</option>`).join("");
   refresh();
   listen();
 }

@@ -3,6 +3,7 @@ in the day's list and on the vehicle's manifest. Keeps a screenshot in test-outp
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -62,8 +64,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server():
+@contextlib.contextmanager
+def _serve(**extra_env: str) -> Iterator[str]:
+    """``python -m api`` on a free loopback port against Redis db 11 (emptied before and after)."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
@@ -71,9 +74,11 @@ def server():
         pytest.skip("no Redis on 127.0.0.1:6379: start one with `make redis`")
     client.flushdb()
     port = _free_port()
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "KANRA_API_KEYS": f"{KEY}:operator", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "KANRA_API_KEYS": f"{KEY}:operator", "PYTHONPATH": str(REPO),
+           **extra_env}
+    log = tempfile.TemporaryFile(mode="w+")  # not a pipe: a chatty access log must never block the server
     proc = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port), "--log-level", "warning"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -83,20 +88,75 @@ def server():
             except httpx.TransportError:
                 pass
             if proc.poll() is not None:
-                pytest.fail(f"uvicorn exited: {proc.stdout.read()}")
+                log.seek(0)
+                pytest.fail(f"uvicorn exited: {log.read()}")
             time.sleep(0.1)
         yield base
     finally:
         proc.terminate()
         proc.wait(10)
+        log.close()
         client.flushdb()
 
 
-def test_phone_booking_through_the_console(server):
+@pytest.fixture
+def server() -> Iterator[str]:
+    with _serve() as base:
+        yield base
+
+
+@pytest.fixture
+def wide_server() -> Iterator[str]:
+    with _serve(KANRA_OPERATING_MODEL=str(REPO / "api" / "operating_model_wide_area.json")) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def _browser() -> Iterator[object]:
     _, driver_path = _ensure_chromium()
     _ensure_japanese_font()
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e '.[dev]')")
     from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="kanra-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.binary_location = shutil.which("chromium")
+    browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    OUT.mkdir(exist_ok=True)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _open_console(browser, base: str, wait, day: str, hhmm: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    browser.get(f"{base}/console")
+    wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
+    browser.find_element(By.ID, "api-key-save").click()
+    wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map svg polyline"))
+    for field in ("day-input", "date-input"):
+        browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+                               "e.dispatchEvent(new Event('change'));", field, day)
+    browser.execute_script("document.getElementById('time-input').value = arguments[0];", hhmm)
+
+
+def _choose(browser, wait, which: str, typed: str, key: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    browser.find_element(By.ID, f"{which}-input").send_keys(typed)
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f"#{which}-list li[data-key='{key}']"))).click()
+
+
+def test_phone_booking_through_the_console(server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -105,37 +165,16 @@ def test_phone_booking_through_the_console(server):
     rider = httpx.post(f"{server}/riders", json={"name": "富岡 はな", "phone": "0274-62-9876", "notes": "玄関前で待つ"},
                        headers=headers).json()
     day = tomorrow()
-    options = webdriver.ChromeOptions()
-    for flag in FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="kanra-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.binary_location = shutil.which("chromium")
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
-    wait = WebDriverWait(browser, 40)  # generous: the machine is shared
-    OUT.mkdir(exist_ok=True)
-    try:
-        browser.get(f"{server}/console")
-        wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
-        browser.find_element(By.ID, "api-key-save").click()
-        wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
-        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map svg polyline"))
-        for field in ("day-input", "date-input"):
-            browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
-                                   "e.dispatchEvent(new Event('change'));", field, day)
-        browser.execute_script("document.getElementById('time-input').value = '10:00';")
-
+    with _browser() as browser:
+        wait = WebDriverWait(browser, 40)  # generous: the machine is shared
+        _open_console(browser, server, wait, day, "10:00")
         browser.find_element(By.ID, "rider-phone").send_keys("0274629876")
         browser.find_element(By.ID, "rider-search").click()
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-results .rider-item"))).click()
         assert "富岡 はな" in browser.find_element(By.ID, "rider-selected").text
 
-        browser.find_element(By.ID, "pickup-input").send_keys("総合病院")  # Japanese
-        hospital = (By.CSS_SELECTOR, "#pickup-list li[data-key='tomioka_general_hospital']")
-        wait.until(ec.element_to_be_clickable(hospital)).click()
-        browser.find_element(By.ID, "dropoff-input").send_keys("joshu-tomioka")  # romaji
-        station = (By.CSS_SELECTOR, "#dropoff-list li[data-key='st:Joshu-Tomioka']")
-        wait.until(ec.element_to_be_clickable(station)).click()
+        _choose(browser, wait, "pickup", "総合病院", "tomioka_general_hospital")  # Japanese
+        _choose(browser, wait, "dropoff", "joshu-tomioka", "st:Joshu-Tomioka")  # romaji
         assert "上州富岡" in browser.find_element(By.ID, "dropoff-input").get_attribute("value")
 
         browser.find_element(By.ID, "offer-button").click()
@@ -153,9 +192,28 @@ def test_phone_booking_through_the_console(server):
         assert "乗車" in manifest and "降車" in manifest and "玄関前で待つ" in manifest
         wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map svg g.routes polyline")) >= 1)
         browser.save_screenshot(str(OUT / "console.png"))
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
     booking = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
     assert [b["status"] for b in booking] == ["confirmed"] and booking[0]["rider_id"] == rider["id"]
+
+
+def test_wide_area_itinerary_is_read_out_leg_by_leg(wide_server):
+    """With the wide-area operating model, a Nanmoku -> Takasaki trip is a feeder taxi and a Joshin train."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with _browser() as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, wide_server, wait, tomorrow(), "09:00")
+        _choose(browser, wait, "pickup", "大日向", "oz:南牧村/大日向")
+        _choose(browser, wait, "dropoff", "takasaki", "st:Takasaki")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "offer-window")))
+        legs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#offer-legs li")]
+        assert len(legs) == 2 and "乗合タクシー" in legs[0] and "上信電鉄" in legs[1], legs
+        assert "Takasaki" in legs[1]
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+        wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "区間 1"))
+        browser.save_screenshot(str(OUT / "console_wide_area.png"))

@@ -10,6 +10,15 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import (
+    BusyLoadingError,
+    ExecAbortError,
+    MasterDownError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    ResponseError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,6 +26,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger("api.errors")
 
 RETRY_AFTER_S = 2
+_REFUSED_TYPES = (ReadOnlyError, OutOfMemoryError, ExecAbortError, BusyLoadingError, MasterDownError, TryAgainError)
+_REFUSED_CODES = ("OOM", "READONLY", "NOREPLICAS", "MISCONF", "MASTERDOWN", "EXECABORT", "LOADING", "TRYAGAIN")
+
+
+def store_refused(exc: BaseException) -> bool:
+    """True when Redis is up but refuses writes for now (full under noeviction, demoted to a replica, too
+    few replicas, loading): the request may be retried, it is not a bug."""
+    if isinstance(exc, _REFUSED_TYPES):
+        return True
+    return isinstance(exc, ResponseError) and any(code in str(exc) for code in _REFUSED_CODES)
 
 
 class ApiError(Exception):
@@ -77,9 +96,22 @@ async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _redis_refused(request: Request, exc: Exception) -> JSONResponse:
+    if store_refused(exc):
+        log.warning("redis refused a write during %s %s: %s", request.method, request.url.path, str(exc)[:60])
+        return JSONResponse(
+            body("service", "the booking store refuses writes for now; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+    log.error("redis error during %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(body("service", "internal error"), status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RedisConnectionError, _redis_down)
     app.add_exception_handler(RedisTimeoutError, _redis_down)
+    app.add_exception_handler(ResponseError, _redis_refused)

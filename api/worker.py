@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from api.errors import store_refused
 from api.keys import Keys
 from api.lock import AreaLock
 from api.privacy import install_pii_filter
@@ -163,6 +164,12 @@ class Worker:
                     self.stop.wait(grace_s)
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 log.warning("redis unavailable (%s); retrying", type(exc).__name__)
+                self.stop.wait(1.0)
+            except redis.exceptions.RedisError as exc:
+                if store_refused(exc):  # full, demoted, no replicas: wait for Redis to take writes again
+                    log.warning("redis refuses writes (%s); retrying", str(exc)[:60])
+                else:
+                    log.exception("redis error; retrying")
                 self.stop.wait(1.0)
         for area, role in self.areas.items():
             try:

@@ -55,3 +55,17 @@ def test_redis_down_is_503_with_retry_after(settings, world):
             assert response.status_code == 503, (path, response.text)
             assert response.headers["Retry-After"]
         assert client.get("/places?q=tomioka", headers=OP).status_code == 200  # static data still served
+
+
+def test_redis_refusing_writes_is_told_apart_from_bugs():
+    from redis.exceptions import ExecAbortError, OutOfMemoryError, ReadOnlyError, ResponseError
+
+    from api.errors import store_refused
+
+    for refused in (ReadOnlyError("You can't write against a read only replica."),
+                    OutOfMemoryError("command not allowed when used memory > 'maxmemory'"),
+                    ExecAbortError("Transaction discarded because of previous errors."),
+                    ResponseError("NOREPLICAS Not enough good replicas to write."),
+                    ResponseError("Error running script: OOM command not allowed")):
+        assert store_refused(refused), refused
+    assert not store_refused(ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"))

@@ -55,6 +55,11 @@ class OperatingModel:
     station_wait_s
         How long before ``departure - buffer`` a feeder may already deliver the rider to the station;
         the width of the feeder's drop-off window (10 min).
+    max_chain_time_ratio, max_chain_extra_s
+        Rider quality of chains: when a direct ride is allowed, a chain is offered only if its door-to-door
+        time is at most ``ratio * direct + extra`` (both measured from the asked time, s). Defaults 2.0 and
+        20 min; ``max_chain_time_ratio=None`` turns the cap off. Without an allowed direct ride the chains
+        are the only way across and are not capped.
     """
 
     fleets: Mapping[str, str] = field(default_factory=dict)
@@ -68,6 +73,8 @@ class OperatingModel:
     hub_candidates: int = 2
     trains_per_pair: int = 2
     station_wait_s: int = 10 * 60
+    max_chain_time_ratio: float | None = 1.5
+    max_chain_extra_s: int = 25 * 60
 
     def __post_init__(self) -> None:
         for pair in self.direct_pairs:
@@ -75,6 +82,11 @@ class OperatingModel:
                 raise ValueError(f"a direct pair needs two different municipalities, got {sorted(pair)}")
         if self.hub_candidates < 1 or self.trains_per_pair < 1 or self.station_wait_s < 0:
             raise ValueError("hub_candidates and trains_per_pair must be at least 1, station_wait_s >= 0")
+        ratio = self.max_chain_time_ratio
+        if ratio is not None and not (1.0 <= ratio < float("inf")):
+            raise ValueError(f"max_chain_time_ratio must be a number >= 1.0 (or null for no cap), got {ratio}")
+        if self.max_chain_extra_s < 0:
+            raise ValueError(f"max_chain_extra_s must not be negative, got {self.max_chain_extra_s}")
 
     # ------------------------------------------------------------------ rules
     def has_fleet(self, jis_code: str | None) -> bool:
@@ -97,6 +109,12 @@ class OperatingModel:
         if origin_key in self.direct_destinations and dest_key not in self.direct_destinations:
             return dest_jis if self.has_fleet(dest_jis) else origin_jis
         return origin_jis if self.has_fleet(origin_jis) else dest_jis
+
+    def chain_time_cap_s(self, direct_total_s: float) -> float:
+        """Longest door-to-door time (s) a chain may take next to a direct ride of ``direct_total_s`` s."""
+        if self.max_chain_time_ratio is None:
+            return float("inf")
+        return self.max_chain_time_ratio * direct_total_s + self.max_chain_extra_s
 
     def hubs_of(self, jis_code: str, own_stations: Iterable[str]) -> tuple[str, ...]:
         """Stations ``jis_code``'s riders are fed to: configured hubs, else the municipality's stations."""
@@ -129,7 +147,8 @@ class OperatingModel:
         Keys: ``fleets`` (JIS -> label, or a list of JIS codes), ``direct_pairs`` (list of two-element
         lists), ``direct_destinations`` (place keys), ``rail_feeding``, ``hubs`` (JIS -> station keys),
         ``station_access``, ``weights``, ``fares`` (mappings of those classes' fields), ``hub_candidates``,
-        ``trains_per_pair``, ``station_wait_s``.
+        ``trains_per_pair``, ``station_wait_s``, ``max_chain_time_ratio`` (null: no cap),
+        ``max_chain_extra_s``.
         """
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
@@ -159,7 +178,19 @@ class OperatingModel:
         for key in ("rail_feeding",):
             if key in data:
                 kwargs[key] = bool(data[key])
-        for key in ("hub_candidates", "trains_per_pair", "station_wait_s"):
+        for key in ("hub_candidates", "trains_per_pair", "station_wait_s", "max_chain_extra_s"):
             if key in data:
-                kwargs[key] = int(data[key])
+                kwargs[key] = _number(key, data[key], int)
+        if "max_chain_time_ratio" in data:
+            raw = data["max_chain_time_ratio"]
+            kwargs["max_chain_time_ratio"] = None if raw is None else _number("max_chain_time_ratio", raw, float)
         return cls(**kwargs)
+
+
+def _number(key: str, value: Any, kind: type[int] | type[float]) -> int | float:
+    """``value`` as ``kind``; ``ValueError`` naming ``key`` for text, booleans or nothing."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"operating model setting {key} must be a number, got {value!r}")
+    if kind is int and value != int(value):
+        raise ValueError(f"operating model setting {key} must be a whole number, got {value!r}")
+    return kind(value)

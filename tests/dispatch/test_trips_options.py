@@ -123,7 +123,7 @@ def test_no_direct_crossing_and_no_rail_means_no_option(network, timetable):
 
 
 def test_depart_after_chain_starts_after_the_asked_time(network, timetable):
-    b = builder(network, timetable)
+    b = builder(network, timetable, direct_destinations=[])  # no direct ride: no time cap on chains either
     trip = Booking("b3", loc(network, "oz:南牧村/大日向"), loc(network, "tomioka_general_hospital"), 13 * HH,
                    TimeKind.DEPART_AFTER, home_municipality=NANMOKU)
     chains = [o for o in b.options(trip) if o.kind == CHAIN]
@@ -183,3 +183,47 @@ def test_generalised_cost_components():
     cost = w.cost_yen(in_vehicle_s=600, in_train_s=0, wait_s=300, walk_s=0, schedule_s=0, transfers=1,
                       fare_yen=300, vehicle_km=10, vehicle_h=0)
     assert cost == pytest.approx(10 * (10 + 2 * 5 + 10) + 300 + 0.5 * 400)
+
+
+def nanjai_trip(network, hour: int) -> Booking:
+    """Shimonita (中小坂) to Nanjai station, depart after ``hour``: 14 min by a direct taxi."""
+    return Booking("n1", loc(network, "oz:下仁田町/中小坂"), loc(network, "st:Nanjai"), hour * HH,
+                   TimeKind.DEPART_AFTER, home_municipality=SHIMONITA)
+
+
+def test_chain_much_slower_than_the_direct_ride_is_not_offered(network, timetable):
+    pair = [[SHIMONITA, TOMIOKA]]
+    uncapped = builder(network, timetable, direct_pairs=pair, max_chain_time_ratio=None)
+    capped = builder(network, timetable, direct_pairs=pair)
+    trip = nanjai_trip(network, 13)
+    slow = uncapped.options(trip)
+    direct = next(o for o in slow if o.kind == DIRECT)
+    # the reported case: the empty return makes a ~48 min chain "cheaper" than the 14 min direct ride
+    assert slow[0].kind == CHAIN and slow[0].cost_yen < direct.cost_yen
+    assert slow[0].total_s > 3 * direct.total_s and direct.total_s < 15 * 60
+    options = capped.options(trip)
+    assert options[0].kind == DIRECT and options[0].total_s == direct.total_s
+    cap = 1.5 * direct.total_s + 25 * 60
+    assert capped.model.chain_time_cap_s(direct.total_s) == cap
+    assert all(o.total_s <= cap for o in options if o.kind == CHAIN)
+    assert {o.total_s for o in options} < {o.total_s for o in slow}
+    # a chain within the cap still competes on cost: at 10:00 the next train makes it 33 min
+    quick = capped.options(nanjai_trip(network, 10))
+    assert quick[0].kind == CHAIN and quick[0].total_s <= 1.5 * next(
+        o.total_s for o in quick if o.kind == DIRECT) + 25 * 60
+    # with no direct crossing allowed, the chains are the only way across and are not capped
+    only = builder(network, timetable).options(trip)
+    assert only and all(o.kind == CHAIN for o in only)
+    assert [o.total_s for o in only] == [o.total_s for o in slow if o.kind == CHAIN]
+
+
+def test_chain_time_cap_configuration():
+    model = OperatingModel.from_dict({"fleets": FLEETS, "max_chain_time_ratio": 2, "max_chain_extra_s": 600})
+    assert model.chain_time_cap_s(900) == 2 * 900 + 600
+    assert OperatingModel.from_dict({"max_chain_time_ratio": None}).chain_time_cap_s(900) == float("inf")
+    assert OperatingModel().chain_time_cap_s(600) == 1.5 * 600 + 1500
+    for bad, match in (({"max_chain_time_ratio": 0.5}, ">= 1.0"), ({"max_chain_time_ratio": "2"}, "number"),
+                       ({"max_chain_time_ratio": float("nan")}, ">= 1.0"), ({"max_chain_extra_s": -60}, "negative"),
+                       ({"max_chain_extra_s": True}, "number"), ({"max_chain_extra_s": 1.5}, "whole number")):
+        with pytest.raises(ValueError, match=match):
+            OperatingModel.from_dict(bad)

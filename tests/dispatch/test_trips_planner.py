@@ -113,6 +113,21 @@ def test_two_nanmoku_riders_for_the_same_train_share_the_feeder_van(network):
     assert planner.dispatcher.check() == []
 
 
+def test_short_crossing_books_the_direct_ride_not_a_much_slower_chain(network):
+    trip = Booking("sn1", loc(network, "oz:下仁田町/中小坂"), loc(network, "st:Nanjai"), 13 * HH,
+                   TimeKind.DEPART_AFTER, home_municipality=SHIMONITA)
+    uncapped = make_planner(network, direct_pairs=[[SHIMONITA, TOMIOKA]], max_chain_time_ratio=None)
+    slow = uncapped.request(trip, NOW)
+    assert isinstance(slow, Offer) and uncapped.itinerary("sn1").kind == CHAIN  # what riders complained about
+    planner = make_planner(network, direct_pairs=[[SHIMONITA, TOMIOKA]])
+    offer = planner.request(trip, NOW)
+    assert isinstance(offer, Offer), offer
+    assert planner.itinerary("sn1").kind == DIRECT and [leg.mode for leg in offer.legs] == [DRT]
+    assert offer.vehicle_id.startswith(SHIMONITA)
+    assert offer.expected_dropoff - 13 * HH < (slow.expected_dropoff - 13 * HH) / 2
+    assert planner.dispatcher.check() == []
+
+
 def test_a_leg_that_does_not_fit_releases_the_held_legs(network):
     # Tomioka has no vehicle: every chain ending in a Tomioka feeder fails at its second taxi leg
     planner = make_planner(network, vans={NANMOKU: 1, SHIMONITA: 1})

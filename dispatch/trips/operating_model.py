@@ -57,8 +57,9 @@ class OperatingModel:
         the width of the feeder's drop-off window (10 min).
     max_chain_time_ratio, max_chain_extra_s
         Rider quality of chains: when a direct ride is allowed, a chain is offered only if its door-to-door
-        time is at most ``ratio * direct + extra`` (both measured from the asked time, s). Defaults 2.0 and
-        20 min; ``max_chain_time_ratio=None`` turns the cap off. Without an allowed direct ride the chains
+        time is at most ``ratio * direct + extra`` (both measured from the asked time, s). Defaults 1.5 and
+        25 min: the slowest direct ride the default service rules accept (15 min wait, ride 1.5 x direct +
+        10 min). ``max_chain_time_ratio=None`` turns the cap off. Without an allowed direct ride the chains
         are the only way across and are not capped.
     """
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dispatch.admission import hhmm
-from dispatch.errors import BookingNotFound, BookingStateError, InvalidBooking
+from dispatch.errors import BookingNotFound, BookingStateError, InvalidBooking, InvalidEvent
 from dispatch.model import (
     Booking,
     BookingRejected,
@@ -90,6 +90,15 @@ class TripPlanner:
         for itinerary in self._trips.values():
             self._refresh(itinerary)
         return list(self._trips.values())
+
+    def trips_on(self, train_id: str) -> list[str]:
+        """Ids of the active trips whose rail leg is ``train_id`` (booking order)."""
+        out = []
+        for itinerary in self._trips.values():
+            found = itinerary.rail_leg()
+            if itinerary.status.is_active and found is not None and found[1].train_id == train_id:
+                out.append(itinerary.id)
+        return out
 
     # ------------------------------------------------------------------ persistence
     def snapshot(self) -> dict[str, Any]:
@@ -191,13 +200,22 @@ class TripPlanner:
         -------
         list of str
             Leg booking ids whose taxi was re-planned (the riders' bookings are kept).
+
+        Raises
+        ------
+        InvalidEvent
+            The day has no such train, or the delay is negative.
         """
+        if train_id not in self.timetable.trains:
+            raise InvalidEvent(f"no train {train_id!r} in the day's timetable")
+        if delay_s < 0:
+            raise InvalidEvent(f"a delay cannot be negative (train {train_id}: {delay_s} s)")
         self.timetable.set_delay(train_id, delay_s)
         replanned: list[str] = []
-        for itinerary in self._trips.values():
+        for trip_id in self.trips_on(train_id):
+            itinerary = self._trips[trip_id]
             found = itinerary.rail_leg()
-            if not itinerary.status.is_active or found is None or found[1].train_id != train_id:
-                continue
+            assert found is not None
             index, leg = found
             assert leg.connection is not None
             conn = self.timetable.connection(train_id, leg.connection.from_stop, leg.connection.to_stop)
@@ -228,7 +246,8 @@ class TripPlanner:
             return []
         later = replan.later_train(self.timetable, conn, now + self.model.station_access.access_at(station))
         if later is None:
-            itinerary.at_risk.append(leg_booking_id)
+            if leg_booking_id not in itinerary.at_risk:
+                itinerary.at_risk.append(leg_booking_id)
             return []
         replan.retime_train(itinerary, index, later)
         return replan.shift_onward(self.dispatcher, itinerary, index, self.model.station_access, self.rules, now)

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from dispatch.dispatcher import Dispatcher
-from dispatch.errors import BookingNotFound, InvalidBooking
+from dispatch.errors import BookingNotFound, InvalidBooking, InvalidEvent
 from dispatch.model import (
     Booking,
     BookingStatus,
@@ -186,8 +186,16 @@ def test_ten_minute_train_delay_replans_the_onward_leg_and_keeps_the_booking(net
     assert itinerary.legs[2].depart >= rail.arrive + access
     assert itinerary.status == BookingStatus.CONFIRMED and itinerary.replanned == [onward.booking_id]
     assert planner.dispatcher.check() == []
+    assert planner.trips_on(train.train_id) == ["d1"] and planner.trips_on("D01") == []
     # a delay of a train nobody rides changes nothing
     assert planner.train_delayed("D01", 300, 9 * HH) == []
+    # the same delay reported twice moves nothing again
+    assert planner.train_delayed(train.train_id, 600, 9 * HH) == []
+    with pytest.raises(InvalidEvent, match="no train 'X99'"):
+        planner.train_delayed("X99", 300, 9 * HH)
+    with pytest.raises(InvalidEvent, match="negative"):
+        planner.train_delayed(train.train_id, -60, 9 * HH)
+    assert planner.timetable.delay(train.train_id) == 600
 
 
 def test_missed_train_moves_the_rider_to_the_next_one(network):

@@ -54,6 +54,8 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "dispatch.read": frozenset({_O, _D, _P, _A}),
     "dispatch.reassign": frozenset({_D, _A}),
     "dispatch.reoptimise": frozenset({_D, _A}),
+    "rail.read": frozenset({_O, _D, _P, _A}),  # the day's trains with their delays
+    "rail.delay": frozenset({_D, _A}),  # report a late train: its riders' onward legs are re-planned
     "events.read": frozenset({_O, _D, _P, _A}),
     "stats.read": frozenset({_D, _P, _A}),
 }

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.engine import Replan, leg_owner
 from api.timefmt import epoch_seconds_on
 from api.world import to_location
 from dispatch.errors import DispatchError
@@ -18,7 +19,7 @@ from dispatch.model import Booking, BookingRejected, Offer, Rejection, TimeKind
 
 log = logging.getLogger(__name__)
 
-BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign"})
+BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign", "train_delay"})
 VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift"})
 # the command errors a caller caused, as opposed to an engine bug
 CALLER_ERRORS = (BookingRejected, DispatchError)
@@ -35,9 +36,12 @@ class Outcome:
     rejection: dict[str, Any] | None = None
     record_changes: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # other bookings a rail disruption re-planned: id -> {"offer": stored offer, "legs": [...], "at_risk": [...]}
+    replans: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data: dict[str, Any] | None = None  # what a command without a booking answers (a train delay)
 
     def result(self, entry_id: str, booking_id: str | None) -> dict[str, Any]:
-        return {
+        out = {
             "ok": self.ok,
             "entry_id": entry_id,
             "booking_id": booking_id,
@@ -45,6 +49,9 @@ class Outcome:
             "offer": self.offer,
             "rejection": self.rejection,
         }
+        if self.data is not None:
+            out["data"] = self.data
+        return out
 
 
 def offer_dict(offer: Offer, offered_at: float) -> dict[str, Any]:
@@ -80,6 +87,17 @@ def rejection_dict(rejection: Rejection) -> dict[str, Any]:
         "reason": str(rejection.reason),
         "message": rejection.message,
         "alternatives": list(rejection.alternatives),
+    }
+
+
+def replans(replan: Replan | None, at: float) -> dict[str, dict[str, Any]]:
+    """Stored form of what a disruption changed, per trip (see :attr:`Outcome.replans`)."""
+    if replan is None:
+        return {}
+    return {
+        trip_id: {"offer": offer_dict(offer, at), "legs": [bid for bid in replan.legs if leg_owner(bid) == trip_id],
+                  "at_risk": [bid for bid in replan.at_risk if leg_owner(bid) == trip_id]}
+        for trip_id, offer in replan.offers.items()
     }
 
 
@@ -162,6 +180,13 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
         if op == "reassign":
             engine.reassign(booking_id, command["vehicle_id"], now)
             return Outcome(True, events=[{"type": "reassigned", "vehicle_id": command["vehicle_id"]}])
+        if op == "train_delay":
+            train_id, delay_s = command["train_id"], int(command["delay_s"])
+            replan = engine.train_delayed(train_id, delay_s, now)
+            data = {"train_id": train_id, "delay_s": delay_s, "replanned": replan.legs,
+                    "trips": sorted(replan.offers), "at_risk": replan.at_risk}
+            return Outcome(True, data=data, replans=replans(replan, command["at"]),
+                           events=[{"type": "train_delay", **data}])
         return _vehicle_event(engine, command, now)
     except CALLER_ERRORS as exc:
         message = exc.rejection.message if isinstance(exc, BookingRejected) else str(exc).strip("'\"")
@@ -170,9 +195,12 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
 
 def _vehicle_event(engine: Any, command: dict[str, Any], now: int) -> Outcome:
     op, vehicle_id, booking_id = command["op"], command["vehicle_id"], command.get("booking_id")
+    changed: dict[str, dict[str, Any]] = {}
     if op == "position":
         engine.update_position(vehicle_id, to_location(command["location"]), now)
-    elif op in ("arrive", "board", "drop_off", "no_show"):
+    elif op == "drop_off":  # a feeder set down at the station may have missed its train: re-planned
+        changed = replans(engine.drop_off(vehicle_id, booking_id, now), command["at"])
+    elif op in ("arrive", "board", "no_show"):
         getattr(engine, op)(vehicle_id, booking_id, now)
     elif op in ("start_shift", "end_shift"):
         getattr(engine, op)(vehicle_id, now)
@@ -181,4 +209,4 @@ def _vehicle_event(engine: Any, command: dict[str, Any], now: int) -> Outcome:
     event = {"type": "vehicle", "op": op, "vehicle_id": vehicle_id, "booking_id": booking_id}
     if op == "position":
         event["lat"], event["lon"] = command["location"]["lat"], command["location"]["lon"]
-    return Outcome(True, events=[event])
+    return Outcome(True, events=[event], replans=changed)

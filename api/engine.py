@@ -8,6 +8,7 @@ dispatcher bookings ``"<id>/<leg>"`` (``leg_owner`` maps them back for records a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from dispatch.errors import BookingStateError
@@ -17,6 +18,15 @@ from dispatch.model import Booking, BookingStatus, Location, Offer, Rejection
 def leg_owner(booking_id: str) -> str:
     """The caller's booking id of a dispatcher booking id (a trip leg ``bk-1/0`` belongs to ``bk-1``)."""
     return booking_id.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Replan:
+    """What a rail disruption changed: re-planned taxi leg ids, each trip's new offer, legs left at risk."""
+
+    legs: list[str]
+    offers: dict[str, Offer]
+    at_risk: list[str]
 
 
 class DayEngine:
@@ -70,10 +80,14 @@ class DayEngine:
     def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
         self.dispatcher.board(vehicle_id, booking_id, now)
 
-    def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> None:
+    def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> Replan | None:
+        """Set the rider down; a feeder leg at the station may have missed its train (then: re-planned)."""
         self.dispatcher.drop_off(vehicle_id, booking_id, now)
-        if self.planner is not None and booking_id != leg_owner(booking_id):
-            self.planner.reached_station(booking_id, now)  # a feeder at the station: missed train? re-plan
+        if self.planner is None or booking_id == leg_owner(booking_id):
+            return None
+        legs = self.planner.reached_station(booking_id, now)
+        trip = self.planner.itinerary(booking_id)
+        return self._replan([trip.id], legs) if legs or trip.at_risk else None
 
     def no_show(self, vehicle_id: str, booking_id: str, now: int) -> None:
         self.dispatcher.no_show(vehicle_id, booking_id, now)
@@ -83,6 +97,23 @@ class DayEngine:
 
     def end_shift(self, vehicle_id: str, now: int) -> None:
         self.dispatcher.end_shift(vehicle_id, now)
+
+    # ------------------------------------------------------------------ rail disruptions
+    def train_delayed(self, train_id: str, delay_s: int, now: int) -> Replan:
+        """Record a train's delay and re-plan the onward legs of the trips riding it."""
+        if self.planner is None or not self.planner.model.rail_feeding:
+            raise BookingStateError("the operating model has no rail feeding: there are no train connections")
+        trips = self.planner.trips_on(train_id)
+        return self._replan(trips, self.planner.train_delayed(train_id, delay_s, now))
+
+    def _replan(self, trip_ids: list[str], legs: list[str]) -> Replan:
+        assert self.planner is not None
+        offers, at_risk = {}, []
+        for trip_id in trip_ids:
+            itinerary = self.planner.itinerary(trip_id)
+            offers[trip_id] = itinerary.to_offer()
+            at_risk += itinerary.at_risk
+        return Replan(legs, offers, at_risk)
 
     # ------------------------------------------------------------------ views
     def plans(self) -> dict[str, Any]:

@@ -267,6 +267,23 @@ class AreaWriter:
             batch.dirty.add(booking_id)
         for event in outcome.events:
             batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
+        for trip_id, change in outcome.replans.items():
+            self._replanned(batch, trip_id, change, command, area)
+
+    def _replanned(self, batch: _Batch, trip_id: str, change: dict[str, Any], command: dict[str, Any],
+                   area: str) -> None:
+        """A trip a train delay or a missed connection re-planned: its record shows the new legs."""
+        record = self._record(batch, trip_id)
+        if record is None:
+            return
+        old = record.get("offer") or {}
+        # the offer's hold still runs from when it was first made
+        record["offer"] = {**change["offer"], "offered_at": old.get("offered_at", change["offer"]["offered_at"])}
+        record["updated_at"] = command["at"]
+        batch.dirty.add(trip_id)
+        batch.events.append({"type": "replanned", "booking_id": trip_id, "cause": command["op"],
+                             "legs": change["legs"], "at_risk": change["at_risk"], "day": command["day"],
+                             "area": area, "at": command["at"]})
 
     def _sync_states(self, area: str, batch: _Batch) -> None:
         """Carry status and vehicle changes (from any command, e.g. a re-plan) into the booking records."""

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from reliability.stack import REPO, ApiServer, Worker
+from reliability.stack import REPO, ApiServer, Worker, wait_until
 
 from api.app import create_app
 
@@ -144,9 +145,7 @@ def test_no_secrets_in_the_repository_or_defaults():
 def pii_stack(tmp_path: Path, own_redis, credentials):
     """An API (access log on) and a worker on a Redis of their own whose password comes from the environment."""
     own_redis_password = "redis-pass-" + credentials.keys["admin"][-8:]
-    import redis as redis_lib
-
-    redis_lib.Redis(port=own_redis.port).config_set("requirepass", own_redis_password)
+    redis.Redis(port=own_redis.port).config_set("requirepass", own_redis_password)
     url = f"redis://:{own_redis_password}@127.0.0.1:{own_redis.port}/0"
     env = stack_env(credentials, url, KANRA_LOG_LEVEL="debug")
     api = ApiServer(env, tmp_path / "api.log").start()
@@ -188,12 +187,8 @@ def test_rider_pii_never_reaches_the_logs(pii_stack, credentials):
         queued = http.post("/bookings", params={"mode": "async"}, json=async_body,
                            headers={**op, "Idempotency-Key": "pii-00003"})
         assert queued.status_code == 202
-        for _ in range(100):
-            if http.get(f"/bookings/{queued.json()['id']}", headers=op).json()["status"] != "requested":
-                break
-            import time
-
-            time.sleep(0.1)
+        wait_until(lambda: http.get(f"/bookings/{queued.json()['id']}", headers=op).json()["status"] != "requested",
+                   30, "the worker answering")
     api.stop()
     worker.stop()
     logs = api.log_text() + worker.log_text()

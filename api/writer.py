@@ -206,8 +206,14 @@ class AreaWriter:
         if not entries:
             return 0
         batch = _Batch()
+        # Commit well inside the lease: a batch that outlasted it would be refused at commit, and the
+        # next pass would redo the same batch and be refused again (no progress while commands are slow).
+        commit_by = time.monotonic() + self.settings.lock_ttl_ms / 3000
         try:
             for index, (entry_id, stream, command) in enumerate(entries):
+                if index > 0 and time.monotonic() > commit_by:
+                    entries = entries[:index]  # the rest waits for the next batch, in stream order
+                    break
                 try:
                     self._apply_one(area, batch, entry_id, stream, command)
                 except RedisError:

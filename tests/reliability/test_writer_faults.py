@@ -3,6 +3,7 @@ leaves no half-applied state behind. In-process, with a Redis client that fails 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import redis
 from reliability.audit import audit
 
 from api.keys import Keys
-from api.writer import AreaWriter
+from api.writer import AreaWriter, LostLease
 
 from .conftest import at, day_after
 
@@ -110,3 +111,48 @@ def test_redis_blip_mid_drain_loses_and_doubles_nothing(client, credentials, cle
     for booking_id in accepted.values():
         booking = client.get(f"/bookings/{booking_id}", headers=credentials.header("operator")).json()
         assert booking["status"] == "offered" and booking["error"] is None, booking
+
+
+class Slow:
+    """Wraps a Redis client; every record read takes ``delay_s`` longer (a slow network, a loaded host)."""
+
+    def __init__(self, client: redis.Redis, delay_s: float) -> None:
+        self._client = client
+        self._delay_s = delay_s
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(self._delay_s)
+        return self._client.get(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_backlog_longer_than_the_lease_still_drains(client, credentials, clean_redis, settings, world):
+    """40 commands at 20 ms each outlast a 300 ms lease: the writer must commit in time, not redo the batch
+    (refused at commit) for ever."""
+    accepted = _queue(client, credentials, 8) | _queue_more(client, credentials, 32)
+    writer = AreaWriter(Slow(clean_redis, 0.02), Keys(PREFIX), settings.with_(lock_ttl_ms=300), world,
+                        name="worker:slow")
+    for _ in range(5):
+        try:
+            writer.drain("all", budget_s=30)
+        except LostLease:
+            continue
+    report = audit(clean_redis, PREFIX, [day_after(1), day_after(2)], accepted=accepted, network=world.network)
+    assert report.problems == [], report.summary() + "\n" + "\n".join(report.problems[:10])
+
+
+def _queue_more(client, credentials, n: int) -> dict[str, str]:
+    places = ["st:Joshu-Tomioka", "tomioka_general_hospital", "tomioka_city_hall", "kanra_town_office",
+              "st:Shimonita", "nanokaichi_hospital"]
+    accepted = {}
+    for i in range(n):
+        body = {"pickup": {"place": places[i % 6]}, "dropoff": {"place": places[(i + 2) % 6]},
+                "time": at(day_after(2), f"{9 + i % 7:02d}:{(i * 11) % 60:02d}")}
+        key = f"backlog-{i:04d}"
+        response = client.post("/bookings", params={"mode": "async"}, json=body,
+                               headers={**credentials.header("operator"), "Idempotency-Key": key})
+        assert response.status_code == 202, response.text
+        accepted[key] = response.json()["id"]
+    return accepted

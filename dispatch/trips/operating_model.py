@@ -61,6 +61,9 @@ class OperatingModel:
         25 min: the slowest direct ride the default service rules accept (15 min wait, ride 1.5 x direct +
         10 min). ``max_chain_time_ratio=None`` turns the cap off. Without an allowed direct ride the chains
         are the only way across and are not capped.
+    slow_chains_as_last_resort
+        False (default): a chain over the cap is never offered. True: it is tried after every other
+        option failed to fit, rather than rejecting the rider.
     """
 
     fleets: Mapping[str, str] = field(default_factory=dict)
@@ -76,6 +79,7 @@ class OperatingModel:
     station_wait_s: int = 10 * 60
     max_chain_time_ratio: float | None = 1.5
     max_chain_extra_s: int = 25 * 60
+    slow_chains_as_last_resort: bool = False
 
     def __post_init__(self) -> None:
         for pair in self.direct_pairs:
@@ -149,7 +153,7 @@ class OperatingModel:
         lists), ``direct_destinations`` (place keys), ``rail_feeding``, ``hubs`` (JIS -> station keys),
         ``station_access``, ``weights``, ``fares`` (mappings of those classes' fields), ``hub_candidates``,
         ``trains_per_pair``, ``station_wait_s``, ``max_chain_time_ratio`` (null: no cap),
-        ``max_chain_extra_s``.
+        ``max_chain_extra_s``, ``slow_chains_as_last_resort``.
         """
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
@@ -176,9 +180,11 @@ class OperatingModel:
             kwargs["weights"] = CostWeights.from_dict(data["weights"])
         if "fares" in data:
             kwargs["fares"] = FareTable.from_dict(data["fares"])
-        for key in ("rail_feeding",):
+        for key in ("rail_feeding", "slow_chains_as_last_resort"):
             if key in data:
-                kwargs[key] = bool(data[key])
+                if not isinstance(data[key], bool):
+                    raise ValueError(f"operating model setting {key} must be true or false, got {data[key]!r}")
+                kwargs[key] = data[key]
         for key in ("hub_candidates", "trains_per_pair", "station_wait_s", "max_chain_extra_s"):
             if key in data:
                 kwargs[key] = _number(key, data[key], int)

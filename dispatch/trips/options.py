@@ -156,8 +156,10 @@ class OptionBuilder:
                         found.extend(self._chains(booking, first, last, o_jis, d_jis))
         # a trip with no taxi leg (walk and train) is not the shared taxi's to book
         found = [opt for opt in found if opt.drt_legs]
-        found = capped_chains(found, self.model)
+        found, slow = split_by_chain_cap(found, self.model)
         found.sort(key=lambda opt: (opt.cost_yen, opt.total_s))
+        if self.model.slow_chains_as_last_resort:
+            found += sorted(slow, key=lambda opt: (opt.cost_yen, opt.total_s))
         return found
 
     def _dwell(self, booking: Booking) -> int:
@@ -275,18 +277,23 @@ class OptionBuilder:
         return price(booking, kind, legs, hubs, self.model)
 
 
-def capped_chains(options: list[TripOption], model: OperatingModel) -> list[TripOption]:
-    """Drop the chains much slower than an allowed direct ride (``OperatingModel.chain_time_cap_s``).
+def split_by_chain_cap(options: list[TripOption], model: OperatingModel) -> tuple[list[TripOption],
+                                                                                   list[TripOption]]:
+    """(options within the chain time cap, chains over it) (``OperatingModel.chain_time_cap_s``).
 
     The generalised cost counts a border-crossing taxi's empty return, which on a short trip can make a
     chain three or four times as long as the direct ride look cheaper; riders would not accept that. With
-    no direct option (the crossing is not allowed) the chains are kept: they are the only way across.
+    no direct option (the crossing is not allowed) every chain is within: they are the only way across.
     """
     direct = [opt.total_s for opt in options if opt.kind == DIRECT]
     if not direct:
-        return options
+        return options, []
     cap = model.chain_time_cap_s(min(direct))
-    return [opt for opt in options if opt.kind != CHAIN or opt.total_s <= cap]
+    within: list[TripOption] = []
+    slow: list[TripOption] = []
+    for opt in options:
+        (slow if opt.kind == CHAIN and opt.total_s > cap else within).append(opt)
+    return within, slow
 
 
 def price(booking: Booking, kind: str, legs: Sequence[Leg], hubs: tuple[str, str] | None,

@@ -222,8 +222,11 @@ def test_chain_time_cap_configuration():
     assert model.chain_time_cap_s(900) == 2 * 900 + 600
     assert OperatingModel.from_dict({"max_chain_time_ratio": None}).chain_time_cap_s(900) == float("inf")
     assert OperatingModel().chain_time_cap_s(600) == 1.5 * 600 + 1500
+    assert not OperatingModel().slow_chains_as_last_resort
+    assert OperatingModel.from_dict({"slow_chains_as_last_resort": True}).slow_chains_as_last_resort
     for bad, match in (({"max_chain_time_ratio": 0.5}, ">= 1.0"), ({"max_chain_time_ratio": "2"}, "number"),
                        ({"max_chain_time_ratio": float("nan")}, ">= 1.0"), ({"max_chain_extra_s": -60}, "negative"),
-                       ({"max_chain_extra_s": True}, "number"), ({"max_chain_extra_s": 1.5}, "whole number")):
+                       ({"max_chain_extra_s": True}, "number"), ({"max_chain_extra_s": 1.5}, "whole number"),
+                       ({"slow_chains_as_last_resort": "no"}, "true or false")):
         with pytest.raises(ValueError, match=match):
             OperatingModel.from_dict(bad)

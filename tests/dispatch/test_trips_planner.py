@@ -128,6 +128,25 @@ def test_short_crossing_books_the_direct_ride_not_a_much_slower_chain(network):
     assert planner.dispatcher.check() == []
 
 
+def test_slow_chain_only_as_last_resort_when_configured(network):
+    # Nanjai station -> Shimonita 中小坂: 14 min direct by Tomioka's van, 56 or 89 min by train and feeder
+    trip = Booking("lr1", loc(network, "st:Nanjai"), loc(network, "oz:下仁田町/中小坂"), 9 * HH,
+                   TimeKind.DEPART_AFTER, home_municipality=SHIMONITA)
+    vans = {SHIMONITA: 1, NANMOKU: 1}  # Tomioka, whose van would give the direct ride, runs none today
+    strict = make_planner(network, vans=vans, direct_pairs=[[SHIMONITA, TOMIOKA]])
+    assert [o.kind for o in strict.options(trip)] == [DIRECT]
+    assert isinstance(strict.request(trip, NOW), Rejection)
+    assert not [s for p in strict.dispatcher.plans().values() for s in p.stops]
+    lenient = make_planner(network, vans=vans, direct_pairs=[[SHIMONITA, TOMIOKA]], slow_chains_as_last_resort=True)
+    options = lenient.options(trip)
+    assert options[0].kind == DIRECT and len(options) > 1 and all(o.kind == CHAIN for o in options[1:])
+    assert all(o.total_s > lenient.model.chain_time_cap_s(options[0].total_s) for o in options[1:])
+    offer = lenient.request(trip, NOW)
+    assert isinstance(offer, Offer), offer
+    assert lenient.itinerary("lr1").kind == CHAIN and offer.vehicle_id.startswith(SHIMONITA)
+    assert lenient.dispatcher.check() == []
+
+
 def test_a_leg_that_does_not_fit_releases_the_held_legs(network):
     # Tomioka has no vehicle: every chain ending in a Tomioka feeder fails at its second taxi leg
     planner = make_planner(network, vans={NANMOKU: 1, SHIMONITA: 1})

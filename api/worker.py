@@ -122,6 +122,7 @@ class Worker:
             if time.monotonic() - role.last_reopt >= self.settings.reopt_interval_s:
                 role.last_reopt = time.monotonic()
                 self._reoptimise(area)
+                self.writer.forget_days_before(today())  # a long-running worker must not keep every day
         self.applied += applied
         return applied
 

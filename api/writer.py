@@ -142,6 +142,17 @@ class AreaWriter:
         self._views[(area, day)] = (version, engine)
         return engine
 
+    def forget_days_before(self, day: str) -> int:
+        """Drop cached engines and read views of service days before ``day``; returns how many days went.
+
+        Only memory is freed: a day still asked about is loaded again from its committed snapshot.
+        """
+        stale = {key for key in [*list(self._cache), *list(self._views)] if key[1] < day}
+        for key in stale:
+            self._cache.pop(key, None)
+            self._views.pop(key, None)
+        return len(stale)
+
     def _invalidate(self, area: str, days: Any) -> None:
         for day in days:
             self._cache.pop((area, day), None)

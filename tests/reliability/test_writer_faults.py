@@ -156,3 +156,19 @@ def _queue_more(client, credentials, n: int) -> dict[str, str]:
         assert response.status_code == 202, response.text
         accepted[key] = response.json()["id"]
     return accepted
+
+
+def test_days_gone_by_leave_the_writers_memory(client, credentials, clean_redis, settings, world):
+    """A long-running worker drops the engines of past days; a day asked about again reloads from Redis."""
+    accepted = _queue(client, credentials, 2)
+    writer = AreaWriter(clean_redis, Keys(PREFIX), settings, world, name="worker:days")
+    writer.drain("all")
+    tomorrow = day_after(1)
+    assert writer.view("all", tomorrow) is not None
+    assert writer.forget_days_before(day_after(0)) == 0
+    assert writer.forget_days_before(day_after(2)) == 1
+    assert writer._cache == {} and writer._views == {}
+    reloaded = writer.view("all", tomorrow)
+    assert reloaded is not None and set(accepted.values()) <= set(reloaded.states())
+    report = audit(clean_redis, PREFIX, [tomorrow], accepted=accepted, network=world.network)
+    assert report.problems == []

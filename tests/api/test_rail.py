@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from api.app import create_app
 from api.keys import Keys
 from api.settings import Settings
 from api.timefmt import to_iso
+from api.worker import Worker
 from api.world import World
 from api.writer import AreaWriter
 
@@ -75,6 +76,10 @@ def _chain_trip(client: TestClient, key: str) -> dict:
 def _events(db: redis.Redis, settings: Settings, kind: str) -> list[dict]:
     entries = db.xrange(Keys(settings.key_prefix).events)
     return [json.loads(fields["data"]) for _, fields in entries if fields["type"] == kind]
+
+
+def _iso_plus(iso: str, seconds: int) -> str:
+    return (datetime.fromisoformat(iso) + timedelta(seconds=seconds)).isoformat()
 
 
 def test_dispatcher_reports_a_late_train_and_the_onward_leg_follows_it(rail, db10, rail_settings, rail_world):
@@ -178,10 +183,28 @@ def test_feeder_in_time_changes_nothing(rail, db10, rail_settings):
     assert _events(db10, rail_settings, "replanned") == []
 
 
-def _iso_plus(iso: str, seconds: int) -> str:
-    from datetime import datetime
-
-    return (datetime.fromisoformat(iso) + timedelta(seconds=seconds)).isoformat()
+def test_delay_reported_while_the_writer_is_busy_is_applied_by_the_worker(rail, db10, rail_settings, rail_world):
+    trip = _chain_trip(rail, "rail-busy-0001")
+    _, train, onward = trip["offer"]["legs"]
+    hurried = rail_settings.with_(lock_wait_s=0.2)
+    busy = AreaWriter(db10, Keys(rail_settings.key_prefix), rail_settings, rail_world, name="worker:busy")
+    token = busy.lease("all").acquire(1.0)  # another writer is committing
+    assert token is not None
+    with TestClient(create_app(hurried, rail_world)) as client:
+        response = client.post("/rail/delays", json={"train_id": train["train_id"], "delay_min": 10,
+                                                     "day": tomorrow()}, headers=DISP)
+    assert response.status_code == 202, response.text
+    entry = response.json()["entries"]["all"]
+    busy.lease("all").release(token)
+    worker = Worker(rail_settings, rail_world, client=db10, name="test-worker")
+    assert worker.run_once() == 1 and worker.run_once() == 0  # applied once
+    result = json.loads(db10.get(Keys(rail_settings.key_prefix).result("all", entry)))
+    assert result["ok"] and result["data"]["replanned"] == [onward["booking_id"]]
+    delays = _events(db10, rail_settings, "train_delay")
+    assert [(e["train_id"], e["delay_s"], e["replanned"]) for e in delays] == [
+        (train["train_id"], 600, [onward["booking_id"]])]
+    legs = rail.get(f"/bookings/{trip['id']}", headers=OP).json()["offer"]["legs"]
+    assert legs[1]["arrive"] == _iso_plus(train["arrive"], 600)
 
 
 def test_who_may_report_and_what_is_refused(rail):

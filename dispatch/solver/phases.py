@@ -81,7 +81,7 @@ def eliminate_routes(
     best, removed = routes, 0
     failed: set[str] = set()
     distance_only = replace(params, vehicle_fixed_cost=0.0)
-    repair = _Repair(problem, requests, distance_only, keep_served, pinned)
+    repair = Repair(problem, requests, distance_only, keep_served, pinned)
     while True:
         left = deadline - time.monotonic()
         candidates = sorted(
@@ -114,9 +114,10 @@ def eliminate_routes(
             failed.add(target)
 
 
-class _Repair:
-    """Put the last missing requests of a route-elimination attempt in: remove requests related to a
-    missing one and let OR-Tools reinsert everything; keep any state that misses no more than before.
+class Repair:
+    """Put the last missing requests of a plan in: remove requests related to a missing one and let
+    OR-Tools reinsert everything; keep any state that misses no more than before. Used after a
+    route-elimination attempt and after a first search that left required requests out.
     """
 
     def __init__(
@@ -160,3 +161,22 @@ class _Repair:
             if len(now_missing) <= len(missing):
                 current = result.routes
         return None
+
+
+def complete(
+    problem: RoutingProblem,
+    requests: Sequence[Request],
+    params: SolveParams,
+    first: SearchResult,
+    deadline: float,
+) -> SearchResult:
+    """``first`` if it serves every required request, else a repaired plan that does (or ``first``
+    unchanged when the deadline comes first)."""
+    must = {r.id for r in requests if r.required or r.onboard_vehicle is not None}
+    if must <= served(first.routes):
+        return first
+    pinned = {rid for v in problem.vehicles for rid, _ in v.locked} | {
+        r.id for r in requests if r.onboard_vehicle is not None
+    }
+    repair = Repair(problem, requests, replace(params, vehicle_fixed_cost=0.0), must | served(first.routes), pinned)
+    return repair.run(first.routes, frozenset(), deadline) or first

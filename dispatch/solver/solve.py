@@ -16,7 +16,7 @@ from dispatch.solver.lns import LnsSettings, improve
 from dispatch.solver.objective import objective
 from dispatch.solver.ortools_model import VisitKey, load_dimensions
 from dispatch.solver.params import SolveParams
-from dispatch.solver.phases import eliminate_routes, search_once, unused
+from dispatch.solver.phases import complete, eliminate_routes, search_once, unused
 from dispatch.solver.screening import infeasible_alone
 from dispatch.solver.search import SearchResult, search_parameters
 from dispatch.solver.timing import time_solution, visit_orders
@@ -120,6 +120,8 @@ def _search(
         result = search_once(problem, modelled, params, share * left, start_from)
         if result is None:
             return []
+        if params.lns:
+            result = complete(problem, modelled, params, result, time.monotonic() + 0.5 * (deadline - time.monotonic()))
         out = [_Candidate("ortools", result.routes, result.start_times, result)]
         if params.lns:
             out += _lns(problem, modelled, params, result, deadline, frozenset(), True)
@@ -127,6 +129,7 @@ def _search(
     first = search_once(problem, modelled, params, _FIRST_SHARE * left, start_from)
     if first is None:
         return []
+    first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
     out = [_Candidate("ortools (fixed vehicle cost)", first.routes, first.start_times, first)]
     left = deadline - time.monotonic()
     routes, removed = eliminate_routes(

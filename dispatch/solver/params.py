@@ -51,7 +51,7 @@ class SolveParams:
     seed: int = 0
     log_search: bool = False
     minimise_fleet: bool = False
-    elimination_share: float = 0.5
+    elimination_share: float = 0.6
     lns: bool = False
     first_search_share: float = 0.2
     lns_iteration_s: float = 1.0

@@ -90,7 +90,7 @@ def eliminate_routes(
         if not candidates or left < MIN_SEARCH_S:
             return best, removed
         target = candidates[0][1]
-        attempt = min(left, max(1.0, 0.1 * left))
+        attempt = min(left, max(0.5, 0.08 * left))
         start_from = {vid: seq for vid, seq in best.items() if vid != target}
         result = search_once(
             problem,
@@ -106,7 +106,7 @@ def eliminate_routes(
         if result is not None and not served(result.routes) >= keep_served:
             # Nearly there (typically one request left over): ruin around what is missing and retry.
             left = deadline - time.monotonic()
-            result = repair.run(result.routes, closed, time.monotonic() + min(left, max(2.0, 0.2 * left)))
+            result = repair.run(result.routes, closed, time.monotonic() + min(left, max(1.0, 0.15 * left)))
         if result is not None and served(result.routes) >= keep_served:
             best, removed = result.routes, removed + 1
             failed.clear()  # a shorter fleet changes which routes can be emptied next

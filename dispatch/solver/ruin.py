@@ -34,8 +34,10 @@ class Relatedness:
     def pick(self, removable: list[str], count: int, rng: random.Random, seed: str | None = None) -> set[str]:
         """``count`` requests of ``removable`` related to ``seed`` (random if None); the seed itself
         is included when removable."""
+        if not removable:
+            return set()
         seed = seed if seed is not None else rng.choice(removable)
-        candidates = np.array([self.index[rid] for rid in removable])
+        candidates = np.array([self.index[rid] for rid in removable], dtype=np.intp)
         order = candidates[np.argsort(self.score[self.index[seed], candidates])]
         chosen: list[str] = []
         # Randomised greedy (Ropke & Pisinger): mostly the most related, now and then further down.

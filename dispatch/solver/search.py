@@ -57,6 +57,7 @@ def run_search(
     sp = search_parameters(params, seconds)
     assignment = None
     warm = False
+    closed = False
     routing = model.routing
     if stop_below is not None:
         cost, solver = routing.CostVar(), routing.solver()
@@ -69,6 +70,7 @@ def run_search(
     if initial_routes is not None:
         routes = model.index_routes(initial_routes)
         routing.CloseModelWithParameters(sp)
+        closed = True
         start = routing.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
             warm = True
@@ -77,7 +79,9 @@ def run_search(
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
     if assignment is None:
         if any(model.locks):
-            routing.CloseModelWithParameters(sp)
+            if not closed:  # closing twice only makes OR-Tools warn "Model already closed"
+                routing.CloseModelWithParameters(sp)
+                closed = True
             routing.ApplyLocksToAllVehicles(model.locks, False)
         left = seconds - (time.monotonic() - began)
         if left < MIN_SEARCH_S:

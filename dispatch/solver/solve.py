@@ -25,6 +25,7 @@ from dispatch.validator import validate
 NOT_PLACED = "no feasible insertion within time limit"
 # Vehicles first: share of the budget for the first solution (with the vehicle fixed cost).
 _FIRST_SHARE = 0.15
+_FIRST_MIN_S = 1.0
 
 
 def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None = None) -> Solution:
@@ -117,7 +118,7 @@ def _search(
     left = deadline - time.monotonic()
     if not params.minimise_fleet:
         share = params.first_search_share if params.lns else 1.0
-        result = search_once(problem, modelled, params, share * left, start_from)
+        result = search_once(problem, modelled, params, _first_slice(share, left), start_from)
         if result is None:
             return []
         if params.lns:
@@ -126,7 +127,7 @@ def _search(
         if params.lns:
             out += _lns(problem, modelled, params, result, deadline, frozenset(), True)
         return out
-    first = search_once(problem, modelled, params, _FIRST_SHARE * left, start_from)
+    first = search_once(problem, modelled, params, _first_slice(_FIRST_SHARE, left), start_from)
     if first is None:
         return []
     first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
@@ -153,6 +154,12 @@ def _search(
     if final is not None:
         out.append(_Candidate("ortools (vehicles first, then distance)", final.routes, final.start_times, final))
     return out
+
+
+def _first_slice(share: float, left: float) -> float:
+    """Seconds for the first search: its share, but never less than a second when there is one
+    (a first solution is worth more than any later phase)."""
+    return min(left, max(share * left, _FIRST_MIN_S))
 
 
 def _lns(

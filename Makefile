@@ -33,8 +33,8 @@ bench: $(STAMP) redis
 	$(PY) benchmarks/routing_bench.py --json benchmarks/results/routing.json
 	$(PY) benchmarks/offer_latency.py --json benchmarks/results/offer_latency.json
 	$(PY) benchmarks/reopt_gain.py --json benchmarks/results/reopt_gain.json
-	$(PY) benchmarks/solver_quality.py --set li_lim_100 --seconds 60 --json benchmarks/results/solver_li_lim.json
-	$(PY) benchmarks/solver_quality.py --set cordeau_a --seconds 60 --json benchmarks/results/solver_cordeau.json
+	$(PY) benchmarks/solver_quality.py --set li_lim_100 --seconds 60 --jobs 2 --json benchmarks/results/solver_li_lim.json
+	$(PY) benchmarks/solver_quality.py --set cordeau_a --seconds 60 --jobs 2 --json benchmarks/results/solver_cordeau.json
 	$(PY) benchmarks/sim_speed.py --json benchmarks/results/sim_speed.json
 	$(PY) benchmarks/wide_area.py --json benchmarks/results/wide_area.json
 	$(PY) benchmarks/api_load.py --json benchmarks/results/api_load.json

@@ -21,7 +21,7 @@ from dispatch import execution, undo
 from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
 from dispatch.errors import BookingStateError, InvalidBooking, InvalidEvent
-from dispatch.fleet import Fleet
+from dispatch.fleet import Fleet, duty_shift
 from dispatch.insertion import InsertionParams
 from dispatch.model import (
     Booking,
@@ -325,6 +325,28 @@ class Dispatcher:
             self._fleet.set_status(rec, BookingStatus.CONFIRMED)
         self.stats.reassignments += 1
         return self.plan(vehicle_id)
+
+    # ---------------------------------------------------------------------------------------- fleet
+    def add_vehicle(self, vehicle: Vehicle, now: int) -> None:
+        """A vehicle registered after the day began planning joins it with an empty plan.
+
+        It is free from its depot at shift start, or from ``now`` if the shift already began; the next
+        insertion and re-optimisation use it, and snapshots keep it.
+
+        Raises
+        ------
+        InvalidEvent
+            The id is already in the day's fleet, or the vehicle has no shift.
+        """
+        if vehicle.id in self._fleet.states:
+            raise InvalidEvent(f"vehicle {vehicle.id!r} is already in the plan of {self.service_day or 'the day'}")
+        try:
+            duty_shift(vehicle)  # checked before the clock moves: a refused vehicle changes nothing
+        except ValueError as exc:
+            raise InvalidEvent(str(exc)) from None
+        self._advance(now)
+        self._fleet.add(vehicle)
+        self._vehicles.append(vehicle)
 
     # ------------------------------------------------------------------------------- re-optimisation
     def reoptimise(self, now: int, time_limit_s: float | None = None) -> ReoptimisationResult:

@@ -49,6 +49,22 @@ class Fleet:
         nodes += [v.shift.return_depot.node for v in self.states.values()]
         cache.add(nodes)
 
+    def add(self, vehicle: Vehicle) -> VehicleState:
+        """A vehicle joins the day with an empty plan from its depot (free from shift start or ``now``).
+
+        Raises
+        ------
+        ValueError
+            The id is already in the fleet, or the vehicle has no shift.
+        """
+        if vehicle.id in self.states:
+            raise ValueError(f"vehicle id {vehicle.id!r} is already in the day's fleet")
+        vs = VehicleState(vehicle, duty_shift(vehicle))
+        self.cache.add([vs.shift.start_depot.node, vs.shift.return_depot.node])
+        self.states[vehicle.id] = vs
+        self.retime(vs)  # empty timing and insertion arrays, so the next search sees it
+        return vs
+
     # lookups -------------------------------------------------------------------------------------
     def state(self, vehicle_id: str) -> VehicleState:
         try:

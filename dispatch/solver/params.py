@@ -41,6 +41,12 @@ class SolveParams:
         OR-Tools time limit of each recreate step, seconds.
     lns_metaheuristic
         OR-Tools metaheuristic of each recreate step.
+    solution_limit
+        Deterministic work limit: each OR-Tools search stops after this many solutions (OR-Tools'
+        ``solution_limit``), whichever of it and the time limit comes first. None: time limit only.
+        Same problem, params and limit give the same routes as long as the limit binds before the
+        clock does. This holds for the plain path (``lns`` and ``minimise_fleet`` off); route
+        elimination and ruin-and-recreate share their budget by wall clock and stay time-dependent.
     """
 
     time_limit_s: float = 5.0
@@ -56,6 +62,7 @@ class SolveParams:
     first_search_share: float = 0.2
     lns_iteration_s: float = 1.0
     lns_metaheuristic: str = "GREEDY_DESCENT"
+    solution_limit: int | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -70,5 +77,7 @@ class SolveParams:
                 problems.append(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if not self.lns_iteration_s > 0:
             problems.append(f"lns_iteration_s must be > 0 seconds, got {self.lns_iteration_s}")
+        if self.solution_limit is not None and not self.solution_limit >= 1:
+            problems.append(f"solution_limit must be >= 1 (or None), got {self.solution_limit}")
         if problems:
             raise ValueError("invalid SolveParams: " + "; ".join(problems))

@@ -27,13 +27,19 @@ class SearchResult:
 
 
 def search_parameters(params: SolveParams, seconds: float) -> pywrapcp.DefaultRoutingSearchParameters:
-    """Routing search parameters with an explicit time limit of ``seconds`` (wall clock)."""
+    """Routing search parameters with an explicit time limit of ``seconds`` (wall clock), and
+    ``params.solution_limit`` as a deterministic stop when set."""
     sp = pywrapcp.DefaultRoutingSearchParameters()
     sp.first_solution_strategy = _enum(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
     sp.local_search_metaheuristic = _enum(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
     sp.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     # Sub-searches (LNS, insertion operators) get their own cap so a slow one cannot eat the budget.
     sp.lns_time_limit.FromMilliseconds(max(1, min(100, int(seconds * 100))))
+    if params.solution_limit is not None:
+        sp.solution_limit = params.solution_limit
+        # A wall-clock cap on sub-searches would make the result depend on load; the whole-search
+        # time limit still bounds them.
+        sp.lns_time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     sp.log_search = params.log_search
     return sp
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -279,3 +280,29 @@ def test_loads_and_capacities_of_different_dimensions_are_refused():
     p = problem(LINE, [Request("a", 1, 2, ANY, ANY, load=(1, 0))], [VehicleSpec("v", 0, 0.0, 0, 1000.0)])
     with pytest.raises(ValueError, match="dimensions"):
         solve(p, FAST)
+
+
+def scattered(n_requests: int, n_vehicles: int, seed: int) -> RoutingProblem:
+    """Requests between random points with loose windows: room for many improving moves."""
+    rng = np.random.default_rng(seed)
+    points = [(0.0, 0.0)] + [tuple(xy) for xy in rng.uniform(-50, 50, size=(2 * n_requests, 2))]
+    requests = [Request(f"r{i}", 1 + 2 * i, 2 + 2 * i, (0.0, 400.0), (0.0, 600.0)) for i in range(n_requests)]
+    vehicles = [VehicleSpec(f"v{k}", 0, 0.0, 0, 1000.0, capacity=(3,)) for k in range(n_vehicles)]
+    return problem(points, requests, vehicles)
+
+
+def test_guided_search_with_a_solution_limit_stops_early_and_repeats_exactly():
+    p = scattered(25, 4, seed=7)
+    params = SolveParams(time_limit_s=30.0, metaheuristic="GUIDED_LOCAL_SEARCH", solution_limit=60)
+    first, second = solved(p, params), solved(p, params)
+    # The work limit, not the clock, ended both searches (guided search alone would use all 30 s).
+    assert first.stats["search_seconds"] < 10.0 and second.stats["search_seconds"] < 10.0
+    assert first.routes == second.routes
+    assert first.objective == second.objective
+    # ... and the search did work beyond its first solution.
+    assert first.objective < solved(p, replace(params, solution_limit=1)).objective
+
+
+def test_solution_limit_below_one_is_refused():
+    with pytest.raises(ValueError, match="solution_limit"):
+        SolveParams(solution_limit=0)

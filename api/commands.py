@@ -20,7 +20,8 @@ from dispatch.model import Booking, BookingRejected, Offer, Rejection, TimeKind
 log = logging.getLogger(__name__)
 
 BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign", "train_delay"})
-VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift"})
+VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift",
+                         "add_vehicle"})
 # the command errors a caller caused, as opposed to an engine bug
 CALLER_ERRORS = (BookingRejected, DispatchError)
 
@@ -187,6 +188,10 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
                     "trips": sorted(replan.offers), "at_risk": replan.at_risk}
             return Outcome(True, data=data, replans=replans(replan, command["at"]),
                            events=[{"type": "train_delay", **data}])
+        if op == "add_vehicle":  # registered after the day's plan existed: it joins with an empty plan
+            added = engine.add_vehicle(command["vehicle"], now)
+            data = {"vehicle_id": command["vehicle_id"], "added": added}
+            return Outcome(True, data=data, events=[{"type": "vehicle_added", **data}] if added else [])
         return _vehicle_event(engine, command, now)
     except CALLER_ERRORS as exc:
         message = exc.rejection.message if isinstance(exc, BookingRejected) else str(exc).strip("'\"")

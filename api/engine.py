@@ -8,6 +8,7 @@ dispatcher bookings ``"<id>/<leg>"`` (``leg_owner`` maps them back for records a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,11 @@ class Replan:
 class DayEngine:
     """The dispatcher of a day, with the trip planner in front of it when there is one."""
 
-    def __init__(self, dispatcher: Any, planner: Any | None = None) -> None:
+    def __init__(self, dispatcher: Any, planner: Any | None = None,
+                 vehicle_of: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.dispatcher = dispatcher
         self.planner = planner
+        self.vehicle_of = vehicle_of  # stored vehicle definition -> engine Vehicle (:meth:`api.world.World.vehicle`)
 
     # ------------------------------------------------------------------ bookings
     def request(self, booking: Booking, now: int) -> Offer | Rejection:
@@ -97,6 +100,19 @@ class DayEngine:
 
     def end_shift(self, vehicle_id: str, now: int) -> None:
         self.dispatcher.end_shift(vehicle_id, now)
+
+    # ------------------------------------------------------------------ fleet
+    def add_vehicle(self, definition: dict[str, Any], now: int) -> bool:
+        """A vehicle registered after the day's plan exists joins it; False if the day has it already.
+
+        (A day first loaded after the registration was built with the vehicle: the command is then a no-op.)
+        """
+        if any(v.id == definition["id"] for v in self.dispatcher.vehicles):
+            return False
+        if self.vehicle_of is None:
+            raise BookingStateError("this engine cannot take new vehicles (no vehicle definitions)")
+        self.dispatcher.add_vehicle(self.vehicle_of(definition), now)
+        return True
 
     # ------------------------------------------------------------------ rail disruptions
     def train_delayed(self, train_id: str, delay_s: int, now: int) -> Replan:

@@ -70,10 +70,11 @@ class World:
         dispatcher = Dispatcher(self.network, self.vehicles(definitions), self.rules, service_day=day,
                                 solve_params=self.solve_params, offer_hold_s=self.offer_hold_s)
         if self.operating_model is None:
-            return DayEngine(dispatcher)
+            return DayEngine(dispatcher, vehicle_of=self.vehicle)
         from dispatch.trips import TripPlanner
 
-        return DayEngine(dispatcher, TripPlanner(dispatcher, self.network, self.timetable(day), self.operating_model))
+        return DayEngine(dispatcher, TripPlanner(dispatcher, self.network, self.timetable(day), self.operating_model),
+                         vehicle_of=self.vehicle)
 
     def restore_engine(self, data: dict[str, Any], trips: dict[str, Any] | None, day: str) -> DayEngine:
         """The engine of a committed snapshot (dispatcher snapshot, planner snapshot or None)."""
@@ -81,14 +82,14 @@ class World:
 
         dispatcher = Dispatcher.restore(data, self.network)
         if self.operating_model is None:
-            return DayEngine(dispatcher)
+            return DayEngine(dispatcher, vehicle_of=self.vehicle)
         from dispatch.trips import TripPlanner
 
         if trips is None:
             return DayEngine(dispatcher, TripPlanner(dispatcher, self.network, self.timetable(day),
-                                                     self.operating_model))
+                                                     self.operating_model), vehicle_of=self.vehicle)
         return DayEngine(dispatcher, TripPlanner.restore(trips, dispatcher, self.network, self.timetable(day),
-                                                         self.operating_model))
+                                                         self.operating_model), vehicle_of=self.vehicle)
 
     # ------------------------------------------------------------------ places
     def place_location(self, key: str, field: str) -> dict[str, Any]:

@@ -62,7 +62,13 @@ async def list_vehicles(request: Request) -> list[dict[str, Any]]:
 
 @router.put("/vehicles/{vehicle_id}", dependencies=[Depends(require("vehicles.write"))])
 async def put_vehicle(request: Request, vehicle_id: str, body: VehicleIn) -> dict[str, Any]:
-    """Register or change a vehicle; applies to service days whose plans are not started yet."""
+    """Register or change a vehicle.
+
+    A change applies to service days whose plans are not started yet. A new vehicle also joins the plans
+    that exist already for today and later days (an ``add_vehicle`` command per day through its area's
+    writer); ``joined`` maps each such day to ``applied``, ``pending`` (a busy writer applies it soon) or
+    ``refused``.
+    """
     if body.id != vehicle_id:
         raise ApiError(422, "body.id", f"body id {body.id!r} differs from the path's {vehicle_id!r}")
     known = {m.jis_code for m in request.app.state.world.network.municipalities}
@@ -74,8 +80,29 @@ async def put_vehicle(request: Request, vehicle_id: str, body: VehicleIn) -> dic
         raise ApiError(422, "body.service_area", f"unknown municipalities {', '.join(unknown)}")
     request.app.state.world.place_location(body.depot, "body.depot")
     definition = body.model_dump(mode="json")
-    await request.app.state.store.put_vehicle(definition)
-    return definition
+    store = request.app.state.store
+    new = await store.vehicle_definition(vehicle_id) is None
+    await store.put_vehicle(definition)
+    joined = await _join_planned_days(request, definition) if new else {}
+    return {**definition, "joined": joined}
+
+
+async def _join_planned_days(request: Request, definition: dict[str, Any]) -> dict[str, str]:
+    """Add a newly registered vehicle to its area's day plans from today on; day -> applied/pending/refused.
+
+    Days not planned yet need nothing: their dispatcher is built from the registered fleet when first used.
+    """
+    app = request.app
+    area = app.state.settings.area_of(definition["municipality"])
+    days = sorted(d for d in await app.state.redis.smembers(app.state.keys.days(area)) if d >= today())
+    joined: dict[str, str] = {}
+    for day in days:
+        command = {"op": "add_vehicle", "vehicle_id": definition["id"], "vehicle": definition, "day": day}
+        _, result = await run_command(app, area, app.state.keys.vehicle_stream(area), command)
+        if result is not None and not result["ok"]:  # the engine refused: the fleet is stored, the day kept
+            log.warning("vehicle %s did not join %s/%s: %s", definition["id"], area, day, result["error"])
+        joined[day] = "pending" if result is None else "applied" if result["ok"] else "refused"
+    return joined
 
 
 @router.get("/vehicles/{vehicle_id}", dependencies=[Depends(require("vehicles.read"))])

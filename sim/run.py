@@ -144,6 +144,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
             d = Dispatcher(network, vehicles, rules, service_day=service_day,
                            solve_params=SolveParams(time_limit_s=scenario.reoptimisation.time_limit,
                                                     metaheuristic=scenario.reoptimisation.metaheuristic,
+                                                    solution_limit=scenario.reoptimisation.solution_limit,
                                                     seed=scenario.seed),
                            max_alternatives=alternatives)
             rng = random.Random(f"{scenario.seed}/{day}")

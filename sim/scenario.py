@@ -108,17 +108,21 @@ class ReoptimisationSpec:
     ``metaheuristic`` is the OR-Tools local-search metaheuristic (``SolveParams.metaheuristic``).
     ``GREEDY_DESCENT`` stops at its local optimum, usually well inside the limit, so runs repeat exactly;
     ``GUIDED_LOCAL_SEARCH`` uses the whole budget and may find better plans, but where it stops depends on
-    the machine's load, so two runs of one seed can differ.
+    the machine's load, so two runs of one seed can differ, unless ``solution_limit`` (solutions per
+    OR-Tools search, ``SolveParams.solution_limit``) stops it first: then runs repeat exactly.
     """
 
     every: Duration = Duration(15 * 60)
     time_limit: float = 1.0
     enabled: bool = True
     metaheuristic: str = "GREEDY_DESCENT"
+    solution_limit: int | None = None
 
     def __post_init__(self) -> None:
         if self.every <= 0 or self.time_limit <= 0:
             raise ValueError("reoptimisation.every and time_limit must be positive")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise ValueError(f"reoptimisation.solution_limit must be at least 1, got {self.solution_limit}")
         if self.metaheuristic not in METAHEURISTICS:
             raise ValueError(f"metaheuristic {self.metaheuristic!r} is not one of {', '.join(METAHEURISTICS)}")
 

@@ -45,6 +45,8 @@ def test_rules_accept_clock_and_duration_text():
         ({"fleets": [{"municipality": "Tomioka", "vehicles": 2, "depot": "x", "wheelchair_vehicles": 3}]},
          "wheelchair_vehicles must be between 0 and vehicles"),
         ({"reoptimisation": {"every": "soon"}}, "reoptimisation.every: expected a non-negative duration"),
+        ({"reoptimisation": {"solution_limit": 0}}, "reoptimisation.solution_limit must be at least 1"),
+        ({"reoptimisation": {"solution_limit": 2.5}}, "reoptimisation.solution_limit: expected an integer"),
     ],
 )
 def test_invalid_scenarios_name_the_problem(changes, message):

@@ -2,9 +2,9 @@
 
 It answers a booking while the caller is on the phone (cheapest feasible insertion, :mod:`dispatch.insertion`),
 holds the offered slot for ``offer_hold_s`` seconds until the caller confirms or declines, keeps every
-confirmed promise (pickup window and ride-time limit) through cancellations, edits, execution events and
-OR-Tools re-optimisation (:mod:`dispatch.reoptimise`), and can be saved to and rebuilt from a JSON-safe
-snapshot (:mod:`dispatch.snapshot`).
+confirmed promise (pickup window and ride-time limit) through cancellations, edits, execution events
+(:class:`dispatch.execution.ExecutionEvents`, whose methods it inherits) and OR-Tools re-optimisation
+(:mod:`dispatch.reoptimise`), and can be saved to and rebuilt from a JSON-safe snapshot (:mod:`dispatch.snapshot`).
 
 Not thread-safe: callers serialise access (the API holds a lock per service day).
 Times are seconds since the service day's midnight (Asia/Tokyo); distances metres.
@@ -17,17 +17,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from dispatch import execution, undo
+from dispatch import undo
 from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
-from dispatch.errors import BookingStateError, InvalidBooking, InvalidEvent
-from dispatch.fleet import Fleet, duty_shift
+from dispatch.errors import BookingStateError, InvalidBooking
+from dispatch.execution import ExecutionEvents
+from dispatch.fleet import Fleet
 from dispatch.insertion import InsertionParams
 from dispatch.model import (
     Booking,
     BookingRejected,
     BookingStatus,
-    Location,
     Offer,
     Rejection,
     RejectionReason,
@@ -39,7 +39,7 @@ from dispatch.placement import Placement
 from dispatch.reoptimise import ReoptimisationResult, reoptimise
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
-from dispatch.state import BookingRecord, VehicleState, plan_view
+from dispatch.state import BookingRecord, plan_view
 from dispatch.stats import DispatchStats
 from dispatch.translate import to_problem
 from dispatch.validator import validate
@@ -52,7 +52,7 @@ MODIFIABLE = frozenset(
 _NO_REPLAN = frozenset({"rider_ids", "notes", "home_municipality", "fare_class"})
 
 
-class Dispatcher:
+class Dispatcher(ExecutionEvents):
     """Bookings, offers and vehicle plans of one service day.
 
     Parameters
@@ -326,28 +326,6 @@ class Dispatcher:
         self.stats.reassignments += 1
         return self.plan(vehicle_id)
 
-    # ---------------------------------------------------------------------------------------- fleet
-    def add_vehicle(self, vehicle: Vehicle, now: int) -> None:
-        """A vehicle registered after the day began planning joins it with an empty plan.
-
-        It is free from its depot at shift start, or from ``now`` if the shift already began; the next
-        insertion and re-optimisation use it, and snapshots keep it.
-
-        Raises
-        ------
-        InvalidEvent
-            The id is already in the day's fleet, or the vehicle has no shift.
-        """
-        if vehicle.id in self._fleet.states:
-            raise InvalidEvent(f"vehicle {vehicle.id!r} is already in the plan of {self.service_day or 'the day'}")
-        try:
-            duty_shift(vehicle)  # checked before the clock moves: a refused vehicle changes nothing
-        except ValueError as exc:
-            raise InvalidEvent(str(exc)) from None
-        self._advance(now)
-        self._fleet.add(vehicle)
-        self._vehicles.append(vehicle)
-
     # ------------------------------------------------------------------------------- re-optimisation
     def reoptimise(self, now: int, time_limit_s: float | None = None) -> ReoptimisationResult:
         """Re-solve all open plans with OR-Tools; publish only a validated plan that is not longer.
@@ -368,54 +346,6 @@ class Dispatcher:
                 if rec.offer is not None and rec.vehicle_id is not None and rec.offer.vehicle_id != rec.vehicle_id:
                     rec.offer = replace(rec.offer, vehicle_id=rec.vehicle_id)
         return result
-
-    # ---------------------------------------------------------------------------- execution events
-    def start_shift(self, vehicle_id: str, now: int) -> None:
-        self._expire(now)  # the event itself is checked before the clock moves
-        execution.start_shift(self._fleet, vehicle_id, now)
-
-    def end_shift(self, vehicle_id: str, now: int) -> None:
-        """Take the vehicle off duty; bookings still planned on it are moved to other vehicles first.
-
-        Raises
-        ------
-        InvalidEvent
-            Riders are on board, or some planned booking fits no other vehicle (nothing changes then).
-        """
-        vs = self._fleet.state(vehicle_id)
-        if vs.onboard:
-            raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
-        self._advance(now)
-        pending = list(dict.fromkeys(rid for rid, _ in vs.sequence))
-        if pending:
-            self._move_away(vs, pending)
-        execution.end_shift(self._fleet, vehicle_id, now)
-
-    def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
-        self._expire(now)  # the event itself is checked before the clock moves
-        execution.update_position(self._fleet, vehicle_id, location, now)
-
-    def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
-        self._expire(now)  # the event itself is checked before the clock moves
-        execution.arrive(self._fleet, vehicle_id, booking_id, now)
-        self._held.pop(booking_id, None)
-
-    def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
-        self._expire(now)  # the event itself is checked before the clock moves
-        execution.board(self._fleet, vehicle_id, booking_id, now)
-        self._held.pop(booking_id, None)
-
-    def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> None:
-        self._expire(now)  # the event itself is checked before the clock moves
-        execution.drop_off(self._fleet, vehicle_id, booking_id, now)
-        self.stats.completed += 1
-
-    def no_show(self, vehicle_id: str, booking_id: str, now: int) -> None:
-        self._expire(now)  # the event itself is checked before the clock moves
-        execution.no_show(self._fleet, vehicle_id, booking_id, now)
-        self._fleet.record(booking_id).vehicle_id = vehicle_id
-        self._held.pop(booking_id, None)
-        self.stats.no_shows += 1
 
     # ------------------------------------------------------------------------------------ snapshots
     def snapshot(self) -> dict[str, Any]:
@@ -479,24 +409,3 @@ class Dispatcher:
         undo.restore(self._fleet, rec, saved)
         if rec.booking.status == BookingStatus.OFFERED and rec.hold_until is not None:
             self._held[rec.id] = rec.hold_until
-
-    def _move_away(self, vs: VehicleState, booking_ids: list[str]) -> None:
-        """Re-place every listed booking on other vehicles within its promise, all or nothing."""
-        saved = {rid: undo.save(self._fleet, self._fleet.records[rid]) for rid in booking_ids}
-        others = [vid for vid in self._fleet.states if vid != vs.id]
-        moved: list[str] = []
-        for rid in booking_ids:
-            rec = self._fleet.records[rid]
-            self._fleet.detach(rid)
-            found = self._placement.search(rec.booking, pickup_window=rec.pickup_window, only=others)
-            if found is None:
-                for back in reversed(moved + [rid]):
-                    if self._fleet.records[back].vehicle_id is not None:
-                        self._fleet.detach(back)
-                    self._restore(self._fleet.records[back], saved[back])
-                raise InvalidEvent(
-                    f"vehicle {vs.id!r} cannot end its shift: booking {rid!r} fits no other vehicle; cancel or"
-                    " reassign it first"
-                )
-            self._placement.commit(rec, found, keep_promise=True)
-            moved.append(rid)

@@ -8,12 +8,19 @@ pickup window opens) raises :class:`dispatch.errors.InvalidEvent` and changes no
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from dispatch import undo
 from dispatch.admission import hhmm
 from dispatch.errors import InvalidEvent
-from dispatch.fleet import Fleet
-from dispatch.model import BookingStatus, Location, Stop, StopKind
+from dispatch.fleet import Fleet, duty_shift
+from dispatch.model import BookingStatus, Location, Stop, StopKind, Vehicle
 from dispatch.problem import VisitKind
 from dispatch.state import BookingRecord, VehicleState
+
+if TYPE_CHECKING:
+    from dispatch.placement import Placement
+    from dispatch.stats import DispatchStats
 
 
 def start_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
@@ -141,6 +148,119 @@ def end_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
     vs.locked, vs.lock_time, vs.arrived = 0, None, False
     vs.position_time = now
     fleet.retime(vs, at=now)
+
+
+class ExecutionEvents:
+    """The :class:`dispatch.dispatcher.Dispatcher`'s execution-event methods (a mixin).
+
+    Each applies one of the functions above to the dispatcher's fleet and keeps the dispatcher's own
+    books (held offers, statistics); the dispatcher supplies the attributes and the booking-lifecycle
+    helpers declared below.
+    """
+
+    service_day: str
+    stats: DispatchStats
+    _fleet: Fleet
+    _placement: Placement
+    _held: dict[str, int]
+    _vehicles: list[Vehicle]
+
+    if TYPE_CHECKING:
+
+        def _advance(self, now: int) -> None: ...
+
+        def _expire(self, now: int) -> None: ...
+
+        def _restore(self, rec: BookingRecord, saved: undo.Saved) -> None: ...
+
+    def start_shift(self, vehicle_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        start_shift(self._fleet, vehicle_id, now)
+
+    def end_shift(self, vehicle_id: str, now: int) -> None:
+        """Take the vehicle off duty; bookings still planned on it are moved to other vehicles first.
+
+        Raises
+        ------
+        InvalidEvent
+            Riders are on board, or some planned booking fits no other vehicle (nothing changes then).
+        """
+        vs = self._fleet.state(vehicle_id)
+        if vs.onboard:
+            raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
+        self._advance(now)
+        pending = list(dict.fromkeys(rid for rid, _ in vs.sequence))
+        if pending:
+            self._move_away(vs, pending)
+        end_shift(self._fleet, vehicle_id, now)
+
+    def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        update_position(self._fleet, vehicle_id, location, now)
+
+    def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        arrive(self._fleet, vehicle_id, booking_id, now)
+        self._held.pop(booking_id, None)
+
+    def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        board(self._fleet, vehicle_id, booking_id, now)
+        self._held.pop(booking_id, None)
+
+    def drop_off(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        drop_off(self._fleet, vehicle_id, booking_id, now)
+        self.stats.completed += 1
+
+    def no_show(self, vehicle_id: str, booking_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        no_show(self._fleet, vehicle_id, booking_id, now)
+        self._fleet.record(booking_id).vehicle_id = vehicle_id
+        self._held.pop(booking_id, None)
+        self.stats.no_shows += 1
+
+    def add_vehicle(self, vehicle: Vehicle, now: int) -> None:
+        """A vehicle registered after the day began planning joins it with an empty plan.
+
+        It is free from its depot at shift start, or from ``now`` if the shift already began; the next
+        insertion and re-optimisation use it, and snapshots keep it.
+
+        Raises
+        ------
+        InvalidEvent
+            The id is already in the day's fleet, or the vehicle has no shift.
+        """
+        if vehicle.id in self._fleet.states:
+            raise InvalidEvent(f"vehicle {vehicle.id!r} is already in the plan of {self.service_day or 'the day'}")
+        try:
+            duty_shift(vehicle)  # checked before the clock moves: a refused vehicle changes nothing
+        except ValueError as exc:
+            raise InvalidEvent(str(exc)) from None
+        self._advance(now)
+        self._fleet.add(vehicle)
+        self._vehicles.append(vehicle)
+
+    def _move_away(self, vs: VehicleState, booking_ids: list[str]) -> None:
+        """Re-place every listed booking on other vehicles within its promise, all or nothing."""
+        saved = {rid: undo.save(self._fleet, self._fleet.records[rid]) for rid in booking_ids}
+        others = [vid for vid in self._fleet.states if vid != vs.id]
+        moved: list[str] = []
+        for rid in booking_ids:
+            rec = self._fleet.records[rid]
+            self._fleet.detach(rid)
+            found = self._placement.search(rec.booking, pickup_window=rec.pickup_window, only=others)
+            if found is None:
+                for back in reversed(moved + [rid]):
+                    if self._fleet.records[back].vehicle_id is not None:
+                        self._fleet.detach(back)
+                    self._restore(self._fleet.records[back], saved[back])
+                raise InvalidEvent(
+                    f"vehicle {vs.id!r} cannot end its shift: booking {rid!r} fits no other vehicle; cancel or"
+                    " reassign it first"
+                )
+            self._placement.commit(rec, found, keep_promise=True)
+            moved.append(rid)
 
 
 def _on_duty(fleet: Fleet, vehicle_id: str, allow_off_duty: bool = False) -> VehicleState:

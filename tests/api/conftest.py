@@ -14,6 +14,7 @@ from api.app import create_app
 from api.auth import parse_api_keys
 from api.settings import Settings
 from api.world import World
+from tests.redis_db import connect, flushed
 
 REDIS_DB = 12
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
@@ -44,20 +45,15 @@ def at(day: str, hhmm: str) -> str:
 
 @pytest.fixture(scope="session")
 def redis_client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379: start one with `make redis`")
+    client = connect(REDIS_URL)
     yield client
     client.close()
 
 
 @pytest.fixture
 def clean_redis(redis_client: redis.Redis) -> Iterator[redis.Redis]:
-    redis_client.flushdb()
-    yield redis_client
-    redis_client.flushdb()
+    with flushed(redis_client):
+        yield redis_client
 
 
 @pytest.fixture(scope="session")

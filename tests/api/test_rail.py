@@ -22,6 +22,7 @@ from api.timefmt import to_iso
 from api.worker import Worker
 from api.world import World
 from api.writer import AreaWriter
+from tests.redis_db import fresh_db
 
 from .conftest import at, key_header, tomorrow
 
@@ -44,11 +45,8 @@ def rail_world(rail_settings: Settings) -> World:
 
 @pytest.fixture
 def db10(redis_client: redis.Redis) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with fresh_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

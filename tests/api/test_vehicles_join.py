@@ -17,6 +17,7 @@ from api.keys import Keys
 from api.settings import Settings
 from api.world import World
 from api.writer import AreaWriter
+from tests.redis_db import fresh_db
 
 from .conftest import at, key_header, tomorrow
 
@@ -37,11 +38,8 @@ def join_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def db9(redis_client: redis.Redis) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with fresh_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from tests.redis_db import connect, flushed
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from reliability.stack import RedisServer  # noqa: E402
@@ -64,20 +66,15 @@ def credentials() -> Credentials:
 
 @pytest.fixture(scope="session")
 def shared_redis() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379: start one with `make redis`")
+    client = connect(REDIS_URL)
     yield client
     client.close()
 
 
 @pytest.fixture
 def clean_redis(shared_redis: redis.Redis) -> Iterator[redis.Redis]:
-    shared_redis.flushdb()
-    yield shared_redis
-    shared_redis.flushdb()
+    with flushed(shared_redis):
+        yield shared_redis
 
 
 @pytest.fixture(scope="session")

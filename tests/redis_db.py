@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import os
+
 import pytest
 import redis
+
+#: The test Redis server (no db index); ``KANRA_TEST_REDIS`` points the suite at another one, e.g. a private
+#: server per checkout so that two suites on one machine never flush each other's databases.
+TEST_REDIS = os.environ.get("KANRA_TEST_REDIS", "redis://127.0.0.1:6379").rstrip("/")
+
+
+def redis_url(db: int) -> str:
+    """The URL of database ``db`` on the test Redis server."""
+    return f"{TEST_REDIS}/{db}"
 
 
 def connect(url: str) -> redis.Redis:
@@ -16,7 +27,7 @@ def connect(url: str) -> redis.Redis:
         client.ping()
     except redis.exceptions.ConnectionError:
         client.close()
-        pytest.skip("no Redis on 127.0.0.1:6379: start one with `make redis`")
+        pytest.skip(f"no Redis at {TEST_REDIS}: start one with `make redis`")
     return client
 
 

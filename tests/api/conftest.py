@@ -14,10 +14,10 @@ from api.app import create_app
 from api.auth import parse_api_keys
 from api.settings import Settings
 from api.world import World
-from tests.redis_db import connect, flushed
+from tests.redis_db import connect, flushed, redis_url
 
 REDIS_DB = 12
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+REDIS_URL = redis_url(REDIS_DB)
 KEYS = {
     "operator": "op-key-123",
     "dispatcher": "disp-key-123",

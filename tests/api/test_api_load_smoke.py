@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.redis_db import redis_url
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -12,7 +14,7 @@ def test_api_load_benchmark_smoke(tmp_path, redis_client):
     out = tmp_path / "api_load.json"
     run = subprocess.run(
         [sys.executable, "benchmarks/api_load.py", "--ingest", "30", "--offers", "3", "--concurrency", "4",
-         "--redis-url", "redis://127.0.0.1:6379/15", "--json", str(out)],
+         "--redis-url", redis_url(15), "--json", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=180,
     )
     assert run.returncode == 0, run.stderr

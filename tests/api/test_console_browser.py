@@ -18,13 +18,15 @@ import httpx
 import pytest
 import redis
 
+from tests.redis_db import redis_url
+
 from .conftest import tomorrow
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "test-output"
-REDIS_URL = "redis://127.0.0.1:6379/11"  # own db (12: other API tests, 13: reliability)
+REDIS_URL = redis_url(11)  # own db (12: other API tests, 13: reliability)
 KEY = "console-operator-key"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -71,7 +73,7 @@ def _serve(**extra_env: str) -> Iterator[str]:
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379: start one with `make redis`")
+        pytest.skip(f"no Redis at {REDIS_URL}: start one with `make redis`")
     client.flushdb()
     port = _free_port()
     env = {**os.environ, "REDIS_URL": REDIS_URL, "KANRA_API_KEYS": f"{KEY}:operator", "PYTHONPATH": str(REPO),

@@ -22,11 +22,11 @@ from api.timefmt import to_iso
 from api.worker import Worker
 from api.world import World
 from api.writer import AreaWriter
-from tests.redis_db import fresh_db
+from tests.redis_db import fresh_db, redis_url
 
 from .conftest import at, key_header, tomorrow
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = redis_url(10)
 MODEL = Path(__file__).resolve().parents[2] / "api" / "operating_model_wide_area.json"
 OP, DISP = key_header("operator"), key_header("dispatcher")
 # Ohinata (Nanmoku) to Iwasome (Tomioka), arrive by 10:00: Nanmoku van -> Shimonita -> train -> Tomioka van

@@ -17,11 +17,11 @@ from api.keys import Keys
 from api.settings import Settings
 from api.world import World
 from api.writer import AreaWriter
-from tests.redis_db import fresh_db
+from tests.redis_db import fresh_db, redis_url
 
 from .conftest import at, key_header, tomorrow
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = redis_url(9)
 OP, ADMIN = key_header("operator"), key_header("admin")
 ONE_SEAT = {"id": "tomioka-1", "municipality": "10210", "seats": 1, "wheelchair_places": 0,
             "depot": "tomioka_city_hall", "label": "富岡 1号"}

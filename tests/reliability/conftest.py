@@ -18,7 +18,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from tests.redis_db import connect, flushed
+from tests.redis_db import connect, flushed, redis_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
@@ -31,7 +31,7 @@ from api.timefmt import now_jst  # noqa: E402
 from api.world import World  # noqa: E402
 
 REDIS_DB = 13
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+REDIS_URL = redis_url(REDIS_DB)
 DRIVER_VEHICLE = "tomioka-1"
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.costs import municipality_costs
+from sim.rail_kpis import rail_feeder
 from sim.records import LegRecord, RunRecords, VehicleRecord
 from sim.report.labels import KPIS
 from sim.scenario import Scenario
@@ -77,7 +79,8 @@ def _ratio(a: float, b: float, digits: int = 3) -> float | None:
     return round(a / b, digits) if b > 0 else None
 
 
-def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] | None = None) -> dict[str, Any]:
+def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] | None = None,
+                 cost_shares: dict[str, float] | None = None) -> dict[str, Any]:
     """All KPIs of a run as a JSON-safe dict (no wall-clock figures: same seed, same KPIs).
 
     Parameters
@@ -88,6 +91,8 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         The scenario (unit costs, fares, days).
     names
         English names by JIS code, for per-municipality tables.
+    cost_shares
+        Fixed cost shares by JIS code (``sim.costs.fixed_shares``) when the sharing rule is ``fixed``.
     """
     names = names or {}
     days = max(records.days, 1)
@@ -156,6 +161,10 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         "fare_recovery": _ratio(fares, cost, 4),
         "per_fleet": _per_fleet(veh, done, names),
         "per_municipality_served": _per_municipality(veh, done, names),
+        "cost_sharing_rule": scenario.costs.sharing.rule,
+        "per_municipality_cost": municipality_costs(cost, scenario.costs.sharing.rule, cost_shares or {}, veh,
+                                                    served_trips, names),
+        "rail_feeder": rail_feeder(records.legs),
     }
     return out
 

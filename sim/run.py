@@ -14,6 +14,7 @@ from tqdm import tqdm
 from dispatch.model import Vehicle
 from dispatch.solver.params import SolveParams
 from sim.bookings import BookingFactory
+from sim.costs import fixed_shares
 from sim.demand import DemandGenerator
 from sim.engine import DaySimulation, StopLogEntry
 from sim.fleet import build_vehicles, crossing_rules, fare_table
@@ -128,6 +129,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     factory = BookingFactory(network)
     model = _planner_model(scenario, network)
     fares = fare_table(scenario, network.facts)
+    cost_shares = fixed_shares(scenario.costs.sharing, network.facts)  # checks the names before the run
     result = SimResult(scenario, records, {})
     bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name)
     by_day: dict[int, list[TripRequest]] = {}
@@ -167,7 +169,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
         bar.close()
     records.wall_s = time.perf_counter() - began
     names = {m.jis_code: m.name_en for m in network.facts.municipalities}
-    result.kpis = compute_kpis(records, scenario, names)
+    result.kpis = compute_kpis(records, scenario, names, cost_shares)
     return result
 
 

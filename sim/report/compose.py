@@ -8,6 +8,7 @@ from typing import Any
 from sim.report.html import run_report
 from sim.report.provenance import network_provenance
 from sim.report.sections import basis, definitions
+from sim.report.tables import cost_sharing, rail_feeder
 from sim.scenario import Scenario
 
 
@@ -25,6 +26,7 @@ def municipality_labels(network) -> list[tuple[str, float, float]]:
 def render_run(scenario: Scenario, kpis: dict[str, Any], records, network, sections: Sequence[str] = ()) -> str:
     """The HTML report of one run."""
     stations = [(s.name_ja or s.name_en, s.lat, s.lon) for s in network.stations]
-    parts = [basis(scenario, kpis, network_provenance(network)), *sections, definitions()]
+    parts = [basis(scenario, kpis, network_provenance(network)), *sections, cost_sharing(kpis), rail_feeder(kpis),
+             definitions()]
     return run_report(scenario, kpis, records, network.graph, stations, municipality_labels(network),
                       sections=parts)

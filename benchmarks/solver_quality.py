@@ -25,15 +25,18 @@ import argparse
 import importlib.util
 import json
 import math
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.instances import BenchInstance, default_data_dir, read_bks, read_cordeau, read_li_lim  # noqa: E402
 from dispatch.solver import SolveParams, SolverFailed, solve  # noqa: E402
+from dispatch.solver.rr import RrParams  # noqa: E402
 from dispatch.validator import validate  # noqa: E402
 
 SETS = {
@@ -46,22 +49,30 @@ LI_LIM_VEHICLE_COST = 100_000.0
 SCALE = 1000.0
 
 
-def params_for(set_name: str, seconds: float) -> SolveParams:
-    """Li & Lim: vehicles first (route elimination), then distance; Cordeau: distance. Both finish
-    with ruin-and-recreate around OR-Tools, which beat one long guided local search on these sets."""
+def params_for(set_name: str, seconds: float, method: str = "rr", workers: int = 1) -> SolveParams:
+    """Li & Lim: vehicles first, then distance; Cordeau: distance.
+
+    ``method`` ``rr``: OR-Tools' first solution, then the numpy ruin-and-recreate search (route
+    minimisation first on Li & Lim); ``ortools``: route elimination and ruin-and-recreate with
+    OR-Tools recreating (the earlier method, kept for comparison).
+    """
     set_name = ALIASES.get(set_name, set_name)
-    if set_name == "li_lim":
-        return SolveParams(
-            time_limit_s=seconds,
-            time_scale=SCALE,
-            vehicle_fixed_cost=LI_LIM_VEHICLE_COST * SCALE,
-            minimise_fleet=True,
-            lns=True,
-        )
-    return SolveParams(time_limit_s=seconds, time_scale=SCALE, lns=True)
+    fleet = set_name == "li_lim"
+    base = SolveParams(
+        time_limit_s=seconds,
+        time_scale=SCALE,
+        vehicle_fixed_cost=LI_LIM_VEHICLE_COST * SCALE if fleet else 0.0,
+        minimise_fleet=fleet,
+        workers=workers,
+    )
+    if method == "rr":
+        return replace(base, ruin_recreate=RrParams(), first_search_share=0.1)
+    return replace(base, lns=True)
 
 
-def run_instance(set_name: str, path: Path, seconds: float, with_pyvrp: bool) -> dict:
+def run_instance(
+    set_name: str, path: Path, seconds: float, with_pyvrp: bool, method: str = "rr", workers: int = 1
+) -> dict:
     """Solve one instance (ours, then optionally PyVRP) and return the figures as a JSON-safe dict."""
     set_name = ALIASES.get(set_name, set_name)
     reader = SETS[set_name][2]
@@ -69,7 +80,7 @@ def run_instance(set_name: str, path: Path, seconds: float, with_pyvrp: bool) ->
     row: dict = {"instance": inst.name, "requests": len(inst.problem.requests), "budget_s": seconds}
     began = time.monotonic()
     try:
-        solution = solve(inst.problem, params_for(set_name, seconds))
+        solution = solve(inst.problem, params_for(set_name, seconds, method, workers))
         row |= {
             "vehicles": solution.vehicles_used(),
             "distance": solution.distance(inst.problem),
@@ -215,9 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write per-instance results here")
     parser.add_argument("--pyvrp", action=argparse.BooleanOptionalAction, default=None, help="also run PyVRP")
     parser.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (processes)")
+    parser.add_argument(
+        "--method", choices=("rr", "ortools"), default="rr", help="rr: numpy ruin-and-recreate; ortools: earlier"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="parallel seeds per instance (processes)")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.jobs < 1 or (args.limit is not None and args.limit < 1):
-        print("error: --seconds, --jobs and --limit must be positive", file=sys.stderr)
+    if args.seconds <= 0 or args.jobs < 1 or args.workers < 1 or (args.limit is not None and args.limit < 1):
+        print("error: --seconds, --jobs, --workers and --limit must be positive", file=sys.stderr)
         return 2
 
     set_name = ALIASES.get(args.set, args.set)
@@ -262,24 +277,29 @@ def main(argv: list[str] | None = None) -> int:
     bks = read_bks(bks_path) if bks_path.is_file() else {}
 
     print(
-        f"{set_name}: {len(paths)} instance(s), {args.seconds:g} s each, jobs={args.jobs}"
+        f"{set_name}: {len(paths)} instance(s), {args.seconds:g} s each, jobs={args.jobs}, method={args.method}, "
+        f"workers={args.workers}; load average {os.getloadavg()[0]:.2f}"
         + (", PyVRP after ours on the same budget" if with_pyvrp else "")
     )
     rows: list[dict] = []
     if args.jobs == 1:
         for p in paths:
-            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp))
+            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp, args.method, args.workers))
             print(f"  {p.stem}: done in {rows[-1]['seconds']:.1f} s", flush=True)
     else:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_instance, set_name, p, args.seconds, with_pyvrp) for p in paths]
+            futures = [
+                pool.submit(run_instance, set_name, p, args.seconds, with_pyvrp, args.method, args.workers)
+                for p in paths
+            ]
             rows = [f.result() for f in futures]
     for row in rows:
         add_gaps(row, bks)
     print_table(rows, with_pyvrp, set_name == "li_lim")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"set": set_name, "seconds": args.seconds, "jobs": args.jobs, "instances": rows}
+        payload = {"set": set_name, "seconds": args.seconds, "jobs": args.jobs, "method": args.method}
+        payload |= {"workers": args.workers, "load_before": os.getloadavg()[0], "instances": rows}
         payload["summary"] = summarise(rows, set_name == "li_lim")
         args.json.write_text(json.dumps(payload, indent=2))
         print(f"wrote {args.json}")

@@ -122,11 +122,11 @@ class Archiver:
             if known is not None and known.checksum == digest and known.verified_at is not None:
                 report.unchanged.append(name)
                 return digest
-        if known is None or known.checksum != digest:
-            with Session(self.engine) as session, session.begin():
-                write_day(session, area, day, rows, source="redis")
-                self.step("written", area, day)
-            log.info("%s: written (%s)", name, ", ".join(f"{k} {v}" for k, v in counts(rows).items() if v))
+        # changed, or not verified (a crash before verifying, a failed verification): written again from Redis
+        with Session(self.engine) as session, session.begin():
+            write_day(session, area, day, rows, source="redis")
+            self.step("written", area, day)
+        log.info("%s: written (%s)", name, ", ".join(f"{k} {v}" for k, v in counts(rows).items() if v))
         self.step("before_verify", area, day)
         self._verify(area, day, rows, digest)
         report.archived.append(name)
@@ -200,3 +200,20 @@ class ArchiveSchedule:
         except Exception:  # the archive is retried on the next tick; the worker keeps dispatching
             log.exception("archive pass failed; retried in %.0f s", self.interval_s)
             return None
+
+
+def schedule_from_env(redis: Redis, settings: Settings, world: World) -> ArchiveSchedule | None:
+    """The worker's archive schedule when ``KANRA_ARCHIVE_INTERVAL_S`` is set above 0 (else None).
+
+    The pass runs inside the worker's loop, between drains: keep the interval long (an hour), or run
+    ``python -m api.archive`` from cron instead on a busy area.
+    """
+    import os
+
+    interval = float(os.environ.get("KANRA_ARCHIVE_INTERVAL_S") or 0)
+    if interval <= 0:
+        return None
+    history = HistorySettings.from_env()
+    from api.history.store import connect
+
+    return ArchiveSchedule(Archiver(redis, settings, world, connect(history.url), history), interval)

@@ -17,10 +17,10 @@ from api.timefmt import epoch_seconds_on
 from dispatch.accounting import MunicipalAccounts, vehicle_segments
 from dispatch.fares import FareTable
 
-#: Status a booking has after a command succeeded (requests: offered or rejected, decided by the record).
-STATUS_AFTER = {"confirm": "confirmed", "decline": "declined", "cancel": "cancelled", "modify": "modified",
-                "reassign": "reassigned", "arrive": "arrived", "board": "onboard", "drop_off": "completed",
-                "no_show": "no_show"}
+#: Status a booking has after a command succeeded (requests: offered or rejected, decided by the record);
+#: other commands (modify, reassign, arrive) leave the status as it was.
+STATUS_AFTER = {"confirm": "confirmed", "decline": "declined", "cancel": "cancelled", "board": "onboard",
+                "drop_off": "completed", "no_show": "no_show"}
 OPEN_STATUSES = frozenset({"requested", "offered", "confirmed", "assigned", "onboard"})
 
 
@@ -231,6 +231,7 @@ def _fare(record: dict[str, Any], drt: list[dict[str, Any]], fleet_of: dict[str,
 def _status_changes(day: EngineDay) -> dict[str, list[dict[str, Any]]]:
     """Per caller booking, its changes in order: from its commands (or a recorded history), then its end state."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    current: dict[str, str] = {}
     for _stream, entry_id, command in day.commands:
         booking_id = command.get("booking_id")
         if not booking_id or command["op"] == "position" or owner(booking_id) not in day.records:
@@ -247,9 +248,10 @@ def _status_changes(day: EngineDay) -> dict[str, list[dict[str, Any]]]:
                                            "reason": None})
             reason = rejection.get("reason") if status == "rejected" else None
         else:
-            status = STATUS_AFTER.get(op, op)
+            status = STATUS_AFTER.get(op) or current.get(owner(booking_id), "requested")
         if ok is False:
-            status = "unchanged"
+            status = current.get(owner(booking_id), "requested")
+        current[owner(booking_id)] = status
         out[owner(booking_id)].append({"at": moment(command["at"]), "status": status, "op": op, "ok": ok,
                                        "reason": reason})
     for booking_id, record in day.records.items():

@@ -19,7 +19,7 @@ from typing import Any
 from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
-from api.commands import apply
+from api.commands import BOOKING_OPS, apply
 from api.engine import BookingState, DayEngine
 from api.keys import Keys
 from api.lock import AreaLock
@@ -324,7 +324,9 @@ class AreaWriter:
         outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)
-        if record is not None and command["op"] != "position":
+        if record is not None and command["op"] in BOOKING_OPS:
+            # a booking's own action: its outcome (and only that) sets the record's error. A driver's
+            # event that is refused never writes onto the booking; what events change arrives via the plan.
             record.update(outcome.record_changes)
             if not outcome.ok:
                 record["error"] = outcome.error

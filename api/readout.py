@@ -19,7 +19,7 @@ from typing import Any
 
 from api import messages
 from api.schemas import FARE_RULE_CLASS
-from api.timefmt import now_jst, to_iso, to_service_time
+from api.timefmt import now_jst, seconds_on, to_iso, to_service_time
 from api.views import booking_out
 from dispatch.admission import hhmm
 from dispatch.fares import FareTable
@@ -102,10 +102,8 @@ def cancel_deadline(record: dict[str, Any], ctx: DeskContext) -> int:
 
 
 def is_late(record: dict[str, Any], ctx: DeskContext, now: Any = None) -> bool:
-    day, seconds = to_service_time(now or now_jst())
-    if day != record["service_day"]:
-        return day > record["service_day"]
-    return seconds > cancel_deadline(record, ctx)
+    """True once ``now`` (default: the present) is past the booking's cancellation deadline."""
+    return seconds_on(record["service_day"], now or now_jst()) > cancel_deadline(record, ctx)
 
 
 def _round_up(t: float) -> int:

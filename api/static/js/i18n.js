@@ -1,6 +1,6 @@
 // Messages of every console page from one catalogue (/static/messages.json): Japanese first, English second.
 // load() once before use; t(key, params) is the Japanese text, en(key, params) the English, both(key) HTML
-// "日本語 <small>English</small>". data-i18n="key" on an element fills it; data-i18n-placeholder its placeholder.
+// "日本語 <small>English</small>". an element with data-i18n=KEY fills it; data-i18n-placeholder its placeholder.
 
 let catalogue = {};
 let loading = null;

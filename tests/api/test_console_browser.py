@@ -358,3 +358,53 @@ def test_wide_area_itinerary_is_read_out_leg_by_leg(wide_server):
         wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
         wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "区間 1"))
         browser.save_screenshot(str(OUT / "console_wide_area.png"))
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_rider_edit_and_cancel_with_reason(server, size):
+    """The rider card edits the registry (kept in the history) and opens an upcoming booking to cancel it
+    with a reason, which the day's list and the booking record then show."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "下仁田 正", "phone": "0274-82-3333"}, headers=headers).json()
+    day = tomorrow()
+    booking = httpx.post(f"{server}/bookings", headers={**headers, "Idempotency-Key": "browser-cancel-1"}, json={
+        "rider_id": rider["id"], "pickup": {"place": "tomioka_general_hospital"},
+        "dropoff": {"place": "st:Joshu-Tomioka"}, "time": f"{day}T13:00:00+09:00"}).json()
+    httpx.post(f"{server}/bookings/{booking['id']}/confirm", headers=headers)
+    with _browser(size) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274823333", "下仁田 正")
+        browser.find_element(By.ID, "rider-open").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-upcoming"), "公立富岡総合病院"))
+        kana = browser.find_element(By.ID, "edit-kana")
+        kana.clear()
+        kana.send_keys("しもにた ただし")
+        browser.find_element(By.ID, "edit-walker").click()
+        browser.find_element(By.ID, "rider-save").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "call-rider"), "歩行器"))
+        assert "しもにた ただし" in browser.find_element(By.ID, "call-rider").text
+
+        browser.find_element(By.ID, "rider-open").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-edits"), "operator:"))
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-upcoming .open-booking"))).click()
+        wait.until(ec.visibility_of_element_located((By.ID, "cancel-button")))
+        assert "取消期限" in browser.find_element(By.ID, "cancel-deadline").text
+        Select(browser.find_element(By.ID, "cancel-reason")).select_by_value("illness")
+        browser.find_element(By.ID, "cancel-note").send_keys("発熱のため")
+        browser.find_element(By.ID, "cancel-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-detail"), "取消しました（体調不良）"))
+        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#bookings-table tbody"), "体調不良"))
+        browser.save_screenshot(str(OUT / f"desk_cancel_{size[0]}x{size[1]}.png"))
+
+    stored = httpx.get(f"{server}/bookings/{booking['id']}", headers=headers).json()
+    assert stored["status"] == "cancelled" and stored["cancellation"]["reason"] == "illness"
+    assert stored["cancellation"]["note"] == "発熱のため"
+    edited = httpx.get(f"{server}/riders/{rider['id']}", headers=headers).json()
+    assert edited["kana"] == "しもにた ただし" and edited["mobility"]["walker"] is True
+    history = httpx.get(f"{server}/riders/{rider['id']}/history", headers=headers).json()
+    assert history[0]["changes"]["kana"] == ["", "しもにた ただし"]

@@ -35,7 +35,7 @@ export async function loadBookings() {
   }).join("") || `<tr><td colspan="4">${both("desk.bookings.empty")}</td></tr>`;
 }
 
-async function showDetail(id) {
+export async function showDetail(id) {
   selected = id;
   const { data: b } = await api("GET", `/bookings/${id}`);
   ctx.focus && ctx.focus(b);

@@ -6,7 +6,8 @@ import { setVehicles } from "./format.js";
 import { $, liveEvents, startPage, tokyoToday } from "./shell.js";
 import { wireRider } from "./desk-rider.js";
 import { wireOffer } from "./desk-offer.js";
-import { loadBookings, loadCallbacks, loadManifest, wireLists } from "./desk-lists.js";
+import { loadBookings, loadCallbacks, loadManifest, showDetail, wireLists } from "./desk-lists.js";
+import { wireRiderCard } from "./desk-rider-card.js";
 
 const Map = window.KanraMap;
 const state = { day: null, vehicles: [], plans: [] };
@@ -61,6 +62,7 @@ function wire() {
   wireRider();
   wireOffer({ changed: refresh, day, focus: focusBooking, showVehicle });
   wireLists({ day, changed: refresh, focus: focusBooking });
+  wireRiderCard({ openBooking: (id) => showDetail(id).catch((e) => { $("#form-error").textContent = e.message; }) });
   $("#next-call").onclick = () => { newCall(); $("#rider-phone").focus(); };
   $("#day-input").onchange = () => { state.day = $("#day-input").value; $("#date-input").value = state.day; refresh(); };
   startPage({ start });

@@ -385,6 +385,10 @@ class BookingOut(BaseModel):
     rider_name: str | None = None
     cancellation: CancellationOut | None = None
     cancel_deadline: str | None = Field(None, description="cancel before this time or it counts as late")
+    round_trip_id: str | None = None
+    round_trip_leg: Literal["outbound", "return"] | None = None
+    open_return: bool | None = Field(None, description="an outbound whose return the rider calls for")
+    standing_id: str | None = Field(None, description="the standing booking (定期予約) this occurrence is of")
 
 
 class VehicleIn(Strict):

@@ -70,21 +70,14 @@ def service_time(moment: datetime, field: str) -> tuple[str, int]:
     return day, seconds
 
 
-@router.post(
-    "/bookings",
-    status_code=201,
-    response_model=BookingOut,
-    responses={202: {"description": "accepted; the offer follows (GET the booking or watch /events)"}},
-)
-async def create_booking(
-    request: Request,
-    body: BookingIn,
-    idempotency_key: IdempotencyKey,
-    principal: Annotated[ApiKey, Depends(require("bookings.create"))],
-    mode: Annotated[Literal["sync", "async"], Query(description="sync: answer with the offer")] = "sync",
-) -> JSONResponse:
-    """Take a booking. ``sync`` (the phone): answers 201 with the offer or the rejection with alternatives.
-    ``async`` (bulk intake): answers 202 once the booking is safely on the area's stream."""
+async def take_booking(
+    request: Request, body: BookingIn, idempotency_key: str, principal: ApiKey, mode: str = "sync",
+    extra: dict[str, Any] | None = None, field: str = "body",
+) -> tuple[dict[str, Any], int]:
+    """Accept a booking (the record on the area's stream, atomically and idempotently) and, in ``sync``
+    mode, wait for the writer's answer. Returns ``(stored record, HTTP status)``: 201 answered, 202 not
+    answered yet, 200 a replay of ``idempotency_key``. ``extra`` fields go into the record (round trip,
+    standing series); ``field`` prefixes the names in 422 answers."""
     app = request.app
     store = app.state.store
     world = app.state.world
@@ -93,15 +86,15 @@ async def create_booking(
     if body.rider_id is not None:
         rider = await store.get_rider(body.rider_id)
         if rider is None:
-            raise ApiError(422, "body.rider_id", f"no rider {body.rider_id}")
+            raise ApiError(422, f"{field}.rider_id", f"no rider {body.rider_id}")
         if rider.get("active") is False:
-            raise ApiError(422, "body.rider_id", f"rider {body.rider_id} is deactivated: reactivate them first")
-    pickup = world.resolve(body.pickup, "body.pickup")
-    dropoff = world.resolve(body.dropoff, "body.dropoff")
+            raise ApiError(422, f"{field}.rider_id", f"rider {body.rider_id} is deactivated: reactivate them first")
+    pickup = world.resolve(body.pickup, f"{field}.pickup")
+    dropoff = world.resolve(body.dropoff, f"{field}.dropoff")
     if pickup["node"] == dropoff["node"]:
-        raise ApiError(422, "body.dropoff", "pick-up and drop-off are the same place")
-    day, seconds = service_time(body.time, "body.time")
-    area = _area(request, pickup["jis_code"], "body.pickup")
+        raise ApiError(422, f"{field}.dropoff", "pick-up and drop-off are the same place")
+    day, seconds = service_time(body.time, f"{field}.time")
+    area = _area(request, pickup["jis_code"], f"{field}.pickup")
     now = time.time()
     rider_class = str(body.fare_class or (rider or {}).get("fare_class") or "resident")
     booking_id = new_id("bk")
@@ -130,6 +123,7 @@ async def create_booking(
         "updated_at": now,
         "fingerprint": fingerprint,
         "taken_by": principal.name,
+        **(extra or {}),
     }
     command = {"op": "request", "booking_id": booking_id, "day": day, "at": now}
     stream = app.state.keys.booking_stream(area)
@@ -140,14 +134,34 @@ async def create_booking(
             raise ApiError(409, "Idempotency-Key", "this key belongs to a booking that no longer exists")
         if existing.get("fingerprint") != fingerprint:
             raise ApiError(409, "Idempotency-Key", "this key was used for a different booking")
-        return await _out(request, existing, 200, **{"Idempotent-Replayed": "true"})
+        return existing, 200
     log.info("booking %s accepted for %s (area %s, rider %s)", booking_id, day, area, body.rider_id or "-")
-    location = {"Location": f"/bookings/{booking_id}"}
     if mode == "async":
-        return await _out(request, record, 202, **location)
+        return record, 202
     await await_result(app, area, entry_id)
     stored = await store.get_booking(booking_id) or record
-    return await _out(request, stored, 201 if stored["status"] != "requested" else 202, **location)
+    return stored, 201 if stored["status"] != "requested" else 202
+
+
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingOut,
+    responses={202: {"description": "accepted; the offer follows (GET the booking or watch /events)"}},
+)
+async def create_booking(
+    request: Request,
+    body: BookingIn,
+    idempotency_key: IdempotencyKey,
+    principal: Annotated[ApiKey, Depends(require("bookings.create"))],
+    mode: Annotated[Literal["sync", "async"], Query(description="sync: answer with the offer")] = "sync",
+) -> JSONResponse:
+    """Take a booking. ``sync`` (the phone): answers 201 with the offer or the rejection with alternatives.
+    ``async`` (bulk intake): answers 202 once the booking is safely on the area's stream."""
+    record, status = await take_booking(request, body, idempotency_key, principal, mode)
+    if status == 200:
+        return await _out(request, record, 200, **{"Idempotent-Replayed": "true"})
+    return await _out(request, record, status, Location=f"/bookings/{record['id']}")
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, dependencies=[Depends(require("bookings.read"))])

@@ -31,6 +31,8 @@ KANRA_RATE_LIMIT_PER_MIN
     Requests per minute allowed per API key, shared by all API processes (default 0: no limit).
 KANRA_WORKER_GRACE_MS
     How long the worker lets a new command wait for the API process that took it (default 100 ms).
+KANRA_CANCEL_DEADLINE_MIN
+    Minutes before the promised pickup after which a cancellation counts as late (default 30).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Settings:
     writer_batch: int = 200
     rate_limit_per_min: int = 0
     worker_grace_ms: int = 100
+    cancel_deadline_s: int = 30 * 60  # a cancellation later than this before the pickup counts as late
 
     def area_of(self, jis_code: str | None) -> str:
         """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
@@ -124,6 +127,7 @@ class Settings:
             writer_batch=max(1, _number(env, "KANRA_WRITER_BATCH", defaults.writer_batch, int)),
             rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
             worker_grace_ms=_number(env, "KANRA_WORKER_GRACE_MS", defaults.worker_grace_ms, int),
+            cancel_deadline_s=60 * _number(env, "KANRA_CANCEL_DEADLINE_MIN", defaults.cancel_deadline_s // 60, int),
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from dispatch.model import Vehicle
 from dispatch.solver.params import SolveParams
 from dispatch.stop_service import StopMapper, StopService
 from sim.bookings import BookingFactory
+from sim.costs import fixed_shares
 from sim.demand import DemandGenerator
 from sim.engine import DaySimulation, StopLogEntry
 from sim.fleet import build_vehicles, crossing_rules, fare_table
@@ -131,6 +131,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     factory = BookingFactory(network, stop_mapper(scenario, network))
     model = _planner_model(scenario, network)
     fares = fare_table(scenario, network.facts)
+    cost_shares = fixed_shares(scenario.costs.sharing, network.facts)  # checks the names before the run
     result = SimResult(scenario, records, {})
     bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name)
     by_day: dict[int, list[TripRequest]] = {}
@@ -170,7 +171,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
         bar.close()
     records.wall_s = time.perf_counter() - began
     names = {m.jis_code: m.name_en for m in network.facts.municipalities}
-    result.kpis = compute_kpis(records, scenario, names)
+    result.kpis = compute_kpis(records, scenario, names, cost_shares)
     return result
 
 
@@ -215,20 +216,9 @@ def _merge_stats(total: dict[str, Any], day: dict[str, Any]) -> None:
 
 
 def write_outputs(result: SimResult, network, out: Path) -> dict[str, Path]:
-    """Write ``kpis.json``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
+    """Write ``kpis.json``, ``kpis.xlsx``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
     from sim.output import write_run
-    from sim.report.html import run_report
+    from sim.report.compose import render_run
 
-    stations = [(s.name_en, s.lat, s.lon) for s in network.stations]
-    labels = _municipality_labels(network)
-    html = run_report(result.scenario, result.kpis, result.records, network.graph, stations, labels)
+    html = render_run(result.scenario, result.kpis, result.records, network)
     return write_run(out, result.kpis, result.records, html)
-
-
-def _municipality_labels(network) -> Sequence[tuple[str, float, float]]:
-    out = []
-    for m in network.municipalities:
-        zones = [p for p in network.places if p.kind == "oaza" and p.jis_code == m.jis_code]
-        if zones:
-            out.append((m.name_en, sum(z.lat for z in zones) / len(zones), sum(z.lon for z in zones) / len(zones)))
-    return out

@@ -152,6 +152,39 @@ class ExecutionSpec:
             raise ValueError("offer_acceptance and alternative_acceptance must be within 0..1")
 
 
+CostRule = Literal["vehicle_km", "riders_resident", "fixed"]
+
+
+@dataclass(frozen=True)
+class CostSharingSpec:
+    """How the operating cost is split between the municipalities (``sim.costs``).
+
+    Parameters
+    ----------
+    rule
+        ``vehicle_km``: by vehicle-km driven inside each municipality; ``riders_resident``: by riders
+        served who live there; ``fixed``: by the agreed ``shares``.
+    shares
+        For ``fixed``: share per municipality (name, 日本語 or JIS code), non-negative, adding up to 1.
+    """
+
+    rule: CostRule = "vehicle_km"
+    shares: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rule != "fixed":
+            if self.shares:
+                raise ValueError(f"sharing.shares: only used with rule 'fixed' (rule is {self.rule!r})")
+            return
+        if not self.shares:
+            raise ValueError("sharing.shares: rule 'fixed' needs a share per municipality")
+        if min(self.shares.values()) < 0:
+            raise ValueError("sharing.shares: shares must be non-negative")
+        total = sum(self.shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sharing.shares: shares must add up to 1, got {total:g}")
+
+
 @dataclass(frozen=True)
 class StopServiceSpec:
     """Stop-based service (``dispatch.stop_service.StopService``): doors served at the nearest stop.
@@ -179,11 +212,12 @@ class StopServiceSpec:
 
 @dataclass(frozen=True)
 class CostSpec:
-    """Unit costs (yen) for the cost-per-rider KPI."""
+    """Unit costs (yen) for the cost-per-rider KPI, and how the cost is shared between municipalities."""
 
     vehicle_hour_yen: float = 3_500.0
     vehicle_km_yen: float = 25.0
     fixed_per_vehicle_day_yen: float = 0.0
+    sharing: CostSharingSpec = field(default_factory=CostSharingSpec)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ def test_the_baseline_runs_tomioka_from_stop_to_stop(network):
     assert spec is not None and spec.feeds == ("tomioka",) and spec.municipalities == ("Tomioka",)
     mapper = stop_mapper(scenario, network)
     assert mapper.service.municipalities == (TOMIOKA,) and mapper.service.max_walk_m == spec.max_walk_m
+    later = load_scenario(Path(__file__).resolve().parents[2] / "sim" / "scenarios" / "baseline_municipal_2040.yaml")
+    assert later.stop_service == spec  # the 2040 baseline keeps today's stop-based service
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,7 @@ class LocationOut(BaseModel):
     place: str | None
     name: str
     jis_code: str | None
+    walk_m: float = Field(0.0, description="walk from the caller's point to this stop, metres (stop-based service)")
 
 
 def _phone(value: str) -> str:

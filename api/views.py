@@ -28,6 +28,7 @@ def location_out(record: dict[str, Any] | None) -> LocationOut | None:
         place=record.get("place"),
         name=record.get("name", ""),
         jis_code=record.get("jis_code"),
+        walk_m=float(record.get("walk_m", 0.0)),
     )
 
 

@@ -107,6 +107,8 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
     rider_legs = sum(leg.party for leg in done)
     waits = [leg.wait_s for leg in done if leg.wait_s is not None]
     rides = [leg.ride_s for leg in done if leg.ride_s is not None]
+    walks = [leg.walk_s for leg in done]
+    journeys = [leg.journey_s for leg in done if leg.journey_s is not None]
     detours = [leg.detour for leg in done if leg.detour is not None]
     on_time = [bool(leg.on_time) for leg in done if leg.on_time is not None]
     pooled = pooled_ids(drt)
@@ -147,6 +149,8 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         "passenger_km": round(pkm, 1),
         "wait_min": _stats(waits, 60),
         "ride_min": _stats(rides, 60),
+        "walk_min": _stats(walks, 60),
+        "journey_min": _stats(journeys, 60),
         "detour_factor": _stats(detours),
         "wait_under_10_min_share": _share([w <= 600 for w in waits]),
         "wait_under_15_min_share": _share([w <= 900 for w in waits]),

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from dispatch.model import Vehicle
 from dispatch.solver.params import SolveParams
+from dispatch.stop_service import StopMapper, StopService
 from sim.bookings import BookingFactory
 from sim.costs import fixed_shares
 from sim.demand import DemandGenerator
@@ -21,6 +22,7 @@ from sim.fleet import build_vehicles, crossing_rules, fare_table
 from sim.kpis import compute_kpis
 from sim.movement import Mover
 from sim.records import RunRecords
+from sim.region import resolve_municipality
 from sim.replay import read_bookings_csv
 from sim.requests import TripRequest
 from sim.scenario import Scenario
@@ -126,7 +128,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     places = {p.key: p for p in network.places}
     records = RunRecords(days=demand.days)
     mover = Mover(network, records)
-    factory = BookingFactory(network)
+    factory = BookingFactory(network, stop_mapper(scenario, network))
     model = _planner_model(scenario, network)
     fares = fare_table(scenario, network.facts)
     cost_shares = fixed_shares(scenario.costs.sharing, network.facts)  # checks the names before the run
@@ -171,6 +173,19 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     names = {m.jis_code: m.name_en for m in network.facts.municipalities}
     result.kpis = compute_kpis(records, scenario, names, cost_shares)
     return result
+
+
+def stop_mapper(scenario: Scenario, network) -> StopMapper | None:
+    """The scenario's stop-based service on ``network``, or None for door-to-door everywhere."""
+    spec = scenario.stop_service
+    if spec is None:
+        return None
+    codes = tuple(resolve_municipality(network.facts, m, f"stop_service.municipalities[{i}]").jis_code
+                  for i, m in enumerate(spec.municipalities))
+    try:
+        return StopMapper(network, StopService(feeds=spec.feeds, max_walk_m=spec.max_walk_m, municipalities=codes))
+    except ValueError as exc:
+        raise ScenarioError(f"stop_service: {exc}") from None
 
 
 def _with_area(vehicle: Vehicle, area) -> Vehicle:

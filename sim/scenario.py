@@ -186,6 +186,31 @@ class CostSharingSpec:
 
 
 @dataclass(frozen=True)
+class StopServiceSpec:
+    """Stop-based service (``dispatch.stop_service.StopService``): doors served at the nearest stop.
+
+    Parameters
+    ----------
+    feeds
+        Stop sets by feed id of ``data/osm_gunma/stops.csv`` (``tomioka``: the 124 poles of the
+        富岡市乗合タクシー, the stand-in for 愛タク's stop set).
+    max_walk_m
+        Walking limit between a rider's door and the stop, metres; farther doors are refused
+        (``no_stop_within_walk``).
+    municipalities
+        Municipalities (name, 日本語 or JIS code) whose doors are served at stops; empty: all of them.
+    """
+
+    feeds: tuple[str, ...] = ("tomioka",)
+    max_walk_m: float = 800.0
+    municipalities: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.feeds or not self.max_walk_m > 0:
+            raise ValueError("stop_service needs at least one feed and a positive max_walk_m")
+
+
+@dataclass(frozen=True)
 class CostSpec:
     """Unit costs (yen) for the cost-per-rider KPI, and how the cost is shared between municipalities."""
 
@@ -214,6 +239,7 @@ class Scenario:
     execution: ExecutionSpec = field(default_factory=ExecutionSpec)
     costs: CostSpec = field(default_factory=CostSpec)
     fares: dict[str, Any] = field(default_factory=dict)
+    stop_service: StopServiceSpec | None = None
     source: str = field(default="", metadata={"internal": True})  # the file it was read from
 
     def __post_init__(self) -> None:

@@ -57,6 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         f"{name} {row['rides_per_vehicle_hour']}" for name, row in fleets.items()))
     print(f"\n{result.kpis['requests']} requests over {result.kpis['days']} day(s) in {result.records.wall_s:.1f} s "
           f"({100 * result.solver_share:.0f}% in the re-optimiser)")
+    _warn_clock(result.records.clock_bound_reoptimisations)
     print(f"report: {paths['report'].resolve()}")
     print(f"data:   {paths['kpis']}, {paths['legs']}, {paths['vehicles']}")
     return 0
@@ -77,6 +78,7 @@ def _compare(args: argparse.Namespace) -> int:
         result = simulate(replace(scenario, days=demand.days), network, demand, progress=not args.no_progress)
         write_outputs(result, network, out / name.replace(" ", "_"))
         columns[name] = result.kpis
+        _warn_clock(result.records.clock_bound_reoptimisations, name)
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.json").write_text(json.dumps(columns, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                                       encoding="utf-8")
@@ -84,6 +86,15 @@ def _compare(args: argparse.Namespace) -> int:
     print(format_table(columns))
     print(f"\nreport: {(out / 'compare.html').resolve()} (runs in {out}/<scenario>/)")
     return 0
+
+
+def _warn_clock(count: int, name: str = "") -> None:
+    """Say when a re-optimisation stopped on its time cap: then the run may not repeat exactly."""
+    if count:
+        where = f"{name}: " if name else ""
+        print(f"sim: 注意 {where}再最適化 {count} 回が時間上限で停止（結果は負荷に依存し再現しない場合あり）"
+              f" / warning: {where}{count} re-optimisation(s) stopped on their time cap (reoptimisation.time_limit);"
+              " results depend on machine load and may not repeat", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

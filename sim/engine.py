@@ -30,6 +30,8 @@ from sim.trip_driver import TripDriver
 
 # Priorities of simultaneous events: execution before plans change, plans before new bookings.
 SHIFT_START, VEHICLE, DEPART, CANCEL, BOOKING, TRAIN, REOPT, SHIFT_END = range(8)
+# A re-optimisation that used this share of its time cap was (most likely) stopped by the clock.
+CLOCK_BOUND_SHARE = 0.9
 
 
 class SimulationError(RuntimeError):
@@ -399,7 +401,9 @@ class DaySimulation:
 
     # ------------------------------------------------------------------------------ schedule
     def _on_reopt(self, now: int) -> None:
-        self.d.reoptimise(now, self.reopt_limit)
+        result = self.d.reoptimise(now, self.reopt_limit)
+        if result.seconds >= CLOCK_BOUND_SHARE * self.reopt_limit:
+            self.records.clock_bound_reoptimisations += 1
         self._wake_idle(now)
 
     def _on_train(self, now: int, callback, *args) -> None:

@@ -103,20 +103,22 @@ class RailSpec:
 
 @dataclass(frozen=True)
 class ReoptimisationSpec:
-    """Periodic re-optimisation: every ``every`` seconds within service hours, ``time_limit`` each.
+    """Periodic re-optimisation: every ``every`` seconds within service hours.
 
     ``metaheuristic`` is the OR-Tools local-search metaheuristic (``SolveParams.metaheuristic``).
-    ``GREEDY_DESCENT`` stops at its local optimum, usually well inside the limit, so runs repeat exactly;
-    ``GUIDED_LOCAL_SEARCH`` uses the whole budget and may find better plans, but where it stops depends on
-    the machine's load, so two runs of one seed can differ, unless ``solution_limit`` (solutions per
-    OR-Tools search, ``SolveParams.solution_limit``) stops it first: then runs repeat exactly.
+    ``solution_limit`` (solutions per OR-Tools search, ``SolveParams.solution_limit``) is where every
+    search stops: a count of work, not of seconds, so a run gives the same plans on an idle machine and
+    on a loaded one. ``time_limit`` (seconds) is only the safety cap around it; a search that reaches the
+    cap stops on the clock and its run may not repeat exactly (the run says so, see
+    :attr:`sim.records.RunRecords.clock_bound_reoptimisations`). ``solution_limit: null`` leaves the
+    clock as the only stop (the live service's behaviour).
     """
 
     every: Duration = Duration(15 * 60)
-    time_limit: float = 1.0
+    time_limit: float = 30.0
     enabled: bool = True
     metaheuristic: str = "GREEDY_DESCENT"
-    solution_limit: int | None = None
+    solution_limit: int | None = 50
 
     def __post_init__(self) -> None:
         if self.every <= 0 or self.time_limit <= 0:

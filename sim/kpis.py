@@ -258,6 +258,14 @@ def lookup(kpis: dict[str, Any], dotted: str) -> Any:
 
 
 def format_value(value: Any, fmt: str) -> str:
+    """One KPI as text; a replication summary shows its mean and 95 % interval, ``12.3 [11.0, 13.6]``."""
+    if isinstance(value, dict) and "ci95" in value and "mean" in value:
+        if value["mean"] is None:
+            return "-"
+        fmt = {"{:d}": "{:.1f}", "{:,d}": "{:,.0f}"}.get(fmt, fmt)  # a mean of counts is not whole
+        mean = format_value(value["mean"], fmt)
+        ci = value["ci95"]
+        return mean if ci is None else f"{mean} [{format_value(ci[0], fmt)}, {format_value(ci[1], fmt)}]"
     if value is None:
         return "-"
     try:

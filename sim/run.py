@@ -199,15 +199,21 @@ def _merge_stats(total: dict[str, Any], day: dict[str, Any]) -> None:
             total[key] = total.get(key, 0) + value
 
 
-def write_outputs(result: SimResult, network, out: Path) -> dict[str, Path]:
-    """Write ``kpis.json``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
+def write_outputs(result: SimResult, network, out: Path, kpis: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``kpis.json``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``.
+
+    ``kpis`` (default: the run's own) may be the summary over replications (:func:`sim.replications.aggregate`);
+    the CSVs and figures are then those of ``result``, the first replication.
+    """
     from sim.output import write_run
+    from sim.replications import means
     from sim.report.html import run_report
 
+    kpis = result.kpis if kpis is None else kpis
     stations = [(s.name_en, s.lat, s.lon) for s in network.stations]
     labels = _municipality_labels(network)
-    html = run_report(result.scenario, result.kpis, result.records, network.graph, stations, labels)
-    return write_run(out, result.kpis, result.records, html)
+    html = run_report(result.scenario, means(kpis), result.records, network.graph, stations, labels)
+    return write_run(out, kpis, result.records, html)
 
 
 def _municipality_labels(network) -> Sequence[tuple[str, float, float]]:

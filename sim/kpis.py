@@ -154,6 +154,7 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         "fare_recovery": _ratio(fares, cost, 4),
         "per_fleet": _per_fleet(veh, done, names),
         "per_municipality_served": _per_municipality(veh, done, names),
+        "per_origin_municipality": _per_origin(outcomes, names),
     }
     return out
 
@@ -215,6 +216,34 @@ def _per_municipality(vehicles: list[VehicleRecord], done: list[LegRecord], name
             "vehicle_hours": round(hours * share, 1),
             "pickups": sum(leg.party for leg in done if leg.origin_jis == jis),
             "dropoffs": sum(leg.party for leg in done if leg.destination_jis == jis),
+        }
+    return out
+
+
+def _per_origin(outcomes: dict[str, tuple[str, str, list[LegRecord]]], names: dict[str, str]) -> dict[str, Any]:
+    """Service level of the trips starting in each municipality (what its own fleet size decides).
+
+    ``requests``, ``served``, ``rejection_rate`` (trip level) and ``wait_min`` (of each served trip's
+    first taxi leg), by the trip's origin municipality.
+    """
+    by_jis: dict[str, list[tuple[str, list[LegRecord]]]] = defaultdict(list)
+    for status, _, legs in outcomes.values():
+        if legs[0].origin_jis:
+            by_jis[legs[0].origin_jis].append((status, legs))
+    out: dict[str, Any] = {}
+    for jis in sorted(by_jis):
+        trips = by_jis[jis]
+        rejected = sum(1 for status, _ in trips if status == "rejected")
+        waits = []
+        for status, legs in trips:
+            first = next((x for x in legs if x.mode == "drt"), None)
+            if status == "completed" and first is not None and first.wait_s is not None:
+                waits.append(first.wait_s)
+        out[names.get(jis, jis)] = {
+            "requests": len(trips),
+            "served": sum(1 for status, _ in trips if status == "completed"),
+            "rejection_rate": _ratio(rejected, len(trips), 4),
+            "wait_min": _stats(waits, 60),
         }
     return out
 

@@ -225,19 +225,13 @@ def parse_scenario(data: Any, source: str = "") -> Scenario:
     return replace(scenario, source=source)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
-
-    Raises
-    ------
-    ScenarioError
-        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
-    """
+def read_scenario_data(path: str | Path) -> Any:
+    """The parsed YAML document of a scenario file, not yet validated (``sim sweep`` edits it)."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"scenario file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -245,6 +239,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+
+
+def scenario_from_data(data: Any, path: str | Path) -> Scenario:
+    """Validate the document of the scenario file ``path`` (relative replay paths resolve beside it)."""
+    path = Path(path)
     try:
         scenario = parse_scenario(data, source=str(path))
     except ScenarioError as exc:
@@ -253,3 +252,14 @@ def load_scenario(path: str | Path) -> Scenario:
         resolved = (path.parent / scenario.demand.replay_csv).resolve()
         scenario = replace(scenario, demand=replace(scenario.demand, replay_csv=str(resolved)))
     return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
+    """
+    return scenario_from_data(read_scenario_data(path), path)

@@ -215,10 +215,15 @@ def _merge_stats(total: dict[str, Any], day: dict[str, Any]) -> None:
             total[key] = total.get(key, 0) + value
 
 
-def write_outputs(result: SimResult, network, out: Path) -> dict[str, Path]:
-    """Write ``kpis.json``, ``kpis.xlsx``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
+def write_outputs(result: SimResult, network, out: Path, kpis: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``kpis.json``, ``kpis.xlsx``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``.
+
+    ``kpis`` (default: the run's own) may be the summary over replications (:func:`sim.replications.aggregate`);
+    the CSVs and figures are then those of ``result``, the first replication.
+    """
     from sim.output import write_run
     from sim.report.compose import render_run
 
-    html = render_run(result.scenario, result.kpis, result.records, network)
-    return write_run(out, result.kpis, result.records, html)
+    kpis = result.kpis if kpis is None else kpis
+    html = render_run(result.scenario, kpis, result.records, network)
+    return write_run(out, kpis, result.records, html)

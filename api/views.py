@@ -97,6 +97,7 @@ def booking_out(record: dict[str, Any], hold_s: int) -> BookingOut:
         vehicle_id=record.get("vehicle_id"),
         offer=offer_out(day, offer, hold_s if record["status"] == "offered" else None),
         rejection=rejection_out(day, record.get("rejection")),
+        pinned=record.get("pinned_to") is not None,
         error=record.get("error"),
         created_at=_iso_epoch(record.get("created_at")),
         updated_at=_iso_epoch(record.get("updated_at")),

@@ -20,7 +20,7 @@ from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
 from api.commands import apply
-from api.engine import DayEngine
+from api.engine import BookingState, DayEngine
 from api.keys import Keys
 from api.lock import AreaLock
 from api.settings import Settings
@@ -36,6 +36,29 @@ class LostLease(RuntimeError):
     """Our area lease expired or was taken over before we committed; nothing was written."""
 
 
+def _follow_plan(record: dict[str, Any], current: BookingState) -> bool:
+    """Make a stored booking record agree with the engine's view of it; True if anything changed."""
+    before = json.dumps(record, sort_keys=True, default=str)
+    if record["status"] == "offered" and current.status == "requested":  # the engine let the hold lapse
+        record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
+    record["status"] = current.status
+    record["vehicle_id"] = current.vehicle_id or record.get("vehicle_id")
+    record["pinned_to"] = current.pinned_to
+    offer = record.get("offer")
+    legs = offer.get("legs") or [] if offer else []
+    if offer and current.vehicle_id and len(legs) <= 1:  # several legs: the planner re-plans those (replans)
+        offer["vehicle_id"] = current.vehicle_id
+        if current.pickup is not None:
+            offer["expected_pickup"] = current.pickup
+        if current.dropoff is not None:
+            offer["expected_dropoff"] = current.dropoff
+        for leg in legs:
+            if leg.get("mode") == "drt":
+                leg.update(vehicle_id=current.vehicle_id, depart=offer["expected_pickup"],
+                           arrive=offer["expected_dropoff"])
+    return json.dumps(record, sort_keys=True, default=str) != before
+
+
 def _entry_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -47,7 +70,7 @@ class DayState:
 
     version: int
     engine: DayEngine
-    states: dict[str, tuple[str, str | None]]
+    states: dict[str, BookingState]
 
 
 @dataclass
@@ -303,35 +326,42 @@ class AreaWriter:
                              "area": area, "at": command["at"]})
 
     def _sync_states(self, area: str, batch: _Batch) -> None:
-        """Carry status and vehicle changes (from any command, e.g. a re-plan) into the booking records."""
+        """Carry what any command changed (a re-plan, a re-optimisation, a delay) into the booking records.
+
+        Status, vehicle, pin, and the offer's vehicle and expected times follow the current plan, so a
+        record never shows a vehicle or a time the plan no longer has.
+        """
+        now = time.time()
         for day, state in batch.days.items():
             now_states = state.engine.states()
-            for booking_id, (status, vehicle) in now_states.items():
-                if state.states.get(booking_id) == (status, vehicle):
+            for booking_id, current in now_states.items():
+                if state.states.get(booking_id) == current:
                     continue
                 record = self._record(batch, booking_id)
                 if record is None:
                     continue
-                old_vehicle = record.get("vehicle_id")
-                if record["status"] == "offered" and status == "requested":  # the engine let the hold lapse
-                    record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
-                record["status"] = status
-                record["vehicle_id"] = vehicle or record.get("vehicle_id")
-                batch.dirty.add(booking_id)
-                batch.events.append(
-                    {"type": "status", "booking_id": booking_id, "status": status, "vehicle_id": vehicle,
-                     "day": day, "area": area}
-                )
-                if vehicle and vehicle != old_vehicle and old_vehicle is not None:
-                    batch.events.append(
-                        {"type": "assignment", "booking_id": booking_id, "vehicle_id": vehicle,
-                         "previous_vehicle_id": old_vehicle, "day": day, "area": area}
-                    )
+                if _follow_plan(record, current):
+                    record["updated_at"] = now
+                    batch.dirty.add(booking_id)
+                self._state_events(batch, record, state.states.get(booking_id), current, day, area)
             state.states = now_states
         for booking_id in batch.dirty:  # a rejected request never enters the dispatcher's books
             record = batch.records[booking_id]
             if record.get("rejection") and record["status"] == "requested":
                 record["status"] = "rejected"
+
+    @staticmethod
+    def _state_events(batch: _Batch, record: dict[str, Any], before: BookingState | None, current: BookingState,
+                      day: str, area: str) -> None:
+        booking_id = record["id"]
+        if before is not None and (before.status, before.vehicle_id) == (current.status, current.vehicle_id):
+            return
+        batch.events.append({"type": "status", "booking_id": booking_id, "status": current.status,
+                             "vehicle_id": current.vehicle_id, "day": day, "area": area})
+        old_vehicle = before.vehicle_id if before is not None else None
+        if current.vehicle_id and old_vehicle is not None and current.vehicle_id != old_vehicle:
+            batch.events.append({"type": "assignment", "booking_id": booking_id, "vehicle_id": current.vehicle_id,
+                                 "previous_vehicle_id": old_vehicle, "day": day, "area": area})
 
     # ------------------------------------------------------------------ committing
     def _commit(self, area: str, token: int, batch: _Batch) -> None:

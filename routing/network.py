@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from routing.build import load_graph
 from routing.errors import RoutingError
-from routing.facts import DEFAULT_DATA_DIR, Municipality, Place, RegionFacts, Station, load_facts
+from routing.facts import DEFAULT_DATA_DIR, BusStop, Municipality, Place, RegionFacts, Station, load_facts
 from routing.geo import SERVICE_BOX, check_point, haversine_m, local_xy_m
 from routing.geojson import edges_geojson, path_linestring
 from routing.matrix import ALL_PAIRS_MAX_NODES, MatrixEngine
@@ -231,14 +231,59 @@ class RoadNetwork:
 
     def _snap_places(self, facts: RegionFacts) -> list[Place]:
         out = []
-        for p in facts.places:
-            out.append(replace(p, node=self.snap(p.lat, p.lon).node) if SERVICE_BOX.contains(p.lat, p.lon) else p)
+        for p in facts.all_places:
+            if not SERVICE_BOX.contains(p.lat, p.lon):
+                out.append(p)
+                continue
+            snap = self.snap(p.lat, p.lon)
+            if isinstance(p, BusStop):
+                out.append(replace(p, node=snap.node, access_m=snap.distance_m, access_s=snap.access_time_s))
+            else:
+                out.append(replace(p, node=snap.node))
         return out
 
     @property
     def places(self) -> list[Place]:
-        """Stations (line order), landmarks, then 大字, each with its snapped drive node."""
+        """Stations (line order), landmarks, 大字, then real stop poles, each with its snapped drive node."""
         return list(self._places)
+
+    @property
+    def stops(self) -> list[BusStop]:
+        """The real stop poles (乗降場所) in file order, snapped, with their access walk."""
+        return [p for p in self._places if isinstance(p, BusStop)]
+
+    def nearest_stops(
+        self, lat: float, lon: float, max_walk_m: float, feeds: Sequence[str] | None = None, limit: int = 3
+    ) -> list[tuple[BusStop, float]]:
+        """Stop poles a rider at (lat, lon) can walk to, nearest first.
+
+        Parameters
+        ----------
+        lat, lon
+            WGS84 degrees of the rider's point (a home, a door).
+        max_walk_m
+            Walking limit in metres along the ground (straight line x :data:`ACCESS_CIRCUITY`).
+        feeds
+            Only poles of these feeds (``["tomioka"]``); None for every feed.
+        limit
+            Most poles returned.
+
+        Returns
+        -------
+        list of (BusStop, float)
+            Poles with their walk in metres, at most ``max_walk_m``; empty if none is that close.
+        """
+        lat, lon = check_point(lat, lon, SERVICE_BOX)
+        wanted = None if feeds is None else set(feeds)
+        found = []
+        for stop in self.stops:
+            if stop.node < 0 or (wanted is not None and stop.feed not in wanted):
+                continue
+            walk = haversine_m(lat, lon, stop.lat, stop.lon) * ACCESS_CIRCUITY
+            if walk <= max_walk_m:
+                found.append((walk, stop.key, stop))
+        found.sort(key=lambda f: f[:2])
+        return [(stop, walk) for walk, _, stop in found[:limit]]
 
     @property
     def stations(self) -> list[Station]:

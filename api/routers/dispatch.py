@@ -14,7 +14,7 @@ from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
 from api.routers.params import DayQuery
-from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn
+from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
 from api.timefmt import today
 from api.views import plan_out
 
@@ -53,24 +53,55 @@ async def plans(request: Request, day: DayQuery = None, area: str | None = None,
 
 @router.post("/reassign", dependencies=[Depends(require("dispatch.reassign"))])
 async def reassign(request: Request, body: ReassignIn) -> JSONResponse:
-    """Move a booking to another vehicle; the engine validates the new plan first (409 if infeasible)."""
+    """Move a booking to another vehicle and pin it there (``pin: false``: move without pinning).
+
+    The engine validates the new plan first (409 with the reason if infeasible); a pinned booking stays on
+    its vehicle through re-optimisation until ``POST /dispatch/unpin``.
+    """
     app = request.app
-    record = await app.state.store.get_booking(body.booking_id)
-    if record is None:
-        raise ApiError(404, "body.booking_id", f"no booking {body.booking_id}")
+    record = await _booking(request, body.booking_id)
     if await app.state.store.vehicle_definition(body.vehicle_id) is None:
-        raise ApiError(422, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
-    area = record["area"]
-    command = {"op": "reassign", "booking_id": body.booking_id, "vehicle_id": body.vehicle_id,
+        raise ApiError(404, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
+    command = {"op": "reassign", "booking_id": body.booking_id, "vehicle_id": body.vehicle_id, "pin": body.pin,
                "day": record["service_day"]}
+    result = await _run(request, record, command)
+    if isinstance(result, JSONResponse):
+        return result
+    log.info("booking %s reassigned to %s (pinned=%s)", body.booking_id, body.vehicle_id, body.pin)
+    return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "booking_id": body.booking_id,
+                         "vehicle_id": body.vehicle_id, "pinned": body.pin})
+
+
+@router.post("/unpin", dependencies=[Depends(require("dispatch.reassign"))])
+async def unpin(request: Request, body: UnpinIn) -> JSONResponse:
+    """Release a dispatcher's pin: re-optimisation may move the booking to any vehicle again."""
+    record = await _booking(request, body.booking_id)
+    command = {"op": "unpin", "booking_id": body.booking_id, "day": record["service_day"]}
+    result = await _run(request, record, command)
+    if isinstance(result, JSONResponse):
+        return result
+    return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "booking_id": body.booking_id,
+                         "pinned": False, "was_pinned": bool((result.get("data") or {}).get("was_pinned"))})
+
+
+async def _booking(request: Request, booking_id: str) -> dict[str, Any]:
+    record = await request.app.state.store.get_booking(booking_id)
+    if record is None:
+        raise ApiError(404, "body.booking_id", f"no booking {booking_id}")
+    return record
+
+
+async def _run(request: Request, record: dict[str, Any], command: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+    """Apply a dispatcher's command through the area's writer: its result, 202 while pending, 409 if refused."""
+    app = request.app
+    area = record["area"]
     entry_id, result = await run_command(app, area, app.state.keys.booking_stream(area), command)
     if result is None:
         return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202)
     if not result["ok"]:
-        raise ApiError(409, "body.vehicle_id", result["error"] or "reassignment refused")
-    log.info("booking %s reassigned to %s", body.booking_id, body.vehicle_id)
-    return JSONResponse({"entry_id": entry_id, "status": "applied", "booking_id": body.booking_id,
-                         "vehicle_id": body.vehicle_id})
+        field = "body.vehicle_id" if command["op"] == "reassign" else "body.booking_id"
+        raise ApiError(409, field, result["error"] or f"{command['op']} refused")
+    return result
 
 
 @router.post("/reoptimise", dependencies=[Depends(require("dispatch.reoptimise"))])

@@ -75,7 +75,7 @@ def test_reassignment_is_validated_and_plans_show_routes(client):
     assert len(by_vehicle[target]["route"]) > 2
     unknown = client.post("/dispatch/reassign", json={"booking_id": booking["id"], "vehicle_id": "nope"},
                           headers=DISP)
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
 
 
 def test_event_stream_carries_offers_and_assignments(client):

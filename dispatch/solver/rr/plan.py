@@ -43,7 +43,7 @@ class Plan:
         # Optional requests already left out when a route was emptied (route minimisation waits
         # only for the others).
         self.optional_out: set[int] = set()
-        self._view: tuple[FleetView, list[int]] | None = None
+        self._view: tuple[FleetView | None, list[int]] | None = None
 
     def copy(self) -> Plan:
         other = Plan.__new__(Plan)
@@ -93,10 +93,13 @@ class Plan:
         self.unassigned.discard(r)
         self._refresh(place.vehicle)
 
-    def view(self) -> tuple[FleetView, list[int]]:
-        """The fleet view over open vehicles and used ones, and the vehicle index of each view slot."""
+    def view(self) -> tuple[FleetView | None, list[int]]:
+        """The fleet view over open vehicles and used ones, and the vehicle index of each view slot
+        (None and [] when no vehicle may take anything)."""
         if self._view is None:
             members = [k for k in range(self.flat.n_vehicles) if self.codes[k] or k in self.open_vehicles]
+            if not members:
+                return None, []
             self._view = (_assemble([self.arrays[k] for k in members], self.flat.v_capacity[members]), members)
         return self._view
 
@@ -107,7 +110,7 @@ class Plan:
         probability ``blink_rate``; None if there is none."""
         flat = self.flat
         view, members = self.view()
-        if not members:
+        if view is None:
             return None
         request = flat.problem.requests[r]
         starts = np.array([flat.v_start_time[k] for k in members])

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument("--out", type=Path, help="output folder (default: out/<scenario name>)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--history-url", help="also write each day into the history store at this SQLAlchemy URL "
+                                           "(postgresql+psycopg://...), for python -m api.report")
     cmp = sub.add_parser("compare", help="run two scenarios on the same demand and compare their KPIs")
     cmp.add_argument("a", type=Path)
     cmp.add_argument("b", type=Path)
@@ -48,7 +50,20 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = _load(args.scenario, args.days, args.seed)
     network = load_network()
-    result = simulate(scenario, network, progress=not args.no_progress)
+    history = None
+    if args.history_url:
+        from api.history.sim_days import SimHistory
+        from sim.fleet import fare_table
+
+        try:
+            history = SimHistory(args.history_url, scenario.name, network, fare_table(scenario, network.facts))
+        except Exception as exc:  # a bad URL or no server: say so, no stack trace
+            raise ScenarioError(f"--history-url: cannot open the history store: {str(exc).splitlines()[0]}") from None
+    result = simulate(scenario, network, progress=not args.no_progress,
+                      day_done=history.day_done if history is not None else None)
+    if history is not None:
+        history.close()
+        print(f"履歴DBに {len(history.days)} 日を書き込みました / wrote {len(history.days)} day(s) to the history")
     out = args.out or Path("out") / scenario.name
     paths = write_outputs(result, network, out)
     print(format_table({scenario.name: result.kpis}))

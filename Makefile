@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 REDIS_HOST ?= 127.0.0.1
 REDIS_PORT ?= 6379
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
 OUT ?= out/demo
 
-.PHONY: demo test test-all bench lint redis install clean
+.PHONY: demo test test-all bench lint redis postgres install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +25,13 @@ demo: $(STAMP)
 redis:
 	@bash scripts/ensure_redis.sh $(REDIS_HOST) $(REDIS_PORT)
 
-test: $(STAMP) redis
+postgres:
+	@bash scripts/ensure_postgres.sh $(PG_HOST) $(PG_PORT)
+
+test: $(STAMP) redis postgres
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: $(STAMP) redis
+test-all: $(STAMP) redis postgres
 	$(PY) -m pytest -q
 
 bench: $(STAMP) redis

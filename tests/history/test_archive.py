@@ -205,3 +205,39 @@ def test_a_rider_is_deleted_from_the_history_on_request(day_redis, world, histor
         ride = s.get(BookingRow, made.completed)
         assert ride.rider_key is None and ride.status == "completed"  # the trip still counts
         assert s.execute(text("SELECT count(*) FROM bookings")).scalar() == 4
+
+
+def test_the_archive_command(day_redis, history_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+
+    from api.timefmt import JST
+
+    made, redis = day_redis
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "REDIS_URL": settings().redis_url, "KANRA_KEY_PREFIX": settings().key_prefix,
+           "KANRA_HISTORY_URL": history_db, "KANRA_HISTORY_RIDER_SECRET": "test-secret"}
+    now = datetime.fromtimestamp(closed_after(made.day, hours=24), JST).isoformat()
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "api.archive", *args], cwd=repo, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    for bad, needle in ((["--now", "yesterday"], "--now"), (["--retention-days", "-1"], "retention")):
+        done = run(*bad)
+        assert done.returncode == 2 and needle in done.stderr and "Traceback" not in done.stderr
+    done = run("--now", now, "--retention-days", "0")
+    assert done.returncode == 0, done.stderr
+    assert "保存 archived 1" in done.stdout and "Redis から削除 trimmed 1" in done.stdout
+    assert not redis.exists(Keys(settings().key_prefix).snapshot("all", made.day))
+    again = run("--now", now, "--retention-days", "0")
+    assert again.returncode == 0 and "保存 archived 0" in again.stdout
+    forgot = run("--forget-rider", made.rider_id)
+    assert forgot.returncode == 0 and "1 bookings unlinked" in forgot.stdout
+    down = subprocess.run([sys.executable, "-m", "api.archive", "--now", now], cwd=repo, capture_output=True,
+                          text=True, timeout=300,
+                          env={**env, "KANRA_HISTORY_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+    assert down.returncode == 1 and "Traceback" not in down.stderr

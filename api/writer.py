@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from api.commands import apply
 from api.engine import DayEngine
+from api.history.trail import note_command, note_status
 from api.keys import Keys
 from api.lock import AreaLock
 from api.settings import Settings
@@ -281,6 +282,7 @@ class AreaWriter:
             elif "error" not in outcome.record_changes:
                 record["error"] = None
             record["updated_at"] = command["at"]
+            note_command(record, command, outcome)
             batch.dirty.add(booking_id)
         for event in outcome.events:
             batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
@@ -317,6 +319,7 @@ class AreaWriter:
                     record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
                 record["status"] = status
                 record["vehicle_id"] = vehicle or record.get("vehicle_id")
+                note_status(record, status, vehicle, record.get("updated_at") if booking_id in batch.dirty else None)
                 batch.dirty.add(booking_id)
                 batch.events.append(
                     {"type": "status", "booking_id": booking_id, "status": status, "vehicle_id": vehicle,

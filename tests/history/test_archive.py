@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.history.archive import Archiver, VerificationFailed
 from api.history.models import ArchivedDay, BookingRow, ExecutedStop, Rider, ShiftRow, StatusChange
+from api.history.redis_day import day_records
 from api.history.riders import RiderPolicy, forget_rider
 from api.keys import Keys
 from api.timefmt import day_start
@@ -49,9 +50,18 @@ def test_a_real_day_lands_in_the_history(day_redis, world, history_engine, histo
         assert bookings[made.rejected].rejection_reason == "outside_service_hours"
         assert bookings[made.cancelled].cancel_reason == "caller"
         mine = select(StatusChange).where(StatusChange.booking_id == made.completed).order_by(StatusChange.seq)
-        trail = [(c.op, c.status) for c in s.scalars(mine)]
-        assert trail == [("request", "requested"), ("request", "offered"), ("confirm", "confirmed"),
-                         ("arrive", "confirmed"), ("board", "onboard"), ("drop_off", "completed")]
+        trail = list(s.scalars(mine))
+        assert [(c.op, c.ok) for c in trail if c.op not in ("status", "intake")] == [
+            ("request", True), ("confirm", True), ("arrive", True), ("board", True), ("drop_off", True)]
+        statuses = [c.status for c in trail if c.op == "status"]
+        assert statuses[:2] == ["offered", "confirmed"] and statuses[-2:] == ["onboard", "completed"]
+        assert set(statuses[2:-2]) <= {"assigned"}  # the engine's own changes are in the trail too
+        assert all(a.at <= b.at for a, b in zip(trail, trail[1:], strict=False))
+        refused = list(s.scalars(select(StatusChange).where(StatusChange.booking_id == made.rejected)
+                                 .order_by(StatusChange.seq)))
+        assert [(c.op, c.status, c.reason) for c in refused] == [
+            ("intake", "requested", None), ("request", "requested", "outside_service_hours"),
+            ("status", "rejected", "outside_service_hours")]
         stops = list(s.scalars(select(ExecutedStop).order_by(ExecutedStop.seq)))
         assert [(x.booking_id, x.kind) for x in stops] == [(made.completed, "pickup"), (made.completed, "dropoff")]
         assert stops[0].arrival_s == 10 * 3600 + 60 and stops[0].departure_s == 10 * 3600 + 120
@@ -141,6 +151,7 @@ def test_a_kill_at_any_step_is_completed_by_the_next_run(where, day_redis, world
         if step == where:
             raise Crash(step)
 
+    trails = sum(len(r["trail"]) + 1 for r in day_records(redis, keys, "all", made.day).values())  # + intake
     with pytest.raises(Crash):
         _archiver(redis, world, history_engine, kept, step=crash).run_once(now)
     with Session(history_engine) as s:
@@ -159,7 +170,7 @@ def test_a_kill_at_any_step_is_completed_by_the_next_run(where, day_redis, world
         record = s.get(ArchivedDay, ("all", day_start(made.day).date()))
         assert record.verified_at is not None and record.redis_trimmed_at is not None
         assert s.execute(text("SELECT count(*) FROM bookings")).scalar() == 4
-        assert s.execute(text("SELECT count(*) FROM booking_status_changes")).scalar() == 16
+        assert s.execute(text("SELECT count(*) FROM booking_status_changes")).scalar() == trails
 
 
 def test_nothing_is_trimmed_when_postgres_does_not_hold_what_redis_holds(day_redis, world, history_engine,

@@ -124,3 +124,35 @@ def test_sim_run_writes_its_days_with_the_history_flag(tmp_path):
                           "--no-progress", "--history-url", "postgresql+psycopg://postgres@127.0.0.1:1/none"],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--history-url" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_wide_area_trips_keep_their_legs_and_feed_the_stations(network):
+    from sim.scenario import parse_scenario
+
+    data = yaml.safe_load((REPO / "sim/scenarios/wide_area_rail_feeder.yaml").read_text(encoding="utf-8"))
+    data["demand"]["scale"] = 0.4
+    scenario = parse_scenario(data)
+    with fresh_database("kanra_test_history_rail") as url:
+        history = SimHistory(url, scenario.name, network, fare_table(scenario, network.facts))
+        result = simulate(scenario, network, day_done=history.day_done)
+        history.close()
+        engine = connect(url)
+        try:
+            with engine.connect() as conn:
+                chains = conn.execute(text("SELECT b.id, string_agg(l.mode, '-' ORDER BY l.leg_index) FROM bookings b "
+                                           "JOIN legs l ON l.booking_id = b.id WHERE b.kind = 'chain' "
+                                           "GROUP BY b.id")).all()
+            report = build_report(engine, Period.month(scenario.start_date[:7]), CostRule(),
+                                  municipalities_of_region(), source="sim")
+        finally:
+            engine.dispose()
+    legs = result.records.legs
+    assert chains and all("rail" in modes and modes.startswith(("drt", "walk", "rail")) for _, modes in chains)
+    assert len(chains) == len({leg.trip_id for leg in legs if leg.mode == "rail"})
+    fed = Counter(leg.destination for leg in legs
+                  if leg.mode == "drt" and leg.dropoff_at is not None and leg.destination.startswith("st:"))
+    assert {st: sum(c.values()) for st, c in report.stations.items()} == {
+        st: sum(leg.party for leg in legs if leg.mode == "drt" and leg.dropoff_at is not None
+                and leg.destination == st) for st in fed}
+    assert report.total("residents", "rides") == len({leg.trip_id or leg.id for leg in legs if leg.status == "completed"
+                                                      and leg.mode == "drt"})

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         app.state.keys = keys
         app.state.store = Store(client, keys, settings.idempotency_ttl_s)
         app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world,
-                                      name=f"api:{os.getpid()}@{socket.gethostname()}")
+                                      name=f"api:{os.getpid()}@{socket.gethostname()}", may_solve=False)
         try:
             added = await app.state.store.seed_vehicles(load_fleet_file(settings.fleet_file))
             if added:

@@ -141,6 +141,7 @@ class LocationOut(BaseModel):
     place: str | None
     name: str
     jis_code: str | None
+    walk_m: float = Field(0.0, description="walk from the caller's point to this stop, metres (stop-based service)")
 
 
 def _phone(value: str) -> str:
@@ -377,6 +378,7 @@ class BookingOut(BaseModel):
     vehicle_id: str | None = None
     offer: OfferOut | None = None
     rejection: RejectionOut | None = None
+    pinned: bool = Field(False, description="a dispatcher pinned it to vehicle_id: re-optimisation keeps it there")
     error: str | None = Field(None, description="why the last change to this booking was refused")
     created_at: str
     updated_at: str
@@ -435,6 +437,11 @@ class VehicleEventIn(Strict):
 class ReassignIn(Strict):
     booking_id: str = Field(min_length=1, max_length=40)
     vehicle_id: str = Field(min_length=1, max_length=40)
+    pin: bool = Field(True, description="keep the booking on this vehicle through re-optimisation (until unpinned)")
+
+
+class UnpinIn(Strict):
+    booking_id: str = Field(min_length=1, max_length=40)
 
 
 class ReoptimiseIn(Strict):

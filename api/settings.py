@@ -17,6 +17,11 @@ KANRA_NETWORK
     ``region`` (default: ``routing.RoadNetwork.load()``) or ``grid:N`` (a synthetic N x N grid, for tests).
 KANRA_FLEET_FILE, KANRA_RULES_FILE
     JSON fleet definition (default ``api/fleet_default.json``) and service rules (default: the defaults).
+KANRA_STOP_SERVICE
+    JSON stop-based service (``dispatch.stop_service.StopService.from_dict``, e.g.
+    ``{"feeds": ["tomioka"], "max_walk_m": 800, "municipalities": ["10210"]}``): bookings' doors in those
+    municipalities are served at the nearest stop within the walking limit, refused (422) beyond it.
+    Default: none, door to door everywhere.
 KANRA_OPERATING_MODEL
     JSON operating model for wide-area trips (``dispatch.trips.OperatingModel.from_dict``, e.g.
     ``api/operating_model_wide_area.json``): bookings then go through the trip planner (per-municipality
@@ -68,6 +73,7 @@ class Settings:
     fleet_file: Path = DEFAULT_FLEET_FILE
     rules_file: Path | None = None
     operating_model_file: Path | None = None
+    stop_service_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     lock_ttl_ms: int = 10_000
@@ -117,6 +123,7 @@ class Settings:
             fleet_file=Path(env.get("KANRA_FLEET_FILE", str(defaults.fleet_file))),
             rules_file=Path(env["KANRA_RULES_FILE"]) if env.get("KANRA_RULES_FILE") else None,
             operating_model_file=Path(env["KANRA_OPERATING_MODEL"]) if env.get("KANRA_OPERATING_MODEL") else None,
+            stop_service_file=Path(env["KANRA_STOP_SERVICE"]) if env.get("KANRA_STOP_SERVICE") else None,
             host=env.get("KANRA_HOST", defaults.host),
             port=_number(env, "KANRA_PORT", defaults.port, int),
             lock_ttl_ms=_number(env, "KANRA_LOCK_TTL_MS", defaults.lock_ttl_ms, int),

@@ -28,6 +28,7 @@ def location_out(record: dict[str, Any] | None) -> LocationOut | None:
         place=record.get("place"),
         name=record.get("name", ""),
         jis_code=record.get("jis_code"),
+        walk_m=float(record.get("walk_m", 0.0)),
     )
 
 
@@ -97,6 +98,7 @@ def booking_out(record: dict[str, Any], hold_s: int) -> BookingOut:
         vehicle_id=record.get("vehicle_id"),
         offer=offer_out(day, offer, hold_s if record["status"] == "offered" else None),
         rejection=rejection_out(day, record.get("rejection")),
+        pinned=record.get("pinned_to") is not None,
         error=record.get("error"),
         created_at=_iso_epoch(record.get("created_at")),
         updated_at=_iso_epoch(record.get("updated_at")),

@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\n{result.kpis['requests']} requests over {result.kpis['days']} day(s) in {result.records.wall_s:.1f} s "
           f"({100 * result.solver_share:.0f}% in the re-optimiser)")
     print(f"report: {paths['report'].resolve()}")
-    print(f"data:   {paths['kpis']}, {paths['legs']}, {paths['vehicles']}")
+    print(f"data:   {paths['kpis']}, {paths['xlsx']}, {paths['legs']}, {paths['vehicles']}")
     return 0
 
 

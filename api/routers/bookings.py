@@ -89,8 +89,8 @@ async def take_booking(
             raise ApiError(422, f"{field}.rider_id", f"no rider {body.rider_id}")
         if rider.get("active") is False:
             raise ApiError(422, f"{field}.rider_id", f"rider {body.rider_id} is deactivated: reactivate them first")
-    pickup = world.resolve(body.pickup, f"{field}.pickup")
-    dropoff = world.resolve(body.dropoff, f"{field}.dropoff")
+    pickup = world.resolve_served(body.pickup, f"{field}.pickup")
+    dropoff = world.resolve_served(body.dropoff, f"{field}.dropoff")
     if pickup["node"] == dropoff["node"]:
         raise ApiError(422, f"{field}.dropoff", "pick-up and drop-off are the same place")
     day, seconds = service_time(body.time, f"{field}.time")
@@ -272,11 +272,11 @@ async def modify_booking(request: Request, booking_id: str, body: BookingChange)
     world = request.app.state.world
     changes: dict[str, Any] = {}
     if body.pickup is not None:
-        changes["pickup"] = world.resolve(body.pickup, "body.pickup")
+        changes["pickup"] = world.resolve_served(body.pickup, "body.pickup")
         if _area(request, changes["pickup"]["jis_code"], "body.pickup") != record["area"]:
             raise ApiError(422, "body.pickup", "the new pick-up is in another service area: cancel and book anew")
     if body.dropoff is not None:
-        changes["dropoff"] = world.resolve(body.dropoff, "body.dropoff")
+        changes["dropoff"] = world.resolve_served(body.dropoff, "body.dropoff")
     if body.time is not None:
         day, seconds = service_time(body.time, "body.time")
         if day != record["service_day"]:

@@ -220,8 +220,8 @@ async def create_standing(
     rider = await store.get_rider(body.rider_id)
     if rider is None or rider.get("active") is False:
         raise ApiError(422, "body.rider_id", f"no bookable rider {body.rider_id}")
-    world.resolve(body.pickup, "body.pickup")  # 422 now rather than at every occurrence
-    world.resolve(body.dropoff, "body.dropoff")
+    world.resolve_served(body.pickup, "body.pickup")  # 422 now rather than at every occurrence
+    world.resolve_served(body.dropoff, "body.dropoff")
     series = {"id": new_id("sb"), **body.model_dump(mode="json"), "status": "active", "skipped": [],
               "occurrences": {}, "created_at": time.time(), "by": principal.name}
     await _save(request, series)

@@ -118,8 +118,32 @@ def _leg(series: dict[str, Any], day: date, back: bool) -> BookingIn:
     )
 
 
+CLASH_S = 3600  # another booking of the rider this close to an occurrence is a clash
+
+
+async def _clash(request: Request, series: dict[str, Any], day: date) -> str | None:
+    """Another live booking of the rider within an hour of the occurrence (e.g. booked by phone)."""
+    store = request.app.state.store
+    hours, minutes = (int(p) for p in series["time"].split(":"))
+    at = hours * 3600 + minutes * 60
+    for record in await store.bookings(await store.booking_ids_of_rider(series["rider_id"], 200)):
+        if (record["service_day"] == day.isoformat() and record.get("standing_id") != series["id"]
+                and record["status"] in ("requested", "offered", "confirmed", "assigned")
+                and abs(int(record["requested_time"]) - at) < CLASH_S):
+            return f"同じ時間帯に別の予約があります（{record['id']}）"
+    return None
+
+
 async def _place(request: Request, series: dict[str, Any], day: date, principal: ApiKey) -> dict[str, Any]:
-    """Book and confirm one occurrence (both legs); a leg that cannot be placed makes it a conflict."""
+    """Book and confirm one occurrence (both legs); a leg that cannot be placed, or another booking of the
+    rider at that time, makes it a conflict (on the call-back list)."""
+    clash = await _clash(request, series, day)
+    if clash is not None:
+        await add_callback(request.app, {"booking_id": None, "rider_id": series["rider_id"],
+                                         "summary": f"定期予約 {day.isoformat()} {series['time']}",
+                                         "reason": "standing_conflict", "reason_ja": clash, "note": "",
+                                         "by": principal.name})
+        return {"state": "conflict", "problem": clash}
     legs = ["outbound"] + (["return"] if series.get("return_time") else [])
     occurrence: dict[str, Any] = {"state": "booked"}
     for leg in legs:

@@ -408,3 +408,52 @@ def test_rider_edit_and_cancel_with_reason(server, size):
     assert edited["kana"] == "しもにた ただし" and edited["mobility"]["walker"] is True
     history = httpx.get(f"{server}/riders/{rider['id']}/history", headers=headers).json()
     assert history[0]["changes"]["kana"] == ["", "しもにた ただし"]
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_round_trip_and_a_two_week_standing_booking(server, size):
+    """One call books there and back (offered and confirmed together), then registers the same trip as a
+    standing booking for two weeks: the dates inside the horizon are booked, the later ones wait."""
+    from datetime import date, timedelta
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "甘楽 透", "phone": "0274-74-4444"}, headers=headers).json()
+    day = tomorrow()
+    with _browser(size) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274744444", "甘楽 透")
+        _set_time(browser, "08:30")
+        _choose(browser, wait, "pickup", "七日市", "oz:富岡市/七日市")
+        _choose(browser, wait, "dropoff", "総合病院", "tomioka_general_hospital")
+        Select(browser.find_element(By.ID, "return-kind")).select_by_value("timed")
+        browser.execute_script("document.getElementById('return-time').value = '12:30';")
+        assert _in_view(browser, "offer-button")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "offer-return"), "帰り"))
+        assert "号" in browser.find_element(By.ID, "offer-return").text
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+        trips = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+        assert sorted(b["round_trip_leg"] for b in trips) == ["outbound", "return"]
+        assert {b["status"] for b in trips} <= {"confirmed", "assigned"}
+
+        browser.find_element(By.ID, "standing-open").click()
+        for label in browser.find_elements(By.CSS_SELECTOR, "#standing-weekdays input"):
+            label.click()  # every day of the week
+        end = (date.fromisoformat(day) + timedelta(days=13)).isoformat()
+        browser.execute_script("document.getElementById('standing-end').value = arguments[0];", end)
+        browser.find_element(By.ID, "standing-save").click()
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#standing-dates li"))
+        states = [li.get_attribute("data-state") for li in browser.find_elements(By.CSS_SELECTOR, "#standing-dates li")]
+        assert "booked" in states and "pending" in states, states
+        texts = browser.find_element(By.ID, "standing-dates").text
+        assert "予約済" in texts and "受付前" in texts
+        browser.save_screenshot(str(OUT / f"desk_standing_{size[0]}x{size[1]}.png"))
+
+    series = httpx.get(f"{server}/standing-bookings", params={"rider_id": rider["id"]}, headers=headers).json()
+    assert len(series) == 1 and series[0]["end_date"] == end and series[0]["return_time"] == "12:30"

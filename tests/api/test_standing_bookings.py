@@ -87,6 +87,19 @@ def test_occurrences_that_cannot_be_placed_go_on_the_call_back_list(client):
         assert entry["rider_id"] == rider["id"] and "定期予約" in entry["summary"] and "人数" in entry["reason_ja"]
 
 
+def test_an_occurrence_clashing_with_a_phone_booking_is_a_conflict(client):
+    rider = _rider(client, "0274-62-7779")
+    day = (now_jst().date() + timedelta(days=2)).isoformat()
+    phoned = client.post("/bookings", headers={**OP, "Idempotency-Key": "standing-clash-1"}, json={
+        "rider_id": rider["id"], "pickup": {"place": "oz:富岡市/七日市"}, "dropoff": {"place": "st:Joshu-Tomioka"},
+        "time": f"{day}T09:00:00+09:00"}).json()
+    series = client.post("/standing-bookings", json=_series(rider), headers=OP).json()
+    clash = next(d for d in series["dates"] if d["date"] == day)
+    assert clash["state"] == "conflict" and phoned["id"] in clash["problem"]
+    assert day in series["conflicts"]
+    assert any("別の予約" in c["reason_ja"] for c in client.get("/callbacks", headers=OP).json())
+
+
 @pytest.mark.parametrize(("extra", "field"), [
     ({"weekdays": []}, "body.weekdays"),
     ({"weekdays": [7]}, "body.weekdays.0"),

@@ -48,6 +48,7 @@ function autocomplete(which) {
 
 // ---------------------------------------------------------------- panels
 function clearAnswer() {
+  $("#offer-return").innerHTML = "";
   $("#offer-panel").hidden = true;
   $("#rejection-panel").hidden = true;
   $("#rejection-panel").innerHTML = "";
@@ -63,6 +64,10 @@ function resetForm() {
   $("#seats-input").value = 1;
   $("#wheelchairs-input").value = 0;
   $("#notes-input").value = "";
+  $("#return-kind").value = "none";
+  $("#return-time").value = "12:30";
+  $("#return-time").disabled = true;
+  call.trip = null;
   clearAnswer();
 }
 
@@ -177,11 +182,41 @@ function ready() {
   return true;
 }
 
+function showTrip(trip) {
+  call.trip = trip;
+  const out = trip.outbound, back = trip.return;
+  const refused = [out, back].find((b) => b && b.state === "rejected");
+  if (refused) { showAnswer(refused); return; }
+  showAnswer(out);
+  if (back && back.offer) {
+    const w = `${hhmm(back.offer.pickup_window.start)}〜${hhmm(back.offer.pickup_window.end)}`;
+    $("#offer-return").innerHTML = both("desk.return.offer", { window: w, vehicle: back.offer.vehicle_label || vehicleLabel(back.offer.vehicle_id) });
+  } else if (trip.open_return) $("#offer-return").innerHTML = both("desk.return.open_note");
+}
+
+/** An open return placed on the rider's call: the offer, with the wait to read out. */
+export function showPlaced(b) {
+  call.trip = null;
+  showAnswer(b);
+  if (b.wait_min != null) $("#offer-return").innerHTML = both("desk.return.wait", { minutes: b.wait_min });
+}
+
 export async function requestOffer() {
   if (!ready()) return;
   const token = call.token;
   $("#offer-button").disabled = true;
+  const kind = $("#return-kind").value;
   try {
+    if (kind !== "none") {
+      const body = { ...requestBody(), open_return: kind === "open" };
+      if (kind === "timed") body.return_time = `${$("#date-input").value}T${$("#return-time").value}:00+09:00`;
+      const { data } = await post("/round-trips", body, { "Idempotency-Key": idempotencyKey("console-rt") });
+      if (!isCurrent(token)) return;
+      showTrip(data);
+      hooks.changed();
+      return;
+    }
+    call.trip = null;
     const { data } = await post("/bookings", requestBody(), { "Idempotency-Key": idempotencyKey() });
     if (!isCurrent(token)) return;
     showAnswer(data);
@@ -192,6 +227,7 @@ export async function requestOffer() {
 
 async function requestSplit(parts) {
   if (!ready()) return;
+  call.trip = null;
   const token = call.token, offers = [];
   for (const part of parts) {
     const { data } = await post("/bookings", requestBody(part), { "Idempotency-Key": idempotencyKey() });
@@ -203,13 +239,30 @@ async function requestSplit(parts) {
   if (good.length !== offers.length) { showAnswer(offers.find((b) => b.status !== "offered")); return; }
   showAnswer(good[0]);
   $("#offer-legs").innerHTML = good.map((b) =>
-    `<li>${esc(b.seats + b.wheelchairs)}人: ${hhmm(b.offer.pickup_window.start)}〜${hhmm(b.offer.pickup_window.end)} ` +
+    `<li>${esc(t("desk.split.offer", { n: b.seats + b.wheelchairs }))}: ${hhmm(b.offer.pickup_window.start)}〜${hhmm(b.offer.pickup_window.end)} ` +
     `${esc(b.offer.vehicle_label || vehicleLabel(b.offer.vehicle_id))}</li>`).join("");
   hooks.changed();
 }
 
+async function decideTrip(op, token) {
+  try {
+    const { data } = await post(`/round-trips/${call.trip.id}/${op}`);
+    if (!isCurrent(token)) return;
+    $("#offer-panel").hidden = true;
+    call.trip = null;
+    call.booking = data.outbound;
+    if (op === "confirm") {
+      const parts = [data.outbound, data.return].filter((b) => b && b.offer)
+        .map((b) => `${hhmm(b.offer.pickup_window.start)}〜${hhmm(b.offer.pickup_window.end)}`);
+      $("#booking-status-msg").innerHTML = both("desk.offer.confirmed", { window: parts.join(" / "), id: data.id });
+    } else $("#booking-status-msg").innerHTML = both("desk.offer.declined");
+    hooks.changed();
+  } catch (e) { if (isCurrent(token)) $("#form-error").textContent = e.message; hooks.changed(); }
+}
+
 async function decide(op) {
   const token = call.token;
+  if (call.trip) { await decideTrip(op, token); return; }
   const targets = call.split && call.split.length ? call.split : (call.booking ? [call.booking] : []);
   if (!targets.length) return;
   try {
@@ -241,6 +294,7 @@ export function wireOffer(options) {
   $("#offer-button").onclick = requestOffer;
   $("#confirm-button").onclick = () => decide("confirm");
   $("#decline-button").onclick = () => decide("decline");
+  $("#return-kind").onchange = () => { $("#return-time").disabled = $("#return-kind").value !== "timed"; };
   onNewCall(() => { call.split = null; resetForm(); });
   onRider(riderGate);
   riderGate(null);

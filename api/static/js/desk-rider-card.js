@@ -1,6 +1,6 @@
 // The rider card of the present call: edit the registry entry (PATCH, kept in the edit history), see the
 // rider's upcoming and past bookings and open one to cancel it.
-import { api, patch } from "./api.js";
+import { api, idempotencyKey, patch, post } from "./api.js";
 import { call, chooseRider, onRider } from "./call.js";
 import { t, both, escapeHtml as esc } from "./i18n.js";
 import { fareClass, statusBadge } from "./format.js";
@@ -8,12 +8,15 @@ import { $, hhmm } from "./shell.js";
 
 const FARE_CLASSES = ["resident", "senior", "disabled", "student", "visitor"];
 let openBooking = () => {};
+let placed = () => {};
 
 function bookingLine(b, withOpen) {
   return `<li data-id="${esc(b.id)}">${esc(b.time.slice(0, 10))} ${hhmm(b.time)} ${esc(b.pickup.name)} → ` +
     `${esc(b.dropoff.name)} ${statusBadge(b)}` +
     `${b.cancellation ? ` <small>${esc(b.cancellation.label_ja)}</small>` : ""}` +
-    `${withOpen ? ` <button type="button" class="open-booking">${both("desk.booking.open")}</button>` : ""}</li>`;
+    `${withOpen ? ` <button type="button" class="open-booking">${both("desk.booking.open")}</button>` : ""}` +
+    `${b.open_return && b.round_trip_leg === "outbound" && ["confirmed", "assigned", "onboard", "completed"].includes(b.state)
+      ? ` <button type="button" class="book-return" data-trip="${esc(b.round_trip_id)}">${both("desk.return.book")}</button>` : ""}</li>`;
 }
 
 async function fill(rider) {
@@ -36,8 +39,10 @@ async function fill(rider) {
   ].filter(Boolean).join(" · ");
   const [bookings, edits] = await Promise.all([api("GET", `/riders/${rider.id}/bookings`), api("GET", `/riders/${rider.id}/history`)]);
   const now = new Date().toISOString();
-  const upcoming = bookings.data.filter((b) => new Date(b.time).toISOString() >= now).reverse();
-  const past = bookings.data.filter((b) => new Date(b.time).toISOString() < now);
+  // an open return is booked on the day of its outbound, which may already have begun: keep it in view
+  const today = now.slice(0, 10);
+  const upcoming = bookings.data.filter((b) => new Date(b.time).toISOString() >= now || (b.open_return && b.time >= today)).reverse();
+  const past = bookings.data.filter((b) => !upcoming.includes(b));
   $("#rider-upcoming").innerHTML = upcoming.map((b) => bookingLine(b, true)).join("") || `<li>${both("desk.rider.no_bookings")}</li>`;
   $("#rider-past").innerHTML = past.map((b) => bookingLine(b, false)).join("") || `<li>${both("desk.rider.no_bookings")}</li>`;
   $("#rider-edits").innerHTML = edits.data.map((e) =>
@@ -74,13 +79,24 @@ function addButton(rider) {
   box.prepend(button);
 }
 
+async function bookReturn(tripId) {
+  try {
+    const { data } = await post(`/round-trips/${tripId}/return`, {}, { "Idempotency-Key": idempotencyKey("console-ret") });
+    $("#rider-dialog").close();
+    placed(data);
+  } catch (e) { $("#rider-edit-error").textContent = e.message; }
+}
+
 export function wireRiderCard(options) {
   openBooking = options.openBooking;
+  placed = options.placed;
   $("#edit-fare").innerHTML = FARE_CLASSES.map((c) => `<option value="${c}">${esc(fareClass(c))}</option>`).join("");
   $("#rider-save").onclick = save;
   $("#rider-close").onclick = () => $("#rider-dialog").close();
   $("#rider-upcoming").addEventListener("click", (e) => {
     const li = e.target.closest("li[data-id]");
+    const ret = e.target.closest(".book-return");
+    if (ret) { bookReturn(ret.dataset.trip); return; }
     if (!li || !e.target.closest(".open-booking")) return;
     $("#rider-dialog").close();
     openBooking(li.dataset.id);

@@ -5,7 +5,8 @@ import { escapeHtml as esc, load } from "./i18n.js";
 import { setVehicles } from "./format.js";
 import { $, liveEvents, startPage, tokyoToday } from "./shell.js";
 import { wireRider } from "./desk-rider.js";
-import { wireOffer } from "./desk-offer.js";
+import { showPlaced, wireOffer } from "./desk-offer.js";
+import { wireStanding } from "./desk-standing.js";
 import { loadBookings, loadCallbacks, loadManifest, showDetail, wireLists } from "./desk-lists.js";
 import { wireRiderCard } from "./desk-rider-card.js";
 
@@ -62,7 +63,9 @@ function wire() {
   wireRider();
   wireOffer({ changed: refresh, day, focus: focusBooking, showVehicle });
   wireLists({ day, changed: refresh, focus: focusBooking });
-  wireRiderCard({ openBooking: (id) => showDetail(id).catch((e) => { $("#form-error").textContent = e.message; }) });
+  wireRiderCard({ openBooking: (id) => showDetail(id).catch((e) => { $("#form-error").textContent = e.message; }),
+    placed: (b) => { showPlaced(b); refresh(); } });
+  wireStanding({ changed: refresh });
   $("#next-call").onclick = () => { newCall(); $("#rider-phone").focus(); };
   $("#day-input").onchange = () => { state.day = $("#day-input").value; $("#date-input").value = state.day; refresh(); };
   startPage({ start });

@@ -20,6 +20,7 @@ from api.limits import BodyLimits
 from api.privacy import install_pii_filter
 from api.redis_client import async_client
 from api.redis_client import sync_client as connect_sync
+from api.replication import ReplicaWait
 from api.routers import bookings, callbacks, dispatch, events, places, rail, riders, round_trips, standing, vehicles
 from api.settings import Settings
 from api.store import Store
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     )
     app.state.settings = settings
     app.add_middleware(BodyLimits)
+    app.add_middleware(ReplicaWait)  # KANRA_REDIS_WAIT_REPLICAS: a 2xx to a write only once replicas have it
     install_error_handlers(app)
     for module in (places, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail, events):
         app.include_router(module.router)

@@ -23,6 +23,7 @@ from reliability.stack import ApiServer, Worker, wait_until
 from api.app import create_app
 from api.keys import Keys
 from api.settings import Settings
+from api.writer import AreaWriter, LostLease, _Batch
 
 from .conftest import Credentials, at, day_after, stack_env
 from .test_faults import _assert_sound
@@ -179,3 +180,20 @@ def test_link_to_the_primary_cut_under_load(tmp_path: Path, credentials: Credent
             api.stop()
     logs = api.log_text() + worker.log_text()
     assert "Traceback" not in logs, logs[-3000:]
+
+
+def test_a_fencing_token_issued_again_after_failover_is_not_the_stale_writers(clean_redis, settings: Settings,
+                                                                               world) -> None:
+    """The replica promoted may lack the last ``INCR`` of the fence counter and the lease: it hands the same
+    token to the next writer. The stale holder of that token (same process name even) must not commit."""
+    keys = Keys(settings.key_prefix)
+    stale = AreaWriter(clean_redis, keys, settings, world, name="api:1@desk")
+    token = stale.lease("all").acquire(1.0)
+    assert token is not None
+    clean_redis.delete(keys.lock("all"))  # what the promoted replica never received
+    clean_redis.set(keys.fence("all"), token - 1)
+    fresh = AreaWriter(clean_redis, keys, settings, world, name="api:1@desk")  # a restarted container
+    assert fresh.lease("all").acquire(1.0) == token
+    with pytest.raises(LostLease):
+        stale._commit("all", token, _Batch())
+    fresh._commit("all", token, _Batch())  # the lease's holder commits

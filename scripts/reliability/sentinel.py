@@ -3,9 +3,11 @@
 The servers are ``redis-server`` from the production config (``config/redis.conf``, AOF on), the sentinels
 ``redis-server <conf> --sentinel`` (or Debian's ``redis-sentinel``) with config files generated in the
 test's folder (sentinels rewrite their own config). Failure detection is shortened for tests
-(``down-after-milliseconds`` 1000, ``failover-timeout`` 5000 by default); everything else is Redis's
-default, so a failover here goes through the same steps as in production: subjective down, quorum of two,
-leader election, the replica promoted, the others (and the old primary, once back) reconfigured.
+(``down-after-milliseconds`` 1000, ``failover-timeout`` 5000 by default) and a replica is synced at
+once (``repl-diskless-sync-delay 0``: with one replica there is nobody else to wait for); everything else
+is the production config and Redis's defaults, so a failover here goes through the same steps as in
+production: subjective down, quorum of two, leader election, the replica promoted, the others (and the
+old primary, once back) reconfigured.
 
 With ``through_proxy`` the primary is reached only through a :class:`reliability.stack.TcpProxy`, by the
 sentinels, the replica and the clients alike: cutting the proxy isolates the primary from the network
@@ -26,6 +28,7 @@ import redis
 from reliability.stack import LOOPBACK, RedisServer, TcpProxy, _answers_ping, free_port, wait_until
 
 SERVICE = "kanra"
+NODE_ARGS = ("--repl-diskless-sync-delay", "0")
 
 
 def sentinel_command() -> list[str]:
@@ -116,13 +119,13 @@ class SentinelStack:
         self.workdir = Path(workdir)
         self.down_after_ms = down_after_ms
         self.failover_timeout_ms = failover_timeout_ms
-        self.primary = RedisServer(self.workdir / "primary", own_config=True)
+        self.primary = RedisServer(self.workdir / "primary", extra_args=list(NODE_ARGS), own_config=True)
         self.proxy = TcpProxy(self.primary.port) if through_proxy else None
         upstream = self.proxy.port if self.proxy else self.primary.port
         self.replication_proxy = TcpProxy(self.primary.port) if replication_proxy and not self.proxy else None
         source = self.replication_proxy.port if self.replication_proxy else upstream
-        self.replica = RedisServer(self.workdir / "replica", extra_args=["--replicaof", LOOPBACK, str(source)],
-                                   own_config=True)
+        self.replica = RedisServer(self.workdir / "replica", own_config=True,
+                                   extra_args=[*NODE_ARGS, "--replicaof", LOOPBACK, str(source)])
         self.servers = {upstream: self.primary, self.replica.port: self.replica}
         self.sentinels = [SentinelProcess(self.workdir / f"sentinel-{n}", upstream, down_after_ms,
                                           failover_timeout_ms) for n in range(3)]
@@ -201,7 +204,7 @@ class SentinelStack:
         port = self.master_port()
         if port is None:
             raise RuntimeError("the sentinels name no primary to replicate from")
-        server.extra_args = ["--replicaof", LOOPBACK, str(port)]
+        server.extra_args = [*NODE_ARGS, "--replicaof", LOOPBACK, str(port)]
         server.start()
 
     def wait_replicas(self, count: int, timeout_s: float = 30.0) -> None:

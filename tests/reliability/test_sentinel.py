@@ -4,7 +4,10 @@ The API and the worker connect through the sentinels (``redis+sentinel://``). Th
 booking load: the sentinels promote the replica, the API answers 503 with Retry-After (never 500) until it
 can write again, the worker carries on against the new primary, and the audit finds every booking answered
 2xx exactly once, no seat given twice and every plan valid. A second test shows the write a failover
-loses with asynchronous replication (an acknowledged booking, gone) and that ``WAIT`` closes it.
+loses with asynchronous replication (an acknowledged booking, gone) and that ``WAIT`` closes it; a third
+that a fencing token the new primary hands out again does not let a stale writer commit. Slow variants:
+the link to the primary cut instead of the process killed, and the scale-out layout (two API processes,
+two workers partitioned by area) through the kill.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from reliability.audit import CommitLog
 from reliability.load import BookingLoad
 from reliability.sentinel import SentinelStack
 from reliability.stack import ApiServer, Worker, wait_until
@@ -31,52 +35,77 @@ from .test_faults import _assert_sound
 PREFIX = "kt"
 
 
-def _worker_commits_since(client, area: str, since_s: float) -> list[dict]:
-    """Entries of the area's commit log written by a worker after wall-clock ``since_s`` (epoch seconds)."""
-    entries = client.xrange(Keys(PREFIX).commits(area), min=f"{int(since_s * 1000)}-0")
-    return [fields for _, fields in entries if fields["writer"].startswith("worker:")]
+def _worker_commits_since(client, area: str, since_s: float) -> int:
+    """Commits of the area a worker made after wall-clock ``since_s`` (epoch seconds)."""
+    writers = CommitLog.read(client, PREFIX, area).writers(f"{int(since_s * 1000)}-0")
+    return sum(n for name, n in writers.items() if name.startswith("worker:"))
 
 
-def test_primary_killed_under_load_the_replica_takes_over(tmp_path: Path, credentials: Credentials, world) -> None:
-    """SIGKILL the primary mid-stream; a supervisor restarts it, and it rejoins as the new primary's replica."""
-    with SentinelStack(tmp_path / "redis") as stack:
-        env = stack_env(credentials, stack.url(), KANRA_REDIS_WAIT_MS="500")  # WAIT 1: the default via Sentinel
+def _through_failover(tmp_path: Path, credentials: Credentials, world, fault: str, apis: int = 1,
+                      worker_areas: tuple[str, ...] = ("",), areas: str | None = None, rate: float = 5,
+                      count: int = 110, duration_s: float = 26, seed: int = 17) -> str:
+    """Bookings under load through one failover of the primary; asserts the books and returns the figures.
+
+    ``fault``: ``kill`` (SIGKILL; a supervisor restarts the node as the new primary's replica) or ``cut``
+    (the primary keeps running behind a proxy nobody gets through; the link comes back after the switch).
+    ``worker_areas``: one worker per entry, ``--areas`` that entry ("" = every area).
+    """
+    with SentinelStack(tmp_path / "redis", through_proxy=fault == "cut") as stack:
+        extra = {"KANRA_REDIS_WAIT_MS": "500", **({"KANRA_AREAS": areas} if areas else {})}
+        env = stack_env(credentials, stack.url(), **extra)  # WAIT 1 replica: the default through Sentinel
         days = [day_after(1)]
-        api = ApiServer(env, tmp_path / "api.log").start()
-        worker = Worker(env, tmp_path / "worker.log").start()
+        servers = [ApiServer(env, tmp_path / f"api-{i}.log").start() for i in range(apis)]
+        workers = [Worker(env, tmp_path / f"worker-{i}.log", ["--areas", a] if a else None).start()
+                   for i, a in enumerate(worker_areas)]
         try:
-            api.wait_ready()
-            load = BookingLoad([api.base_url], credentials.keys["operator"], days, rate=5, count=110,
-                               duration_s=26, mode="mixed", seed=17)
+            for api in servers:
+                api.wait_ready()
+            load = BookingLoad([a.base_url for a in servers], credentials.keys["operator"], days, rate=rate,
+                               count=count, duration_s=duration_s, mode="mixed", seed=seed)
             thread = load.start()
             wait_until(lambda: load.sent >= 20, 30, "first bookings sent")
             old_port = stack.master_port()
-            killed_at, killed_wall = time.monotonic(), time.time()
-            stack.primary.stop(signal.SIGKILL)
+            fault_at, fault_wall = time.monotonic(), time.time()
+            if fault == "kill":
+                stack.primary.stop(signal.SIGKILL)
+            else:
+                stack.proxy.cut()
             new_port, switch_s = stack.wait_failover(old_port)
             assert new_port == stack.replica.port
-            stack.restart_as_replica(stack.primary)  # what systemd + the node's start script would do
-            stack.wait_replicas(1)
-            rejoined_s = time.monotonic() - killed_at
+            if fault == "kill":
+                stack.restart_as_replica(stack.primary)  # what systemd + the node's start script would do
+            else:
+                stack.proxy.restore()  # the isolated primary is still a primary: the sentinels demote it
+            stack.wait_replicas(1, timeout_s=40)
+            rejoined_s = time.monotonic() - fault_at
             assert load.sent < load.count and thread.is_alive(), "the load ended before the failover"
-            thread.join(120)
+            thread.join(150)
             client = stack.client()
             _assert_sound(client, days, load, world)
             result = load.result
             assert result.unavailable > 0, "no 503 seen during the failover"
             assert max(result.answered_at) > max(result.unavailable_at), "no booking answered after the 503s"
-            assert _worker_commits_since(client, "all", killed_wall), "the worker committed nothing after failover"
-            assert worker.alive(), worker.log_text()[-3000:]
-            outage = [t - killed_at for t in result.unavailable_at if t >= killed_at]
-            print(f"\nfailover: sentinels switched after {switch_s:.1f} s, old primary back as replica after "
-                  f"{rejoined_s:.1f} s; 503s {result.unavailable} (last {max(outage):.1f} s after the kill); "
-                  f"{len(result.accepted)} bookings, p50 {result.percentile(0.5) * 1000:.0f} ms, "
-                  f"p99 {result.percentile(0.99) * 1000:.0f} ms")
+            for area in (a.split("=")[0] for a in areas.split(";")) if areas else ("all",):
+                assert _worker_commits_since(client, area, fault_wall), f"no worker commit in {area} after failover"
+            for worker in workers:
+                assert worker.alive(), worker.log_text()[-3000:]
+            outage = [t - fault_at for t in result.unavailable_at if t >= fault_at]
+            summary = (f"{fault}: sentinels switched after {switch_s:.1f} s, old primary a replica after "
+                       f"{rejoined_s:.1f} s; {result.unavailable} answers 503 (the last {max(outage):.1f} s after "
+                       f"the fault); {len(result.accepted)} bookings, p50 {result.percentile(0.5) * 1000:.0f} ms, "
+                       f"p99 {result.percentile(0.99) * 1000:.0f} ms")
+            print("\n" + summary)
         finally:
-            worker.stop()
-            api.stop()
-    logs = api.log_text() + worker.log_text()
-    assert "Traceback" not in logs, logs[-3000:]
+            for service in [*workers, *servers]:
+                service.stop()
+    for service in [*workers, *servers]:
+        assert "Traceback" not in service.log_text(), service.log_path
+    return summary
+
+
+def test_primary_killed_under_load_the_replica_takes_over(tmp_path: Path, credentials: Credentials, world) -> None:
+    """SIGKILL the primary mid-stream; the API answers 503 meanwhile, the worker carries on, books sound."""
+    _through_failover(tmp_path, credentials, world, "kill")
 
 
 def _book(http: TestClient, key: str, day: str, hhmm: str, operator: dict[str, str]):
@@ -149,37 +178,14 @@ def test_failover_loses_an_acknowledged_booking_unless_the_answer_waits_for_the_
 @pytest.mark.slow
 def test_link_to_the_primary_cut_under_load(tmp_path: Path, credentials: Credentials, world) -> None:
     """The primary keeps running but nobody reaches it (sentinels, replica, API, worker: all via a proxy)."""
-    with SentinelStack(tmp_path / "redis", through_proxy=True) as stack:
-        env = stack_env(credentials, stack.url(), KANRA_REDIS_WAIT_MS="500")
-        days = [day_after(1)]
-        api = ApiServer(env, tmp_path / "api.log").start()
-        worker = Worker(env, tmp_path / "worker.log").start()
-        try:
-            api.wait_ready()
-            load = BookingLoad([api.base_url], credentials.keys["operator"], days, rate=5, count=150,
-                               duration_s=35, mode="mixed", seed=19)
-            thread = load.start()
-            wait_until(lambda: load.sent >= 20, 30, "first bookings sent")
-            old_port = stack.master_port()
-            cut_wall = time.time()
-            stack.proxy.cut()
-            new_port, switch_s = stack.wait_failover(old_port)
-            assert new_port == stack.replica.port
-            # the isolated primary is still a primary; once the link is back the sentinels demote it
-            stack.proxy.restore()
-            stack.wait_replicas(1, timeout_s=40)
-            thread.join(150)
-            client = stack.client()
-            _assert_sound(client, days, load, world)
-            assert load.result.unavailable > 0
-            assert _worker_commits_since(client, "all", cut_wall)
-            print(f"\nlink cut: sentinels switched after {switch_s:.1f} s; 503s {load.result.unavailable}; "
-                  f"{len(load.result.accepted)} bookings")
-        finally:
-            worker.stop()
-            api.stop()
-    logs = api.log_text() + worker.log_text()
-    assert "Traceback" not in logs, logs[-3000:]
+    _through_failover(tmp_path, credentials, world, "cut", count=150, duration_s=35, seed=19)
+
+
+@pytest.mark.slow
+def test_scale_out_layout_through_a_failover(tmp_path: Path, credentials: Credentials, world) -> None:
+    """Two API processes and two workers partitioned by area (scale_out.md) while the primary is killed."""
+    _through_failover(tmp_path, credentials, world, "kill", apis=2, worker_areas=("west", "east"),
+                      areas="west=10382,10383;east=10210,10384", count=150, duration_s=35, seed=23)
 
 
 def test_a_fencing_token_issued_again_after_failover_is_not_the_stale_writers(clean_redis, settings: Settings,

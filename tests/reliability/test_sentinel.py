@@ -203,3 +203,24 @@ def test_a_fencing_token_issued_again_after_failover_is_not_the_stale_writers(cl
     with pytest.raises(LostLease):
         stale._commit("all", token, _Batch())
     fresh._commit("all", token, _Batch())  # the lease's holder commits
+
+
+def test_waiting_for_a_replica_that_is_not_there_answers_writes_503_and_reads_as_usual(
+        clean_redis, credentials: Credentials, settings: Settings, world) -> None:
+    """One server and no replica, but ``KANRA_REDIS_WAIT_REPLICAS=1``: a booking is refused with 503 and
+    ``Retry-After`` after the wait (not acknowledged), a read is answered at once; with 0 it is taken."""
+    operator = credentials.header("operator")
+    day = day_after(1)
+    strict = settings.with_(redis_wait_replicas=1, redis_wait_ms=200)
+    with TestClient(create_app(strict, world), raise_server_exceptions=False) as http:
+        began = time.monotonic()
+        refused = _book(http, "no-replica-0001", day, "10:00", operator)
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "2", refused.text
+        assert time.monotonic() - began >= 0.2
+        assert refused.json()["detail"][0]["field"] == "service"
+        assert "0 confirmed in 200 ms" in refused.json()["detail"][0]["reason"]
+        assert http.get(f"/bookings?day={day}", headers=operator).status_code == 200
+    with TestClient(create_app(settings, world), raise_server_exceptions=False) as http:
+        again = _book(http, "no-replica-0001", day, "10:00", operator)  # the same key: the booking was kept
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] in ("offered", "rejected")

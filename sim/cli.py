@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default: out/<scenario name>)")
     _replication_args(run)
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--history-url", help="also write each day into the history store at this SQLAlchemy URL "
+                                           "(postgresql+psycopg://...), for python -m api.report")
     cmp = sub.add_parser("compare", help="run two scenarios on the same demand and compare their KPIs")
     cmp.add_argument("a", type=Path)
     cmp.add_argument("b", type=Path)
@@ -63,15 +65,31 @@ def _check_replications(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.replications import aggregate, means, replication_seeds, run_replications
+    from sim.replications import aggregate, means, replicate, replication_seeds, run_replications
     from sim.run import load_network, write_outputs
 
     _check_replications(args)
     scenario = _load(args.scenario, args.days, args.seed)
     network = load_network()
+    history = None
+    if args.history_url:
+        if args.replications != 1:
+            raise ScenarioError("--history-url writes the days of one run: use it with --replications 1")
+        from api.history.sim_days import SimHistory
+        from sim.fleet import fare_table
+
+        try:
+            history = SimHistory(args.history_url, scenario.name, network, fare_table(scenario, network.facts))
+        except Exception as exc:  # a bad URL or no server: say so, no stack trace
+            raise ScenarioError(f"--history-url: cannot open the history store: {str(exc).splitlines()[0]}") from None
     seeds = replication_seeds(scenario.seed, args.replications)
     bar = tqdm(total=len(seeds), unit="rep", disable=args.no_progress or len(seeds) == 1, desc=scenario.name)
-    runs = run_replications([(scenario, s, None, i == 0) for i, s in enumerate(seeds)], args.workers, bar.update)
+    if history is not None:
+        runs = [replicate(scenario, seeds[0], None, True, day_done=history.day_done)]
+        history.close()
+        print(f"履歴DBに {len(history.days)} 日を書き込みました / wrote {len(history.days)} day(s) to the history")
+    else:
+        runs = run_replications([(scenario, s, None, i == 0) for i, s in enumerate(seeds)], args.workers, bar.update)
     bar.close()
     first = runs[0].result
     kpis = first.kpis if len(runs) == 1 else aggregate([r.kpis for r in runs], seeds)
@@ -87,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
           f" {wall / len(runs):.1f} s each ({100 * first.solver_share:.0f}% in the re-optimiser)")
     _warn_clock(sum(r.clock_bound_reoptimisations for r in runs))
     print(f"report: {paths['report'].resolve()}")
-    print(f"data:   {paths['kpis']}, {paths['legs']}, {paths['vehicles']}")
+    print(f"data:   {paths['kpis']}, {paths['xlsx']}, {paths['legs']}, {paths['vehicles']}")
     return 0
 
 

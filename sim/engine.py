@@ -179,7 +179,7 @@ class DaySimulation:
             booking = self.factory.booking(request, self.d.service_day)
         except ValueError as exc:
             self.book.from_request(request, None).status = "rejected"
-            self.legs[request.id].rejection_reason = f"invalid_request: {exc}"
+            self.legs[request.id].rejection_reason = getattr(exc, "reason", None) or f"invalid_request: {exc}"
             return
         if request.no_show:
             self.no_shows.add(request.id)

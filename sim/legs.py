@@ -42,6 +42,7 @@ class LegBook:
             seats=request.seats, wheelchairs=request.wheelchairs, purpose=request.purpose, home_jis=request.home_jis,
         )
         if booking is not None:
+            leg.walk_s = float(booking.pickup.access_s + booking.dropoff.access_s)
             leg.direct_s = self.mover.travel_time(booking.pickup.node, booking.dropoff.node)
             leg.direct_m = float(self.mover.network.distance(booking.pickup.node, booking.dropoff.node))
         self.legs[request.id] = leg
@@ -70,6 +71,7 @@ class LegBook:
             )
             self.legs[leg_id] = leg
             if part.mode == "drt":
+                leg.walk_s = float(part.origin.access_s + part.destination.access_s)
                 leg.direct_m = float(self.mover.network.distance(part.origin.node, part.destination.node))
                 self._fill_promise(leg, part.vehicle_id or "", part.promised_window, part.depart, part.arrive,
                                    part.fare_yen)

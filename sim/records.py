@@ -22,7 +22,9 @@ class LegRecord:
     ``status`` ends as ``completed``, ``rejected``, ``declined``, ``cancelled`` or ``no_show``.
     ``wait_s`` is the realised pickup minus the requested time (depart-after) or minus the start of the
     promised window (arrive-by); ``on_time`` means the pickup fell within the promised window and, for
-    arrive-by, the drop-off was not after the requested time (both to the minute).
+    arrive-by, the drop-off was not after the requested time (both to the minute). ``walk_s`` is the
+    rider's walk between their points and where the vehicle stops, both ends (the walk to and from the
+    stop in stop-based service); ``journey_s`` is walk + wait + ride.
     """
 
     id: str
@@ -55,6 +57,7 @@ class LegRecord:
     direct_m: float = 0.0
     fare_yen: int = 0
     train_id: str = ""
+    walk_s: float = 0.0
 
     @property
     def party(self) -> int:
@@ -69,6 +72,13 @@ class LegRecord:
         if self.pickup_at is None or self.dropoff_at is None:
             return None
         return float(self.dropoff_at - self.pickup_at)
+
+    @property
+    def journey_s(self) -> float | None:
+        """Walk, wait and ride of a served leg, seconds."""
+        if self.ride_s is None or self.wait_s is None:
+            return None
+        return self.walk_s + self.wait_s + self.ride_s
 
     @property
     def wait_s(self) -> float | None:

@@ -53,7 +53,7 @@ class Replication:
 
 
 def replicate(scenario: Scenario, seed: int, demand_of: Scenario | None = None,
-              keep_result: bool = False) -> Replication:
+              keep_result: bool = False, day_done: Callable[..., None] | None = None) -> Replication:
     """Run ``scenario`` on ``seed``; demand from ``demand_of`` on the same seed (common random numbers).
 
     Parameters
@@ -67,6 +67,8 @@ def replicate(scenario: Scenario, seed: int, demand_of: Scenario | None = None,
         ``scenario`` itself.
     keep_result
         Return the whole :class:`sim.run.SimResult` (records for the run folder), not only KPIs.
+    day_done
+        Passed to :func:`sim.run.simulate` (called after each service day; ``sim run --history-url``).
     """
     from sim.run import load_network, make_demand, simulate
 
@@ -74,7 +76,7 @@ def replicate(scenario: Scenario, seed: int, demand_of: Scenario | None = None,
     began = time.process_time()
     run = scenario.with_overrides(seed=seed)
     demand = make_demand((demand_of or scenario).with_overrides(seed=seed), network)
-    result = simulate(replace(run, days=demand.days), network, demand)
+    result = simulate(replace(run, days=demand.days), network, demand, day_done=day_done)
     return Replication(seed, result.kpis, result.records.clock_bound_reoptimisations, result.records.wall_s,
                        time.process_time() - began, result if keep_result else None)
 

@@ -154,13 +154,72 @@ class ExecutionSpec:
             raise ValueError("offer_acceptance and alternative_acceptance must be within 0..1")
 
 
+CostRule = Literal["vehicle_km", "riders_resident", "fixed"]
+
+
+@dataclass(frozen=True)
+class CostSharingSpec:
+    """How the operating cost is split between the municipalities (``sim.costs``).
+
+    Parameters
+    ----------
+    rule
+        ``vehicle_km``: by vehicle-km driven inside each municipality; ``riders_resident``: by riders
+        served who live there; ``fixed``: by the agreed ``shares``.
+    shares
+        For ``fixed``: share per municipality (name, 日本語 or JIS code), non-negative, adding up to 1.
+    """
+
+    rule: CostRule = "vehicle_km"
+    shares: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rule != "fixed":
+            if self.shares:
+                raise ValueError(f"sharing.shares: only used with rule 'fixed' (rule is {self.rule!r})")
+            return
+        if not self.shares:
+            raise ValueError("sharing.shares: rule 'fixed' needs a share per municipality")
+        if min(self.shares.values()) < 0:
+            raise ValueError("sharing.shares: shares must be non-negative")
+        total = sum(self.shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sharing.shares: shares must add up to 1, got {total:g}")
+
+
+@dataclass(frozen=True)
+class StopServiceSpec:
+    """Stop-based service (``dispatch.stop_service.StopService``): doors served at the nearest stop.
+
+    Parameters
+    ----------
+    feeds
+        Stop sets by feed id of ``data/osm_gunma/stops.csv`` (``tomioka``: the 124 poles of the
+        富岡市乗合タクシー, the stand-in for 愛タク's stop set).
+    max_walk_m
+        Walking limit between a rider's door and the stop, metres; farther doors are refused
+        (``no_stop_within_walk``).
+    municipalities
+        Municipalities (name, 日本語 or JIS code) whose doors are served at stops; empty: all of them.
+    """
+
+    feeds: tuple[str, ...] = ("tomioka",)
+    max_walk_m: float = 800.0
+    municipalities: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.feeds or not self.max_walk_m > 0:
+            raise ValueError("stop_service needs at least one feed and a positive max_walk_m")
+
+
 @dataclass(frozen=True)
 class CostSpec:
-    """Unit costs (yen) for the cost-per-rider KPI."""
+    """Unit costs (yen) for the cost-per-rider KPI, and how the cost is shared between municipalities."""
 
     vehicle_hour_yen: float = 3_500.0
     vehicle_km_yen: float = 25.0
     fixed_per_vehicle_day_yen: float = 0.0
+    sharing: CostSharingSpec = field(default_factory=CostSharingSpec)
 
 
 @dataclass(frozen=True)
@@ -182,6 +241,7 @@ class Scenario:
     execution: ExecutionSpec = field(default_factory=ExecutionSpec)
     costs: CostSpec = field(default_factory=CostSpec)
     fares: dict[str, Any] = field(default_factory=dict)
+    stop_service: StopServiceSpec | None = None
     source: str = field(default="", metadata={"internal": True})  # the file it was read from
 
     def __post_init__(self) -> None:

@@ -35,3 +35,19 @@ def test_smallest_point_per_scope_on_the_upper_bound():
     area = found["area / 全域"]
     assert area["values"] == {"fleets.Tomioka.vehicles": 3, "fleets.Kanra.vehicles": 2}
     assert answer(parse_target("rejection_rate<=0.001"), results, {})["answers"][0]["point"] is None
+
+
+def test_sweep_plots_have_japanese_titles_without_missing_glyphs():
+    import matplotlib.pyplot as plt
+
+    from sim.report.fonts import missing_glyphs
+    from sim.sweep.output import PLOTS, figure
+
+    points = build_grid(one_hour_data(), "x.yaml", [parse_variation("fleets.Tomioka.vehicles=1,2")])
+    results = [PointResult(p, [1, 2], {"rejection_rate": summary([0.1 * i, 0.1 * i + 0.05])})
+               for i, p in enumerate(points)]
+    key, title, unit = PLOTS[0]
+    fig = figure(["fleets.Tomioka.vehicles"], results, key, title, unit)
+    assert "拒否率" in fig.axes[0].get_title()
+    assert missing_glyphs(fig) == {}
+    plt.close(fig)

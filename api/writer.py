@@ -336,6 +336,10 @@ class AreaWriter:
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)
+        elif record is not None and outcome.ok:  # a driver's event that happened: in the booking's trail
+            record["updated_at"] = command["at"]
+            note_command(record, command, outcome)
+            batch.dirty.add(booking_id)
         for event in outcome.events:
             batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
         for trip_id, change in outcome.replans.items():

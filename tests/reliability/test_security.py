@@ -21,8 +21,8 @@ from api.app import create_app
 
 from .conftest import DRIVER_VEHICLE, at, day_after, stack_env
 
-PUBLIC = {"/health", "/console", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-"""Routes open without a key: liveness, the static console page and the API description (no data)."""
+PUBLIC = {"/health", "/console", "/desk", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+"""Routes open without a key: liveness, the static console pages (they hold no data; every call they make needs a key or session) and the API description (no data)."""
 
 
 def _concrete(path: str) -> str:

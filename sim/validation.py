@@ -58,8 +58,11 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def tomioka_validation(scenario: Scenario, kpis: dict[str, Any]) -> list[ValidationRow]:
-    """Rows of the published-vs-simulated table, or [] when the scenario has no Tomioka fleet."""
+def tomioka_validation(scenario: Scenario, kpis: dict[str, Any], stops: int | None = None) -> list[ValidationRow]:
+    """Rows of the published-vs-simulated table, or [] when the scenario has no Tomioka fleet.
+
+    ``stops`` is how many stop places the network has in Tomioka (shown when the service is stop-based).
+    """
     fleet = tomioka_fleet(scenario)
     row = (kpis.get("per_fleet") or {}).get("Tomioka")
     if fleet is None or not row:
@@ -84,7 +87,7 @@ def tomioka_validation(scenario: Scenario, kpis: dict[str, Any]) -> list[Validat
         ValidationRow("定員", "seats", facts["seats"], str(fleet.seats), "{}"),
         ValidationRow("乗降場所", "where riders board",
                       f"{facts['stops']} 停留所 / stops", "戸口 (大字の代表点) / door to door (大字 points)" if door
-                      else "停留所 / stops", "{}"),
+                      else f"{stops if stops is not None else '-'} 停留所 / stops", "{}"),
     ]
 
 

@@ -34,7 +34,8 @@ def render_run(scenario: Scenario, kpis: dict[str, Any], records, network, secti
     """The HTML report of one run."""
     stations = [(s.name_ja or s.name_en, s.lat, s.lon) for s in network.stations]
     names = bilingual_names(network)
-    parts = [basis(scenario, kpis, network_provenance(network)), validation(scenario, kpis), *sections,
+    tomioka_stops = sum(1 for p in network.places if p.kind == "stop" and p.jis_code == "10210")
+    parts = [basis(scenario, kpis, network_provenance(network)), validation(scenario, kpis, tomioka_stops), *sections,
              cost_sharing(kpis, names), rail_feeder(kpis, names), definitions()]
     return run_report(scenario, kpis, records, network.graph, stations, municipality_labels(network),
                       sections=parts, names=names)

@@ -88,9 +88,9 @@ def rail_feeder(kpis: dict[str, Any], names: dict[str, str] | None = None) -> st
     return "".join(parts)
 
 
-def validation(scenario: Scenario, kpis: dict[str, Any]) -> str:
+def validation(scenario: Scenario, kpis: dict[str, Any], stops: int | None = None) -> str:
     """Published vs simulated for the Tomioka fleet (愛タク), with the reasons they differ."""
-    rows = tomioka_validation(scenario, kpis)
+    rows = tomioka_validation(scenario, kpis, stops)
     if not rows:
         return ""
     body = [[bi(r.ja, r.en), show(r.published, r.fmt), show(r.simulated, r.fmt), r.note] for r in rows]

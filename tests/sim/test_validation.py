@@ -69,3 +69,14 @@ def test_report_has_the_published_vs_simulated_table(network):
     assert "公表値 / published" in section and "シミュレーション / simulated" in section
     assert "4,000" in section and "2.50" in section and "差の理由 / why they differ" in section
     assert "富岡市 / Tomioka" in page
+
+
+def test_stop_based_service_shows_the_stops_and_drops_the_door_to_door_reason():
+    from dataclasses import replace
+
+    scenario = load_scenario(BASELINE)
+    stop_based = replace(scenario, rules={**scenario.rules, "door_to_door": False})
+    k = compute_kpis(records(), stop_based, NAMES)
+    row = next(r for r in tomioka_validation(stop_based, k, stops=139) if r.en == "where riders board")
+    assert row.simulated == "139 停留所 / stops"
+    assert "432 stops" not in " ".join(reasons(stop_based, k))

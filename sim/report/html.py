@@ -73,14 +73,17 @@ def kpi_table(kpis: dict[str, Any]) -> str:
 
 
 def nested_table(title: str, data: dict[str, dict[str, Any]], columns: Sequence[tuple[str, str, str]],
-                 names: dict[str, str] | None = None) -> str:
-    """A table of per-name rows; ``columns`` are (key in the row, TEXT label key, format); ``names`` relabels rows."""
+                 names: dict[str, str] | None = None, first: str = "fleet") -> str:
+    """A table of per-name rows; ``columns`` are (key in the row, TEXT label key, format); ``names`` relabels rows.
+
+    ``first`` is the TEXT key of the first column's header.
+    """
     if not data:
         return ""
     names = names or {}
     rows = [[names.get(name, name)] + [show(row.get(key), fmt) for key, _, fmt in columns]
             for name, row in data.items()]
-    return f"<h3>{html.escape(title)}</h3>" + table([""] + [text(label) for _, label, _ in columns], rows)
+    return f"<h3>{html.escape(title)}</h3>" + table([text(first)] + [text(label) for _, label, _ in columns], rows)
 
 
 _FLEET_COLUMNS = (("vehicles", "vehicles", "{:d}"), ("vehicle_km", "vehicle_km", "{:,.1f}"),

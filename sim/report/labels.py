@@ -193,6 +193,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "published": ("公表値", "published"),
     "simulated": ("シミュレーション", "simulated"),
     "why": ("差の理由", "why they differ"),
+    "note": ("注", "note"),
     "figures": ("図", "Figures"),
     "files": ("出力ファイル", "Files"),
     # plots

@@ -95,5 +95,5 @@ def validation(scenario: Scenario, kpis: dict[str, Any], stops: int | None = Non
         return ""
     body = [[bi(r.ja, r.en), show(r.published, r.fmt), show(r.simulated, r.fmt), r.note] for r in rows]
     why = "".join(f"<li>{html.escape(line)}</li>" for line in reasons(scenario, kpis))
-    return (h(2, "validation") + table([text("kpi"), text("published"), text("simulated"), ""], body)
+    return (h(2, "validation") + table([text("kpi"), text("published"), text("simulated"), text("note")], body)
             + f"<h3>{html.escape(text('why'))}</h3><ul>{why}</ul>")

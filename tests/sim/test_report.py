@@ -122,3 +122,19 @@ def test_report_shows_replicated_kpis_with_their_interval(network):
     assert "7.2 [6.5 – 8.0]" in page
     assert "6.4 [5.9 – 6.9]" in page  # a mean count prints a decimal
     assert "5 回 (平均と95%信頼区間)" in page
+
+
+def test_every_heading_and_table_header_is_japanese_then_english(network):
+    import re
+
+    from sim.kpis import compute_kpis
+    from sim.report.fonts import has_japanese
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "sim" / "scenarios" / "baseline_municipal.yaml")
+    page = _report(network, compute_kpis(records(), scenario, {"10210": "Tomioka", "10382": "Shimonita"}), scenario)
+    cells = re.findall(r"<(th|h1|h2|h3)>(.*?)</\1>", page)
+    assert len(cells) > 40
+    for tag, content in cells:
+        ja, _, en = html.unescape(content).partition(" / ")
+        assert has_japanese(ja) and en and not has_japanese(en[:1]), f"<{tag}> {content!r}"

@@ -10,9 +10,11 @@ BENCH := $(VENV)/.installed-bench-$(HASH)
 API := $(VENV)/.installed-api-$(HASH)
 REDIS_HOST ?= 127.0.0.1
 REDIS_PORT ?= 6379
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
 OUT ?= out/demo
 
-.PHONY: demo test test-all bench lint redis install install-api install-dev install-bench clean
+.PHONY: demo test test-all bench lint redis postgres install install-api install-dev install-bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +49,13 @@ demo: $(CORE)
 redis:
 	@bash scripts/ensure_redis.sh $(REDIS_HOST) $(REDIS_PORT)
 
-test: $(DEV) redis
+postgres:
+	@bash scripts/ensure_postgres.sh $(PG_HOST) $(PG_PORT)
+
+test: $(DEV) redis postgres
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: $(DEV) redis
+test-all: $(DEV) redis postgres
 	$(PY) -m pytest -q
 
 bench: $(BENCH) redis

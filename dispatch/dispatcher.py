@@ -22,6 +22,7 @@ from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
 from dispatch.errors import BookingStateError, InvalidBooking
 from dispatch.execution import ExecutionEvents
+from dispatch.explain import explain, fixed_reasons
 from dispatch.fleet import Fleet
 from dispatch.insertion import InsertionParams
 from dispatch.model import (
@@ -327,20 +328,21 @@ class Dispatcher(ExecutionEvents):
         """Re-place a booking on ``target`` within its promise, or raise BookingRejected and change nothing."""
         booking_id, vehicle_id = rec.id, target.id
         if not self._fleet.eligible(rec.booking, only=[vehicle_id]):
-            why = "is off duty" if target.off_duty else "cannot carry this party or does not serve its area"
-            raise BookingRejected(
-                Rejection(booking_id, RejectionReason.NO_VEHICLE_AVAILABLE, f"vehicle {vehicle_id!r} {why}")
-            )
+            why = "; ".join(fixed_reasons(target, rec.booking)) or f"vehicle {vehicle_id} cannot take this booking"
+            raise BookingRejected(Rejection(booking_id, RejectionReason.NO_VEHICLE_AVAILABLE, why))
         saved = undo.save(self._fleet, rec)
         self._fleet.detach(booking_id)
         found = self._placement.search(rec.booking, pickup_window=rec.pickup_window, only=[vehicle_id])
         if found is None:
             self._restore(rec, saved)
+            windows = self._placement.windows(rec.booking)
+            request = self._placement.request_for(rec.booking, windows, rec.pickup_window)
+            why = explain(target, self._fleet.cache, rec.booking, request, self._fleet.now)
             raise BookingRejected(
                 Rejection(
                     booking_id,
                     RejectionReason.NO_VEHICLE_AVAILABLE,
-                    f"vehicle {vehicle_id!r} has no room for booking {booking_id!r} within its promised windows",
+                    f"vehicle {vehicle_id} cannot take booking {booking_id} within its promise: {why}",
                 )
             )
         self._placement.commit(rec, found, keep_promise=True)

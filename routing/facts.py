@@ -31,6 +31,10 @@ PLACE_KINDS = (
 )
 
 
+FACT_FILES = ("municipalities.csv", "stations.csv", "landmarks.csv", "oaza.csv", "corridors.csv")
+"""The files every regional facts directory holds (``oaza_romaji.csv`` and the stop files are optional)."""
+
+
 @dataclass(frozen=True)
 class Municipality:
     """One of the four municipalities of the service area (2020 census population)."""

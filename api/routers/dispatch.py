@@ -10,6 +10,7 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from api import reopt_requests
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
@@ -104,16 +105,29 @@ async def _run(request: Request, record: dict[str, Any], command: dict[str, Any]
     return result
 
 
-@router.post("/reoptimise", dependencies=[Depends(require("dispatch.reoptimise"))])
-async def reoptimise(request: Request, body: ReoptimiseIn) -> dict[str, Any]:
-    """Re-optimise now (the worker also does it periodically); keeps every promise."""
+@router.post("/reoptimise", status_code=202, dependencies=[Depends(require("dispatch.reoptimise"))])
+async def reoptimise(request: Request, body: ReoptimiseIn) -> JSONResponse:
+    """Ask the worker to re-optimise the day now (it also does so periodically); keeps every promise and pin.
+
+    Answers 202 at once with a request id: the OR-Tools search runs in the worker, never in this process.
+    Poll ``GET /dispatch/reoptimise/{request_id}``; a ``reoptimised`` event follows on the event stream and
+    the booking records show the new plan.
+    """
+    app = request.app
     day = body.day or today()
-    writer = request.app.state.writer
-    out = {}
-    for name in _areas(request, body.area):
-        result = await anyio.to_thread.run_sync(writer.reoptimise, name, day, body.time_limit_s)
-        out[name] = _jsonable(result) if result is not None else None
-    return {"day": day, "results": out}
+    who = getattr(getattr(request.state, "principal", None), "name", "")
+    out = await reopt_requests.submit(app.state.redis, app.state.keys, day, _areas(request, body.area),
+                                      body.time_limit_s, who, app.state.settings.result_ttl_s)
+    return JSONResponse({**out, "poll": f"/dispatch/reoptimise/{out['request_id']}"}, status_code=202)
+
+
+@router.get("/reoptimise/{request_id}", dependencies=[Depends(require("dispatch.reoptimise"))])
+async def reoptimise_status(request: Request, request_id: str) -> dict[str, Any]:
+    """A re-optimisation request: ``queued``, ``running`` or ``done``, with each area's result."""
+    out = await reopt_requests.status(request.app.state.redis, request.app.state.keys, request_id)
+    if out is None:
+        raise ApiError(404, "request_id", f"no re-optimisation request {request_id} (or it has expired)")
+    return out
 
 
 @router.get("/stats", dependencies=[Depends(require("stats.read"))])

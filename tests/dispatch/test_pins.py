@@ -160,3 +160,28 @@ def test_a_plan_moving_a_pinned_booking_is_not_published_even_if_the_problem_for
     result = d.reoptimise(8 * H + 120, time_limit_s=1)
     assert not result.improved and "[pinned]" in result.reason
     assert _vehicle_of(d, "a") == "far"
+
+
+def test_a_refused_reassignment_names_the_window_it_would_miss_and_by_how_much():
+    """v2 (depot 20) is already busy at the far end; taking "a" would make the waiting rider late."""
+    d = dispatcher(vehicles=[vehicle("v1", depot=0), vehicle("v2", depot=20)])
+    d.request(booking("far", 19, 18, 10 * H), now=8 * H)  # on v2, at the far end at 10:00
+    d.request(booking("a", 1, 2, 10 * H), now=8 * H)  # on v1, near its depot
+    with pytest.raises(BookingRejected) as refused:
+        d.reassign("a", "v2", now=8 * H + 10)
+    message = refused.value.rejection.message
+    assert "window" in message and "would be missed by" in message and "min" in message, message
+
+
+def test_a_refused_reassignment_names_seats_and_service_area():
+    from dispatch.model import Booking, Location, TimeKind
+
+    d = dispatcher(vehicles=[vehicle("v1"), vehicle("small", seats=2, area=frozenset({"10383"}))])
+    big = Booking("big", Location(1, jis_code="10210"), Location(4, jis_code="10210"), 10 * H,
+                  TimeKind.DEPART_AFTER, seats=3)
+    assert isinstance(d.request(big, now=8 * H), Offer)
+    with pytest.raises(BookingRejected) as refused:
+        d.reassign("big", "small", now=8 * H + 10)
+    message = refused.value.rejection.message
+    assert "needs 3 seat(s), vehicle small has 2" in message
+    assert "does not serve the pickup's municipality (10210)" in message

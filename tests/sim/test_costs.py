@@ -119,3 +119,15 @@ def test_report_shows_costs_per_municipality_and_the_station_target(network):
     rail = page[page.index("鉄道との接続"):]
     assert "1,140,000" in rail and "1,351,000" in rail and "211,000" in rail
     json.dumps(k)  # still JSON-safe
+
+
+def test_report_names_municipalities_and_stations_apart(network):
+    from sim.report.compose import render_run
+
+    scenario = one_hour()
+    k = compute_kpis(_two_vehicle_records(), scenario, NAMES)
+    page = render_run(scenario, k, _two_vehicle_records(), network)
+    costs = page[page.index("市町村別の費用負担"):page.index("鉄道との接続")]
+    rail = page[page.index("鉄道との接続"):]
+    assert "下仁田町 / Shimonita" in costs and "下仁田 / Shimonita" not in costs
+    assert "下仁田 / Shimonita" in rail  # the station

@@ -58,6 +58,10 @@ def test_every_figure_draws_japanese_in_a_font_that_has_its_glyphs(network, monk
     plots.compare_bars({"a": {"rejection_rate": 0.1}, "b": {"rejection_rate": {"mean": 0.2, "ci95": [0.1, 0.3]}}},
                        [("お断り率 / rejection rate", "rejection_rate")])
     assert len(seen) == 5
+    _check_fonts(seen)
+
+
+def _check_fonts(seen):
     for _fig, missing, japanese, primary in seen:
         assert japanese, "every figure has a Japanese title or axis"
         assert missing == {}, f"tofu: {missing}"
@@ -138,3 +142,29 @@ def test_every_heading_and_table_header_is_japanese_then_english(network):
     for tag, content in cells:
         ja, _, en = html.unescape(content).partition(" / ")
         assert has_japanese(ja) and en and not has_japanese(en[:1]), f"<{tag}> {content!r}"
+
+
+def test_sweep_plots_draw_japanese_in_a_font_that_has_its_glyphs(monkeypatch):
+    import matplotlib.figure
+
+    from sim.sweep import output
+    from sim.sweep.grid import GridPoint
+    from sim.sweep.runner import PointResult
+
+    seen = []
+    original = matplotlib.figure.Figure.savefig
+
+    def capture(fig, *args, **kwargs):
+        primary = {fonts.font_files(t)[0] for t in fig.findobj(Text) if fonts.has_japanese(t.get_text())}
+        seen.append((fig, fonts.missing_glyphs(fig), fonts.japanese_texts(fig), primary))
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", capture)
+    results = [PointResult(GridPoint(i, {"fleets.Tomioka.vehicles": v}, one_hour()), [1, 2],
+                           kpis={"rejection_rate": {"mean": 0.3 - 0.05 * i, "ci95": [0.2 - 0.05 * i, 0.4 - 0.05 * i],
+                                                    "n": 2, "values": []}})
+               for i, v in enumerate((4, 5, 6))]
+    for kpi, title, unit in output.PLOTS[:1]:
+        assert output.plot(["fleets.Tomioka.vehicles"], results, kpi, title, unit).startswith(PNG)
+    assert len(seen) == 1
+    _check_fonts(seen)

@@ -146,8 +146,8 @@ def _compare(args: argparse.Namespace) -> int:
     document = compare_document(names, (sides[0], sides[1]), seeds)
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "compare.html").write_text(compare_report({n: means(k) for n, k in zip(names, sides, strict=True)}),
-                                      encoding="utf-8")
+    (out / "compare.html").write_text(compare_report({n: means(k) for n, k in zip(names, sides, strict=True)},
+                                                     document), encoding="utf-8")
     print(format_paired(document))
     if len(seeds) > 1:
         print(f"\n{len(seeds)} 回の反復、共通乱数（各反復で同じ需要）/ {len(seeds)} replications on common random"

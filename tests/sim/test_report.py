@@ -168,3 +168,22 @@ def test_sweep_plots_draw_japanese_in_a_font_that_has_its_glyphs(monkeypatch):
         assert output.plot(["fleets.Tomioka.vehicles"], results, kpi, title, unit).startswith(PNG)
     assert len(seen) == 1
     _check_fonts(seen)
+
+
+def test_compare_report_shows_the_paired_difference_and_its_interval():
+    from sim.paired import compare_document
+
+    def side(values):
+        mean = sum(values) / len(values)
+        return {"rejection_rate": {"mean": mean, "ci95": [mean - 0.01, mean + 0.01], "n": 3, "values": values},
+                "requests": {"mean": 193.0, "ci95": [190.0, 196.0], "n": 3, "values": [190, 193, 196]}}
+
+    a, b = side([0.30, 0.32, 0.34]), side([0.20, 0.23, 0.26])
+    document = compare_document(("base", "wide"), (a, b), [1, 2, 3])
+    page = compare_report({"base": {"rejection_rate": 0.32}, "wide": {"rejection_rate": 0.23}}, document)
+    assert "差 B−A [95%信頼区間] / difference B−A [95% CI]" in page
+    row = page[page.index("お断り率 / rejection rate"):]
+    row = row[:row.index("</tr>")]
+    assert "32.0%" in row and "23.0%" in row and "-9.0%" in row and "あり / yes" in row
+    requests = page[page.index("依頼件数 / trip requests"):]
+    assert "なし (n.s.) / not significant" in requests[:requests.index("</tr>")]

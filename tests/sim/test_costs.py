@@ -131,3 +131,19 @@ def test_report_names_municipalities_and_stations_apart(network):
     rail = page[page.index("鉄道との接続"):]
     assert "下仁田町 / Shimonita" in costs and "下仁田 / Shimonita" not in costs
     assert "下仁田 / Shimonita" in rail  # the station
+
+
+def test_report_shows_transfers_when_trips_were_chained_via_rail():
+    from sim.report.tables import rail_feeder as feeder_section
+
+    k = {"rail_feeder": {"chained_trips": {"mean": 15.0, "ci95": [12.0, 18.0], "n": 3, "values": [12, 15, 18]},
+                         "chained_trips_served": 14, "transfers": 26, "missed_connections": 1,
+                         "transfer_wait_min": {"mean": 9.9, "median": 8.8, "p95": 18.5}},
+         "station_feeding": {"riders_by_station": {"Shimonita": 11}, "annualised_boardings_alightings": 13_140,
+                             "share_of_vision_gap": 0.0623}}
+    page = feeder_section(k, {"Shimonita": "下仁田 / Shimonita"})
+    assert "鉄道乗継ぎの依頼 / requests chained via rail" in page and "15.0 [12.0 – 18.0]" in page
+    assert "平均乗継ぎ待ち (分) / mean transfer wait (min)</td><td class=\"n\">9.9" in page
+    assert "乗り遅れ (人) / missed connections (riders)</td><td class=\"n\">1" in page
+    assert "下仁田 / Shimonita" in page and "13,140" in page and "6.2%" in page
+    assert "鉄道乗継ぎ" not in feeder_section({"station_feeding": {}}, {})  # no chains: no transfer table

@@ -147,7 +147,7 @@ def _open_console(browser, base: str, wait, day: str) -> None:
     wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
     browser.find_element(By.ID, "api-key-save").click()
     wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
-    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map svg polyline"))
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map path.road"))  # the road graph on Leaflet
     for field in ("day-input", "date-input"):
         browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
                                "e.dispatchEvent(new Event('change'));", field, day)
@@ -242,7 +242,7 @@ def test_phone_booking_through_the_console(server):
         wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "富岡 はな"))
         manifest = browser.find_element(By.ID, "manifest-table").text
         assert "乗車" in manifest and "降車" in manifest and "玄関前で待つ" in manifest
-        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map svg g.routes polyline")) >= 1)
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map path.route")) >= 1)
         browser.save_screenshot(str(OUT / "console.png"))
 
     booking = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
@@ -457,3 +457,44 @@ def test_round_trip_and_a_two_week_standing_booking(server, size):
 
     series = httpx.get(f"{server}/standing-bookings", params={"rider_id": rider["id"]}, headers=headers).json()
     assert len(series) == 1 and series[0]["end_date"] == end and series[0]["return_time"] == "12:30"
+
+
+def test_map_layers_labels_and_picking_a_place(server):
+    """Leaflet map: road graph, municipal areas, places and vehicles as layers; visible labels never overlap;
+    a click offers the nearest place for the form."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "富岡 地図", "phone": "0274-62-4321"}, headers=headers).json()
+    httpx.post(f"{server}/bookings", headers={**headers, "Idempotency-Key": "browser-map-1"}, json={
+        "rider_id": rider["id"], "pickup": {"place": "tomioka_general_hospital"},
+        "dropoff": {"place": "st:Joshu-Tomioka"}, "time": f"{tomorrow()}T10:00:00+09:00"})  # the day has plans
+    with _browser((1366, 768)) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, tomorrow())
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map path.vehicle")) == 6)
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#map path.area")) == 4
+        roads = httpx.get(f"{server}/network.geojson", headers=headers).json()["features"]
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#map path.road")) == len(roads)
+        assert not browser.execute_script(  # no tile or other outside request
+            "return performance.getEntriesByType('resource').some(e => !e.name.startsWith(location.origin))")
+        overlaps = browser.execute_script("""
+            const shown = [...document.querySelectorAll('#map .map-label')]
+              .filter(e => e.style.visibility !== 'hidden').map(e => e.getBoundingClientRect());
+            let n = 0;
+            for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+              const a = shown[i], b = shown[j];
+              if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) n++;
+            }
+            return [shown.length, n];""")
+        assert overlaps[0] >= 5 and overlaps[1] == 0, overlaps
+        station = browser.find_element(By.CSS_SELECTOR, "#map path.place-st_Joshu-Tomioka")
+        ActionChains(browser).move_to_element(station).click().perform()
+        popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".map-pick")))
+        assert "上州富岡" in popup.text
+        popup.find_element(By.CSS_SELECTOR, "button[data-which='pickup']").click()
+        wait.until(lambda b: "上州富岡" in b.find_element(By.ID, "pickup-input").get_attribute("value"))
+        browser.save_screenshot(str(OUT / "desk_map.png"))

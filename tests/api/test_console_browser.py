@@ -498,3 +498,52 @@ def test_map_layers_labels_and_picking_a_place(server):
         popup.find_element(By.CSS_SELECTOR, "button[data-which='pickup']").click()
         wait.until(lambda b: "上州富岡" in b.find_element(By.ID, "pickup-input").get_attribute("value"))
         browser.save_screenshot(str(OUT / "desk_map.png"))
+
+
+def test_refusals_in_japanese_alternatives_split_and_call_back(server):
+    """Out of hours: a Japanese refusal with the first and last times; a later refusal replaces the panel;
+    a party of 8 is split over two vehicles and both offers are confirmed; a refusal goes on 折り返し."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    httpx.post(f"{server}/riders", json={"name": "富岡 団体", "phone": "0274-62-8888"}, headers=headers)
+    day = tomorrow()
+    with _browser((1366, 768)) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274628888", "富岡 団体")
+        _set_time(browser, "05:00")
+        _choose(browser, wait, "pickup", "総合病院", "tomioka_general_hospital")
+        _choose(browser, wait, "dropoff", "joshu-tomioka", "st:Joshu-Tomioka")
+        browser.find_element(By.ID, "offer-button").click()
+        panel = wait.until(ec.visibility_of_element_located((By.ID, "rejection-panel")))
+        assert "お受けできません" in panel.text and "運行時間外です（運行 08:00〜17:00）" in panel.text
+        times = [b.text for b in panel.find_elements(By.CSS_SELECTOR, "button.alternative")]
+        assert times[0] == "08:00" and len(times) == 2, times
+        browser.find_element(By.ID, "callback-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "callback-list"), "富岡 団体"))
+        assert "運行時間外" in browser.find_element(By.ID, "callback-list").text
+
+        browser.execute_script("document.getElementById('seats-input').value = 8;")
+        _set_time(browser, "10:00")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rejection-panel"), "人数が多すぎます"))
+        text = browser.find_element(By.ID, "rejection-panel").text
+        assert "運行時間外" not in text and text.count("お受けできません") == 1  # replaced, not stacked
+        browser.find_element(By.ID, "split-button").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "offer-panel")))
+        legs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#offer-legs li")]
+        assert len(legs) == 2 and all(leg.startswith("4人") for leg in legs), legs
+        assert not browser.find_element(By.ID, "rejection-panel").is_displayed()
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+        browser.find_element(By.CSS_SELECTOR, "#callback-list .callback-done").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "callback-list"), "折り返し待ちはありません"))
+        browser.save_screenshot(str(OUT / "desk_split.png"))
+
+    bookings = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+    confirmed = [b for b in bookings if b["status"] in ("confirmed", "assigned")]
+    assert sorted(b["seats"] for b in confirmed) == [4, 4]
+    assert sorted(b["status"] for b in bookings if b not in confirmed) == ["rejected", "rejected"]

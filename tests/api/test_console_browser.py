@@ -394,6 +394,11 @@ def test_rider_edit_and_cancel_with_reason(server, size):
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-upcoming .open-booking"))).click()
         wait.until(ec.visibility_of_element_located((By.ID, "cancel-button")))
         assert "取消期限" in browser.find_element(By.ID, "cancel-deadline").text
+        browser.execute_script("document.getElementById('change-time').value = '14:00';")
+        browser.find_element(By.ID, "change-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "change-msg"), "変更しました"))
+        changed = httpx.get(f"{server}/bookings/{booking['id']}", headers=headers).json()
+        assert changed["time"].endswith("T14:00:00+09:00")
         Select(browser.find_element(By.ID, "cancel-reason")).select_by_value("illness")
         browser.find_element(By.ID, "cancel-note").send_keys("発熱のため")
         browser.find_element(By.ID, "cancel-button").click()

@@ -123,9 +123,9 @@ def test_role_table_of_the_desk_endpoints(client, method, path, body, allowed):
 
 
 def test_every_desk_route_checks_a_role():
-    from api.routers import callbacks, riders
+    from api.routers import callbacks, map_layers, riders, round_trips, standing
 
-    for module in (riders, callbacks):
+    for module in (riders, callbacks, round_trips, standing, map_layers):
         for route in module.router.routes:
             names = [d.call.__name__ for d in route.dependant.dependencies]
             assert any(n.startswith("require_") for n in names), route.path

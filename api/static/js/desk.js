@@ -1,5 +1,5 @@
 // The phone desk page: one call at a time (次の電話 starts the next), the day's bookings, call-backs, map.
-import { api } from "./api.js";
+import { api, post } from "./api.js";
 import { call, newCall } from "./call.js";
 import { escapeHtml as esc, load } from "./i18n.js";
 import { setVehicles } from "./format.js";
@@ -54,6 +54,8 @@ async function start() {
   $("#vehicle-select").innerHTML = state.vehicles.map((v) =>
     `<option value="${esc(v.id)}">${esc(v.label || v.id)} · ${v.seats}席` +
     `${v.wheelchair_places ? " · 車いす" + v.wheelchair_places : ""}</option>`).join("");
+  // standing bookings whose dates entered the horizon since the last run are booked now (idempotent)
+  post("/standing-bookings/materialise").then(refresh).catch(() => {});
   refresh();
   liveEvents(() => refresh());
 }

@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                 unlinked = forget_rider(session, RiderPolicy(history.rider_secret), rider_id=args.forget_rider)
             print(f"利用者を履歴から削除しました / rider deleted from the history ({unlinked} bookings unlinked)")
             return 0
+        with engine.connect():  # fail fast, before the road network is loaded
+            pass
         from api.world import World
 
         world = World.from_settings(settings)

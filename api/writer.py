@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from api.commands import BOOKING_OPS, apply
 from api.engine import BookingState, DayEngine
+from api.history.trail import note_command, note_status
 from api.keys import Keys
 from api.lock import AreaLock
 from api.settings import Settings
@@ -333,6 +334,7 @@ class AreaWriter:
             elif "error" not in outcome.record_changes:
                 record["error"] = None
             record["updated_at"] = command["at"]
+            note_command(record, command, outcome)
             batch.dirty.add(booking_id)
         for event in outcome.events:
             batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
@@ -369,8 +371,13 @@ class AreaWriter:
                 record = self._record(batch, booking_id)
                 if record is None:
                     continue
+                at = record.get("updated_at") if booking_id in batch.dirty else None
                 if _follow_plan(record, current):
                     record["updated_at"] = now
+                    batch.dirty.add(booking_id)
+                previous = state.states.get(booking_id)
+                if previous is None or (previous.status, previous.vehicle_id) != (current.status, current.vehicle_id):
+                    note_status(record, current.status, current.vehicle_id, at)
                     batch.dirty.add(booking_id)
                 self._state_events(batch, record, state.states.get(booking_id), current, day, area)
             state.states = now_states

@@ -169,6 +169,7 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         "per_municipality_cost": municipality_costs(cost, scenario.costs.sharing.rule, cost_shares or {}, veh,
                                                     served_trips, names),
         "rail_feeder": rail_feeder(records.legs),
+        "per_origin_municipality": _per_origin(outcomes, names),
     }
     return out
 
@@ -234,6 +235,34 @@ def _per_municipality(vehicles: list[VehicleRecord], done: list[LegRecord], name
     return out
 
 
+def _per_origin(outcomes: dict[str, tuple[str, str, list[LegRecord]]], names: dict[str, str]) -> dict[str, Any]:
+    """Service level of the trips starting in each municipality (what its own fleet size decides).
+
+    ``requests``, ``served``, ``rejection_rate`` (trip level) and ``wait_min`` (of each served trip's
+    first taxi leg), by the trip's origin municipality.
+    """
+    by_jis: dict[str, list[tuple[str, list[LegRecord]]]] = defaultdict(list)
+    for status, _, legs in outcomes.values():
+        if legs[0].origin_jis:
+            by_jis[legs[0].origin_jis].append((status, legs))
+    out: dict[str, Any] = {}
+    for jis in sorted(by_jis):
+        trips = by_jis[jis]
+        rejected = sum(1 for status, _ in trips if status == "rejected")
+        waits = []
+        for status, legs in trips:
+            first = next((x for x in legs if x.mode == "drt"), None)
+            if status == "completed" and first is not None and first.wait_s is not None:
+                waits.append(first.wait_s)
+        out[names.get(jis, jis)] = {
+            "requests": len(trips),
+            "served": sum(1 for status, _ in trips if status == "completed"),
+            "rejection_rate": _ratio(rejected, len(trips), 4),
+            "wait_min": _stats(waits, 60),
+        }
+    return out
+
+
 # Rows of the printed and HTML KPI table: (label, getter on the KPI dict, format), from the one catalogue
 # of KPI names (Japanese / English) in sim.report.labels.
 TABLE_ROWS: tuple[tuple[str, str, str], ...] = tuple((k.label, k.key, k.fmt) for k in KPIS)
@@ -247,6 +276,14 @@ def lookup(kpis: dict[str, Any], dotted: str) -> Any:
 
 
 def format_value(value: Any, fmt: str) -> str:
+    """One KPI as text; a replication summary shows its mean and 95 % interval, ``12.3 [11.0, 13.6]``."""
+    if isinstance(value, dict) and "ci95" in value and "mean" in value:
+        if value["mean"] is None:
+            return "-"
+        fmt = {"{:d}": "{:.1f}", "{:,d}": "{:,.0f}"}.get(fmt, fmt)  # a mean of counts is not whole
+        mean = format_value(value["mean"], fmt)
+        ci = value["ci95"]
+        return mean if ci is None else f"{mean} [{format_value(ci[0], fmt)}, {format_value(ci[1], fmt)}]"
     if value is None:
         return "-"
     try:

@@ -156,6 +156,9 @@ class RunRecords:
     the vehicle-metres per directed road edge (u, v); ``demand_nodes`` the pickup and drop-off counts
     per graph node; ``solver_s``, ``booking_s`` and ``wall_s`` wall-clock seconds spent in
     re-optimisation, in answering bookings (trip planner and dispatcher) and in the whole run.
+    ``clock_bound_reoptimisations`` counts re-optimisations that ran into their time cap instead of
+    stopping on their solution limit: their plans depend on the machine's speed and load, so a run
+    with any is not guaranteed to repeat exactly.
     """
 
     legs: list[LegRecord] = field(default_factory=list)
@@ -167,4 +170,5 @@ class RunRecords:
     solver_s: float = 0.0
     booking_s: float = 0.0
     wall_s: float = 0.0
+    clock_bound_reoptimisations: int = 0
     dispatcher_stats: dict[str, object] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,7 +105,8 @@ def _planner_model(scenario: Scenario, network) -> Any | None:
     })
 
 
-def simulate(scenario: Scenario, network=None, demand: Demand | None = None, progress: bool = False) -> SimResult:
+def simulate(scenario: Scenario, network=None, demand: Demand | None = None, progress: bool = False,
+             day_done: Callable[[str, Any, Any, list, list], None] | None = None) -> SimResult:
     """Run every service day of the scenario and compute its KPIs.
 
     Parameters
@@ -118,6 +120,9 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
         same demand to both scenarios.
     progress
         Show a progress bar over the requests.
+    day_done
+        Called after each service day as ``day_done(service_day, dispatcher, trip planner or None, leg records
+        of the day, vehicle records of the day)`` (``sim run --history-url`` writes the day into the history).
     """
     from dispatch.dispatcher import Dispatcher
 
@@ -162,6 +167,9 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
             for request in by_day.get(day, []):
                 sim.add_request(request)
             sim.run()
+            if day_done is not None:
+                day_done(service_day, d, getattr(trips, "planner", None), [x for x in records.legs if x.day == day],
+                         [x for x in records.vehicles if x.day == day])
             records.solver_s += d.stats.solver_seconds
             result.stop_log.extend(sim.stop_log)
             result.vehicles[day] = vehicles
@@ -215,10 +223,15 @@ def _merge_stats(total: dict[str, Any], day: dict[str, Any]) -> None:
             total[key] = total.get(key, 0) + value
 
 
-def write_outputs(result: SimResult, network, out: Path) -> dict[str, Path]:
-    """Write ``kpis.json``, ``kpis.xlsx``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
+def write_outputs(result: SimResult, network, out: Path, kpis: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``kpis.json``, ``kpis.xlsx``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``.
+
+    ``kpis`` (default: the run's own) may be the summary over replications (:func:`sim.replications.aggregate`);
+    the CSVs and figures are then those of ``result``, the first replication.
+    """
     from sim.output import write_run
     from sim.report.compose import render_run
 
-    html = render_run(result.scenario, result.kpis, result.records, network)
-    return write_run(out, result.kpis, result.records, html)
+    kpis = result.kpis if kpis is None else kpis
+    html = render_run(result.scenario, kpis, result.records, network)
+    return write_run(out, kpis, result.records, html)

@@ -103,20 +103,22 @@ class RailSpec:
 
 @dataclass(frozen=True)
 class ReoptimisationSpec:
-    """Periodic re-optimisation: every ``every`` seconds within service hours, ``time_limit`` each.
+    """Periodic re-optimisation: every ``every`` seconds within service hours.
 
     ``metaheuristic`` is the OR-Tools local-search metaheuristic (``SolveParams.metaheuristic``).
-    ``GREEDY_DESCENT`` stops at its local optimum, usually well inside the limit, so runs repeat exactly;
-    ``GUIDED_LOCAL_SEARCH`` uses the whole budget and may find better plans, but where it stops depends on
-    the machine's load, so two runs of one seed can differ, unless ``solution_limit`` (solutions per
-    OR-Tools search, ``SolveParams.solution_limit``) stops it first: then runs repeat exactly.
+    ``solution_limit`` (solutions per OR-Tools search, ``SolveParams.solution_limit``) is where every
+    search stops: a count of work, not of seconds, so a run gives the same plans on an idle machine and
+    on a loaded one. ``time_limit`` (seconds) is only the safety cap around it; a search that reaches the
+    cap stops on the clock and its run may not repeat exactly (the run says so, see
+    :attr:`sim.records.RunRecords.clock_bound_reoptimisations`). ``solution_limit: null`` leaves the
+    clock as the only stop (the live service's behaviour).
     """
 
     every: Duration = Duration(15 * 60)
-    time_limit: float = 1.0
+    time_limit: float = 30.0
     enabled: bool = True
     metaheuristic: str = "GREEDY_DESCENT"
-    solution_limit: int | None = None
+    solution_limit: int | None = 50
 
     def __post_init__(self) -> None:
         if self.every <= 0 or self.time_limit <= 0:
@@ -283,19 +285,13 @@ def parse_scenario(data: Any, source: str = "") -> Scenario:
     return replace(scenario, source=source)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
-
-    Raises
-    ------
-    ScenarioError
-        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
-    """
+def read_scenario_data(path: str | Path) -> Any:
+    """The parsed YAML document of a scenario file, not yet validated (``sim sweep`` edits it)."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"scenario file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -303,6 +299,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+
+
+def scenario_from_data(data: Any, path: str | Path) -> Scenario:
+    """Validate the document of the scenario file ``path`` (relative replay paths resolve beside it)."""
+    path = Path(path)
     try:
         scenario = parse_scenario(data, source=str(path))
     except ScenarioError as exc:
@@ -311,3 +312,14 @@ def load_scenario(path: str | Path) -> Scenario:
         resolved = (path.parent / scenario.demand.replay_csv).resolve()
         scenario = replace(scenario, demand=replace(scenario.demand, replay_csv=str(resolved)))
     return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
+    """
+    return scenario_from_data(read_scenario_data(path), path)

@@ -99,6 +99,11 @@ class Archiver:
             if reason is not None:
                 report.waiting[name] = reason
                 continue
+            trimmed = self._trimmed_at(area, day)
+            if trimmed is not None:  # late commands re-created a day already moved out: never overwrite it
+                report.waiting[name] = (f"archived and trimmed from Redis at {trimmed.isoformat()}; it came back "
+                                        "(late commands?): the history keeps the archived copy, check by hand")
+                continue
             digest = self._archive_day(area, day, area_log, report)
             if digest is not None and day < cutoff:
                 self._trim_day(area, day, digest, report)
@@ -175,6 +180,11 @@ class Archiver:
                 self._mark_trimmed(area, day)
                 report.trimmed.append(f"{area}/{day}")
 
+    def _trimmed_at(self, area: str, day: str) -> datetime | None:
+        with Session(self.engine) as session:
+            record = archived_day(session, area, day)
+            return None if record is None else record.redis_trimmed_at
+
     def _gone(self, area: str) -> set[str]:
         with Session(self.engine) as session:
             days = session.scalars(select(ArchivedDay.service_day).where(
@@ -185,10 +195,13 @@ class Archiver:
 class ArchiveSchedule:
     """For the worker: run the archiver every ``interval_s`` seconds (call :meth:`tick` from its loop)."""
 
-    def __init__(self, archiver: Archiver, interval_s: float = 600.0) -> None:
+    def __init__(self, archiver: Archiver, interval_s: float = 600.0,
+                 clock: Callable[[], float] = time.time) -> None:
         self.archiver = archiver
         self.interval_s = interval_s
+        self.clock = clock  # Unix time the pass runs at (tests pass a later one)
         self._last = float("-inf")
+        self.last_report: ArchiveReport | None = None
 
     def tick(self, now_monotonic: float | None = None) -> ArchiveReport | None:
         now = time.monotonic() if now_monotonic is None else now_monotonic
@@ -196,7 +209,8 @@ class ArchiveSchedule:
             return None
         self._last = now
         try:
-            return self.archiver.run_once()
+            self.last_report = self.archiver.run_once(self.clock())
+            return self.last_report
         except Exception:  # the archive is retried on the next tick; the worker keeps dispatching
             log.exception("archive pass failed; retried in %.0f s", self.interval_s)
             return None

@@ -229,7 +229,47 @@ def _fare(record: dict[str, Any], drt: list[dict[str, Any]], fleet_of: dict[str,
 
 
 def _status_changes(day: EngineDay) -> dict[str, list[dict[str, Any]]]:
-    """Per caller booking, its changes in order: from its commands (or a recorded history), then its end state."""
+    """Per caller booking, its changes in order, then its end state if that is not the last one.
+
+    From the trail the writer keeps in the record (:mod:`api.history.trail`) where there is one; else derived
+    from the booking's commands (records written before the trail existed), else from a recorded history
+    (the simulator).
+    """
+    derived = _changes_from_commands(day)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for booking_id, record in day.records.items():
+        if record.get("trail"):
+            changes = _changes_from_trail(record)
+        elif derived.get(booking_id):
+            changes = derived[booking_id]
+        else:
+            changes = [{"at": moment(h["at"]), "status": h["status"], "op": h.get("op", "event"),
+                        "ok": h.get("ok"), "reason": h.get("reason")} for h in record.get("history") or []]
+        if not changes or changes[-1]["status"] != record["status"]:
+            changes.append({"at": moment(record.get("updated_at") or record.get("created_at")),
+                            "status": record["status"], "op": "final", "ok": None,
+                            "reason": (record.get("rejection") or {}).get("reason") or record.get("error")})
+        out[booking_id] = changes
+    return out
+
+
+def _changes_from_trail(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of a writer's trail: intake, then each command (with the status it found) and each new status."""
+    out = [{"at": moment(record.get("created_at")), "status": "requested", "op": "intake", "ok": True,
+            "reason": None}]
+    current = "requested"
+    for entry in record["trail"]:
+        if "op" in entry:
+            out.append({"at": moment(entry.get("at")), "status": current, "op": entry["op"], "ok": entry.get("ok"),
+                        "reason": entry.get("reason")})
+        else:
+            current = entry["status"]
+            out.append({"at": moment(entry.get("at")), "status": current, "op": "status", "ok": None,
+                        "reason": entry.get("reason")})
+    return out
+
+
+def _changes_from_commands(day: EngineDay) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     current: dict[str, str] = {}
     for _stream, entry_id, command in day.commands:
@@ -254,20 +294,11 @@ def _status_changes(day: EngineDay) -> dict[str, list[dict[str, Any]]]:
         current[owner(booking_id)] = status
         out[owner(booking_id)].append({"at": moment(command["at"]), "status": status, "op": op, "ok": ok,
                                        "reason": reason})
-    for booking_id, record in day.records.items():
-        history = record.get("history")
-        if history and not out.get(booking_id):
-            out[booking_id] = [{"at": moment(h["at"]), "status": h["status"], "op": h.get("op", "event"),
-                                "ok": h.get("ok"), "reason": h.get("reason")} for h in history]
-        changes = out[booking_id]
-        if not changes or changes[-1]["status"] != record["status"]:
-            changes.append({"at": moment(record.get("updated_at") or record.get("created_at")),
-                            "status": record["status"], "op": "final", "ok": None,
-                            "reason": (record.get("rejection") or {}).get("reason") or record.get("error")})
     return out
 
 
 def _cancel_reason(changes: list[dict[str, Any]]) -> str | None:
+    """The reason the booking was called off: its cancel command's, else the caller's (no reason given)."""
     for change in changes:
         if change["op"] == "cancel" and change["ok"] is not False:
             return change["reason"] or "caller"

@@ -8,7 +8,7 @@ from typing import Any
 from sim.report.html import run_report
 from sim.report.provenance import network_provenance
 from sim.report.sections import basis, definitions
-from sim.report.tables import cost_sharing, rail_feeder
+from sim.report.tables import cost_sharing, rail_feeder, validation
 from sim.scenario import Scenario
 
 
@@ -23,10 +23,18 @@ def municipality_labels(network) -> list[tuple[str, float, float]]:
     return out
 
 
+def bilingual_names(network) -> dict[str, str]:
+    """``日本語 / English`` for each municipality and station by the English name the KPIs use."""
+    out = {m.name_en: f"{m.name_ja} / {m.name_en}" for m in network.municipalities}
+    out.update({s.name_en: f"{s.name_ja} / {s.name_en}" for s in network.stations if s.name_ja})
+    return out
+
+
 def render_run(scenario: Scenario, kpis: dict[str, Any], records, network, sections: Sequence[str] = ()) -> str:
     """The HTML report of one run."""
     stations = [(s.name_ja or s.name_en, s.lat, s.lon) for s in network.stations]
-    parts = [basis(scenario, kpis, network_provenance(network)), *sections, cost_sharing(kpis), rail_feeder(kpis),
-             definitions()]
+    names = bilingual_names(network)
+    parts = [basis(scenario, kpis, network_provenance(network)), validation(scenario, kpis), *sections,
+             cost_sharing(kpis, names), rail_feeder(kpis, names), definitions()]
     return run_report(scenario, kpis, records, network.graph, stations, municipality_labels(network),
-                      sections=parts)
+                      sections=parts, names=names)

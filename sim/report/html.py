@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sim.report import plots
-from sim.report.labels import KPIS, TEXT, bi, kpi_label, text
+from sim.report.labels import KPIS, TEXT, bi, kpi_label, reason_label, text
 from sim.report.values import lookup, show
 from sim.scenario import Scenario
 
@@ -56,8 +56,8 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _scenario_block(scenario: Scenario) -> str:
-    fleets = [[f.municipality, f.vehicles, f.seats, f.wheelchair_vehicles, f.depot,
+def _scenario_block(scenario: Scenario, names: dict[str, str]) -> str:
+    fleets = [[names.get(f.municipality, f.municipality), f.vehicles, f.seats, f.wheelchair_vehicles, f.depot,
                ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in f.shifts)] for f in scenario.fleets]
     header = [text(k) for k in ("fleet", "vehicles", "seats", "wheelchair_vehicles", "depot", "shifts")]
     return (f"<p>{html.escape(scenario.description)}</p>"
@@ -72,11 +72,14 @@ def kpi_table(kpis: dict[str, Any]) -> str:
     return table([text("kpi"), text("value")], rows)
 
 
-def nested_table(title: str, data: dict[str, dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
-    """A table of per-name rows; ``columns`` are (key in the row, TEXT label key, format)."""
+def nested_table(title: str, data: dict[str, dict[str, Any]], columns: Sequence[tuple[str, str, str]],
+                 names: dict[str, str] | None = None) -> str:
+    """A table of per-name rows; ``columns`` are (key in the row, TEXT label key, format); ``names`` relabels rows."""
     if not data:
         return ""
-    rows = [[name] + [show(row.get(key), fmt) for key, _, fmt in columns] for name, row in data.items()]
+    names = names or {}
+    rows = [[names.get(name, name)] + [show(row.get(key), fmt) for key, _, fmt in columns]
+            for name, row in data.items()]
     return f"<h3>{html.escape(title)}</h3>" + table([""] + [text(label) for _, label, _ in columns], rows)
 
 
@@ -87,20 +90,23 @@ _FLEET_COLUMNS = (("vehicles", "vehicles", "{:d}"), ("vehicle_km", "vehicle_km",
 
 
 def run_report(scenario: Scenario, kpis: dict[str, Any], records, graph, stations, labels,
-               sections: Sequence[str] = ()) -> str:
-    """The HTML of one run: scenario, KPI table, extra ``sections`` (HTML), per-fleet tables and the figures."""
+               sections: Sequence[str] = (), names: dict[str, str] | None = None) -> str:
+    """The HTML of one run: scenario, KPI table, extra ``sections`` (HTML), per-fleet tables and the figures.
+
+    ``names`` maps the English names the KPIs are keyed by to the report's ``日本語 / English`` ones.
+    """
     fleet_size = len({v.vehicle_id for v in records.vehicles})
     reasons = kpis.get("rejections_by_reason") or {}
     parts = [
         f"<h1>{html.escape(text('title'))}: {html.escape(scenario.name)}</h1>",
         f"<p class=meta>{html.escape(text('generated'))} {datetime.now().isoformat(timespec='seconds')}</p>",
-        _scenario_block(scenario),
+        _scenario_block(scenario, names or {}),
         h(2, "kpis"),
         kpi_table(kpis),
         h(3, "rejections") + (table([text("reason"), text("count")],
-                                    [[r, show(n, "{:d}")] for r, n in reasons.items()])
+                                    [[reason_label(r), show(n, "{:d}")] for r, n in reasons.items()])
                               if reasons else f"<p>{text('none')}</p>"),
-        nested_table(text("per_fleet"), kpis.get("per_fleet", {}), _FLEET_COLUMNS),
+        nested_table(text("per_fleet"), kpis.get("per_fleet", {}), _FLEET_COLUMNS, names),
         *sections,
         h(2, "figures"),
         img(plots.wait_distribution(records.legs), TEXT["wait_title"][1]),

@@ -135,6 +135,17 @@ TERMS: tuple[tuple[str, str, str], ...] = (
      "leg; a rider of a chain counts on each taxi leg. Used for rides per vehicle-hour."),
 )
 
+# Rejection reasons of dispatch.model.RejectionReason.
+REASONS: dict[str, tuple[str, str]] = {
+    "outside_service_hours": ("運行時間外", "outside service hours"),
+    "too_little_notice": ("予約が直前すぎる", "too little notice"),
+    "beyond_horizon": ("予約受付期間より先", "beyond the booking horizon"),
+    "party_too_large": ("人数が定員を超える", "party too large"),
+    "outside_service_area": ("運行区域外 (市町村をまたぐ)", "outside the service area"),
+    "no_vehicle_available": ("空き車両なし", "no vehicle available"),
+    "invalid_request": ("不正な依頼", "invalid request"),
+}
+
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("乗合タクシー シミュレーション報告", "Shared-taxi simulation report"),
     "compare_title": ("シナリオ比較", "Scenario comparison"),
@@ -221,6 +232,12 @@ def text(key: str, sep: str = " / ") -> str:
     """The label ``key`` of :data:`TEXT` as ``日本語 / English`` (``sep`` between; ``"\\n"`` for plots)."""
     ja, en = TEXT[key]
     return f"{ja}{sep}{en}"
+
+
+def reason_label(reason: str) -> str:
+    """A rejection reason as ``日本語 / English`` (the code itself when unknown)."""
+    pair = REASONS.get(reason)
+    return bi(*pair) if pair else reason
 
 
 def kpi_label(key: str) -> str:

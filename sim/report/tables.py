@@ -6,8 +6,10 @@ import html
 from typing import Any
 
 from sim.report.html import h, table
-from sim.report.labels import text
+from sim.report.labels import bi, text
 from sim.report.values import lookup, number, show
+from sim.scenario import Scenario
+from sim.validation import reasons, tomioka_validation
 
 RULES = {
     "vehicle_km": ("市町村内の走行キロで按分", "by vehicle-km driven inside each municipality"),
@@ -25,14 +27,16 @@ _COST_COLUMNS = (
 )
 
 
-def cost_sharing(kpis: dict[str, Any]) -> str:
+def cost_sharing(kpis: dict[str, Any], names: dict[str, str] | None = None) -> str:
     """Cost in yen per municipality under the scenario's rule, beside its riders and fare revenue."""
+    names = names or {}
     per = kpis.get("per_municipality_cost") or {}
     if not per:
         return ""
     rule = str(kpis.get("cost_sharing_rule") or "vehicle_km")
     ja, en = RULES.get(rule, (rule, rule))
-    rows = [[name] + [show(row.get(key), fmt) for key, _, fmt in _COST_COLUMNS] for name, row in per.items()]
+    rows = [[names.get(name, name)] + [show(row.get(key), fmt) for key, _, fmt in _COST_COLUMNS]
+            for name, row in per.items()]
     totals = ["計 / total"]
     for key, _, fmt in _COST_COLUMNS:
         values = [number(row.get(key)) for row in per.values()]
@@ -47,8 +51,9 @@ def cost_sharing(kpis: dict[str, Any]) -> str:
             + table(header, rows))
 
 
-def rail_feeder(kpis: dict[str, Any]) -> str:
+def rail_feeder(kpis: dict[str, Any], names: dict[str, str] | None = None) -> str:
     """Transfer waits, missed connections, riders per station and the vision's station KPI."""
+    names = names or {}
     station = kpis.get("station_feeding") or {}
     feeder = kpis.get("rail_feeder") or {}
     parts = [h(2, "rail")]
@@ -66,7 +71,8 @@ def rail_feeder(kpis: dict[str, Any]) -> str:
     by_station = station.get("riders_by_station") or {}
     if by_station:
         parts.append("<h3>駅別の送迎利用者 / Riders to or from each station</h3>"
-                     + table([text("station"), text("riders")], [[s, show(n, "{:,d}")] for s, n in by_station.items()]))
+                     + table([text("station"), text("riders")], [[names.get(s, s), show(n, "{:,d}")]
+                                                                          for s, n in by_station.items()]))
     base = number(station.get("vision_baseline_2020")) or 1_140_000
     target = number(station.get("vision_target_2025")) or 1_351_000
     rows = [
@@ -80,3 +86,14 @@ def rail_feeder(kpis: dict[str, Any]) -> str:
     parts.append("<h3>駅乗降客数の目標 (定住自立圏ビジョン) / The vision's station KPI</h3>"
                  + table([text("item"), text("value")], rows))
     return "".join(parts)
+
+
+def validation(scenario: Scenario, kpis: dict[str, Any]) -> str:
+    """Published vs simulated for the Tomioka fleet (愛タク), with the reasons they differ."""
+    rows = tomioka_validation(scenario, kpis)
+    if not rows:
+        return ""
+    body = [[bi(r.ja, r.en), show(r.published, r.fmt), show(r.simulated, r.fmt), r.note] for r in rows]
+    why = "".join(f"<li>{html.escape(line)}</li>" for line in reasons(scenario, kpis))
+    return (h(2, "validation") + table([text("kpi"), text("published"), text("simulated"), ""], body)
+            + f"<h3>{html.escape(text('why'))}</h3><ul>{why}</ul>")

@@ -21,20 +21,20 @@ if TYPE_CHECKING:
     from dispatch.solver.rr.search import Toolkit
 
 
-def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) -> tuple[Plan, int, int]:
-    """The plan with the fewest vehicles found (every request of ``plan`` served), the iterations
-    run and the number of routes removed. ``plan`` must leave no required request out."""
+def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) -> tuple[Plan, int]:
+    """The plan with the fewest vehicles found (every request of ``plan`` served) and the iterations
+    run. ``plan`` must leave no required request out."""
     flat = kit.flat
     absences = np.zeros(flat.n_requests)
     best = plan
     current: Plan | None = None
-    done = removed = 0
+    done = 0
     while iterations is None or done < iterations:
         if time.monotonic() >= deadline:
             break
         if current is None or not _waiting(current):
             if current is not None:
-                best, removed = current, removed + 1
+                best = current
             current = _without_a_route(best, kit)
             if current is None:
                 break
@@ -48,8 +48,8 @@ def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | 
         if len(waiting_now) < len(waiting_before) or absences[waiting_now].sum() < absences[waiting_before].sum():
             current = candidate
     if current is not None and not _waiting(current):
-        best, removed = current, removed + 1
-    return best, done, removed
+        best = current
+    return best, done
 
 
 def _waiting(plan: Plan) -> list[int]:

@@ -37,13 +37,14 @@ class Plan:
         self.codes = [list(seq) for seq in codes]
         self.arrays: list[RouteArrays] = [route_arrays(flat, k, seq) for k, seq in enumerate(self.codes)]
         self.dist = [route_distance(flat, k, seq) for k, seq in enumerate(self.codes)]
+        self.blocks: list[tuple[np.ndarray, np.ndarray] | None] = [None] * flat.n_vehicles
         self.route_of: dict[int, int] = {c >> 1: k for k, seq in enumerate(self.codes) for c in seq}
         self.unassigned: set[int] = set(range(flat.n_requests)) - set(self.route_of)
         self.open_vehicles = set(range(flat.n_vehicles)) if open_vehicles is None else set(open_vehicles)
         # Optional requests already left out when a route was emptied (route minimisation waits
         # only for the others).
         self.optional_out: set[int] = set()
-        self._view: tuple[FleetView, list[int]] | None = None
+        self._view: tuple[FleetView | None, list[int]] | None = None
 
     def copy(self) -> Plan:
         other = Plan.__new__(Plan)
@@ -51,6 +52,7 @@ class Plan:
         other.codes = [list(seq) for seq in self.codes]
         other.arrays = list(self.arrays)
         other.dist = list(self.dist)
+        other.blocks = list(self.blocks)
         other.route_of = dict(self.route_of)
         other.unassigned = set(self.unassigned)
         other.open_vehicles = set(self.open_vehicles)
@@ -72,7 +74,14 @@ class Plan:
     def missing_required(self) -> bool:
         return any(self.flat.required[r] for r in self.unassigned)
 
+    def _block(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        block = self.blocks[k]
+        if block is None:
+            block = self.blocks[k] = route_block(self.arrays[k], self.flat.v_capacity[k])
+        return block
+
     def _refresh(self, k: int) -> None:
+        self.blocks[k] = None
         self.arrays[k] = route_arrays(self.flat, k, self.codes[k])
         self.dist[k] = route_distance(self.flat, k, self.codes[k])
         self._view = None
@@ -93,11 +102,14 @@ class Plan:
         self.unassigned.discard(r)
         self._refresh(place.vehicle)
 
-    def view(self) -> tuple[FleetView, list[int]]:
-        """The fleet view over open vehicles and used ones, and the vehicle index of each view slot."""
+    def view(self) -> tuple[FleetView | None, list[int]]:
+        """The fleet view over open vehicles and used ones, and the vehicle index of each view slot
+        (None and [] when no vehicle may take anything)."""
         if self._view is None:
             members = [k for k in range(self.flat.n_vehicles) if self.codes[k] or k in self.open_vehicles]
-            self._view = (_assemble([self.arrays[k] for k in members], self.flat.v_capacity[members]), members)
+            if not members:
+                return None, []
+            self._view = (_assemble([self._block(k) for k in members]), members)
         return self._view
 
     def best_placement(
@@ -107,7 +119,7 @@ class Plan:
         probability ``blink_rate``; None if there is none."""
         flat = self.flat
         view, members = self.view()
-        if not members:
+        if view is None:
             return None
         request = flat.problem.requests[r]
         starts = np.array([flat.v_start_time[k] for k in members])
@@ -120,6 +132,10 @@ class Plan:
             keep &= rng.random(slot.size) >= blink_rate
         if not keep.any():
             return None
+        if flat.has_ride_limits:
+            keep &= self._ride_lower_bound(view, r, slot, pick, drop) <= flat.max_ride[r] + 1e-9
+            if not keep.any():
+                return None
         slot, pick, drop, vehicle = slot[keep], pick[keep], drop[keep], vehicle[keep]
         cost = self._added_distance(view, r, slot, pick, drop)
         empty = view.k[view.offset[slot]] == 0
@@ -134,6 +150,21 @@ class Plan:
             if earliest_starts(flat, k, seq[:i] + [2 * r] + seq[i:j] + [2 * r + 1] + seq[j:]) is not None:
                 return Placement(k, i, j, float(cost[n]))
         return None
+
+    def _ride_lower_bound(
+        self, view: FleetView, r: int, slot: np.ndarray, pick: np.ndarray, drop: np.ndarray
+    ) -> np.ndarray:
+        """Shortest ride request ``r`` can have in each candidate: the drive to the next stop, the
+        stops in between with their waits squeezed out, the drive to the drop-off (the offer
+        engine's estimate lets the pickup slide to its latest start instead, far too hopeful where
+        pickup windows are wide)."""
+        t = self.flat.time
+        p, q = int(self.flat.loc[2 * r]), int(self.flat.loc[2 * r + 1])
+        gi = view.offset[slot] + pick
+        gj = view.offset[slot] + drop
+        between = view.dep_prev[gj] - view.start_next[gi] - (view.waits_cum[gj - 1] - view.waits_cum[gi])
+        apart = t[p, view.next[gi]] + between + t[view.prev[gj], q]
+        return np.where(pick == drop, t[p, q], apart)
 
     def _added_distance(
         self, view: FleetView, r: int, slot: np.ndarray, pick: np.ndarray, drop: np.ndarray
@@ -152,31 +183,42 @@ class Plan:
         return np.where(pick == drop, same, apart)
 
 
-def _assemble(arrays: list[RouteArrays], capacity: np.ndarray) -> FleetView:
+_COLUMNS = ("prev", "next", "dep_prev", "start_next", "base", "latest_arrival")
+
+
+def route_block(a: RouteArrays, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One route's gap arrays as a float block (columns: ``_COLUMNS``, cumulative waits, route
+    size, locked count) and an integer block (load before each gap, then capacity), stacked once per
+    route change so a fleet view is two concatenations."""
+    waits = np.concatenate((a.waits_cum, a.waits_cum[-1:] if a.k else [0.0]))
+    size = np.full(a.k + 1, float(a.k))
+    locked = np.full(a.k + 1, float(a.locked))
+    floats = np.column_stack([getattr(a, name) for name in _COLUMNS] + [waits, size, locked])
+    ints = np.hstack((a.load_before, np.broadcast_to(capacity, a.load_before.shape)))
+    return floats, ints
+
+
+def _assemble(blocks: list[tuple[np.ndarray, np.ndarray]]) -> FleetView:
     """A :class:`FleetView` of these routes end to end (the layout the insertion estimate reads)."""
-    sizes = np.array([a.k + 1 for a in arrays], dtype=np.int64)
+    sizes = np.array([f.shape[0] for f, _ in blocks], dtype=np.int64)
     offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    vehicle = np.repeat(np.arange(len(arrays)), sizes)
-    gap = np.arange(int(sizes.sum())) - np.repeat(offset, sizes)
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(a, name) for a in arrays])
-
-    waits = np.concatenate([np.concatenate((a.waits_cum, a.waits_cum[-1:] if a.k else [0.0])) for a in arrays])
+    floats = np.concatenate([f for f, _ in blocks]).T.copy()
+    ints = np.concatenate([i for _, i in blocks])
+    dims = ints.shape[1] // 2
     return FleetView(
-        key=tuple(id(a) for a in arrays),
+        key=(),
         offset=offset,
-        vehicle=vehicle,
-        gap=gap,
-        k=np.repeat(sizes - 1, sizes),
-        locked=np.repeat(np.array([a.locked for a in arrays], dtype=np.int64), sizes),
-        prev=cat("prev"),
-        next=cat("next"),
-        dep_prev=cat("dep_prev"),
-        start_next=cat("start_next"),
-        base=cat("base"),
-        latest_arrival=cat("latest_arrival"),
-        waits_cum=waits,
-        load_before=cat("load_before"),
-        capacity=np.repeat(capacity, sizes, axis=0),
+        vehicle=np.repeat(np.arange(len(blocks)), sizes),
+        gap=np.arange(int(sizes.sum())) - np.repeat(offset, sizes),
+        k=floats[7].astype(np.int64),
+        locked=floats[8].astype(np.int64),
+        prev=floats[0].astype(np.int64),
+        next=floats[1].astype(np.int64),
+        dep_prev=floats[2],
+        start_next=floats[3],
+        base=floats[4],
+        latest_arrival=floats[5],
+        waits_cum=floats[6],
+        load_before=np.ascontiguousarray(ints[:, :dims]),
+        capacity=np.ascontiguousarray(ints[:, dims:]),
     )

@@ -38,7 +38,7 @@ def string_removal(
         return set()
     used = [len(seq) for seq in plan.codes if seq]
     string_cap = min(float(max_string), sum(used) / len(used))
-    routes_max = 4.0 * mean_removed / (1.0 + string_cap) - 1.0
+    routes_max = max(1.0, 4.0 * mean_removed / (1.0 + string_cap) - 1.0)
     routes_to_ruin = int(rng.uniform(1.0, routes_max + 1.0))
     seed = removable[int(rng.integers(len(removable)))]
     removed: set[int] = set()

@@ -108,10 +108,11 @@ def ruin_and_recreate(
     fleet_iterations = None if total is None else int(rr.fleet_share * total)
     if minimise_fleet and not plan.missing_required():
         fleet_deadline = began + rr.fleet_share * (deadline - began)
-        plan, done, removed = remove_routes(plan, kit, min(deadline, fleet_deadline), fleet_iterations)
+        before = plan.vehicles_used()
+        plan, done = remove_routes(plan, kit, min(deadline, fleet_deadline), fleet_iterations)
         stats["iterations"] += done
         stats["fleet_iterations"] = float(done)
-        stats["routes_removed"] = float(removed)
+        stats["routes_removed"] = float(before - plan.vehicles_used())
     left = None if total is None else max(0, total - int(stats["iterations"]))
     best, counters = anneal(plan, kit, deadline, left)
     for key, value in counters.items():

@@ -552,3 +552,42 @@ def test_refusals_in_japanese_alternatives_split_and_call_back(server):
     confirmed = [b for b in bookings if b["status"] in ("confirmed", "assigned")]
     assert sorted(b["seats"] for b in confirmed) == [4, 4]
     assert sorted(b["status"] for b in bookings if b not in confirmed) == ["rejected", "rejected"]
+
+
+def test_open_return_booked_when_the_rider_calls(server):
+    """帰りは電話で: the outbound is booked with an open return; on the rider's later call the return is
+    placed from the rider card, the wait read out, and confirmed."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    httpx.post(f"{server}/riders", json={"name": "南牧 かえる", "phone": "0274-87-5555"}, headers=headers)
+    day = tomorrow()
+    with _browser((1366, 768)) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274875555", "南牧 かえる")
+        _set_time(browser, "09:00")
+        _choose(browser, wait, "pickup", "七日市", "oz:富岡市/七日市")
+        _choose(browser, wait, "dropoff", "総合病院", "tomioka_general_hospital")
+        Select(browser.find_element(By.ID, "return-kind")).select_by_value("open")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "offer-return"), "帰りはお電話ください"))
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+
+        browser.find_element(By.ID, "next-call").click()  # later: the rider calls for the way back
+        _take_rider(browser, wait, "0274875555", "南牧 かえる")
+        browser.find_element(By.ID, "rider-open").click()
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-upcoming .book-return"))).click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "offer-return"), "お待ち時間"))
+        assert "南牧 かえる" in browser.find_element(By.ID, "offer-for").text
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+
+    bookings = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+    assert sorted((b["round_trip_leg"], b["status"] in ("confirmed", "assigned")) for b in bookings) == [
+        ("outbound", True), ("return", True)]
+    back = next(b for b in bookings if b["round_trip_leg"] == "return")
+    assert back["pickup"]["place"] == "tomioka_general_hospital" and back["round_trip_id"]

@@ -459,9 +459,28 @@ def test_round_trip_and_a_two_week_standing_booking(server, size):
         texts = browser.find_element(By.ID, "standing-dates").text
         assert "予約済" in texts and "受付前" in texts
         browser.save_screenshot(str(OUT / f"desk_standing_{size[0]}x{size[1]}.png"))
+        first_booked = browser.find_element(By.CSS_SELECTOR, "#standing-dates li[data-state='booked']")
+        skip = first_booked.get_attribute("data-date")
+        browser.find_element(By.ID, "standing-close").click()
+
+        # the series from the rider card: skip the first booked date, then pause
+        browser.find_element(By.ID, "rider-open").click()
+        item = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#rider-standing li[data-series]")))
+        assert "月・火・水・木・金・土・日 08:30" in item.text and "有効" in item.text
+        skip_input = item.find_element(By.CSS_SELECTOR, ".skip-date")
+        browser.execute_script("arguments[0].value = arguments[1];", skip_input, skip)
+        item.find_element(By.CSS_SELECTOR, "button[data-op='skip']").click()
+        listed = f"{skip[5:]}（"  # the card lists the next dates as MM-DD（曜）
+        wait.until(lambda b: listed not in b.find_element(By.ID, "rider-standing").text)
+        browser.find_element(By.CSS_SELECTOR, "#rider-standing button[data-op='pause']").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-standing"), "一時停止中"))
 
     series = httpx.get(f"{server}/standing-bookings", params={"rider_id": rider["id"]}, headers=headers).json()
     assert len(series) == 1 and series[0]["end_date"] == end and series[0]["return_time"] == "12:30"
+    assert series[0]["status"] == "paused" and series[0]["skipped"] == [skip]
+    skipped = [b for b in httpx.get(f"{server}/bookings", params={"day": skip}, headers=headers).json()
+               if b.get("standing_id") == series[0]["id"]]
+    assert skipped and all(b["status"] == "cancelled" for b in skipped)
 
 
 def test_map_layers_labels_and_picking_a_place(server):

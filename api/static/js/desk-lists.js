@@ -1,7 +1,6 @@
 // The desk's side panel: the day's bookings (filters; refused rows hidden by default) with a booking's
 // detail and its cancellation, the shared call-back list, and a vehicle's manifest.
 import { api, patch, post } from "./api.js";
-import { call } from "./call.js";
 import { t, both, pair, escapeHtml as esc } from "./i18n.js";
 import { stateOf, statusBadge, vehicleLabel } from "./format.js";
 import { $, hhmm } from "./shell.js";
@@ -133,5 +132,4 @@ export function wireLists(options) {
     await post(`/callbacks/${li.dataset.id}/done`).catch((err) => { $("#form-error").textContent = err.message; });
     loadCallbacks().catch(() => {});
   });
-  void call;
 }

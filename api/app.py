@@ -19,7 +19,19 @@ from api.errors import install_error_handlers
 from api.keys import Keys
 from api.limits import BodyLimits
 from api.privacy import install_pii_filter
-from api.routers import bookings, callbacks, dispatch, events, places, rail, riders, round_trips, standing, vehicles
+from api.routers import (
+    bookings,
+    callbacks,
+    dispatch,
+    events,
+    map_layers,
+    places,
+    rail,
+    riders,
+    round_trips,
+    standing,
+    vehicles,
+)
 from api.settings import Settings
 from api.store import Store
 from api.world import World, load_fleet_file
@@ -76,7 +88,8 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.state.settings = settings
     app.add_middleware(BodyLimits)
     install_error_handlers(app)
-    for module in (places, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail, events):
+    for module in (places, map_layers, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail,
+                   events):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -66,6 +66,7 @@ def phone_digits(phone: str) -> str:
 class ErrorItem(BaseModel):
     field: str = Field(description="what was wrong: body.pickup.place, query.day, header.Idempotency-Key, ...")
     reason: str
+    reason_ja: str | None = Field(None, description="the reason in Japanese, where the desk reads it out")
 
 
 class ErrorOut(BaseModel):

@@ -157,6 +157,10 @@ def audit(
     for booking_id in planned:
         if booking_id not in records:
             report.add(f"a plan carries booking {booking_id} that has no record")
+    from api.desk_audit import audit_desk  # the rider registry, standing series, round trips, call-backs
+
+    for problem in audit_desk(client, prefix):
+        report.add(problem)
     return report
 
 

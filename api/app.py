@@ -15,11 +15,12 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.accounts import Accounts
 from api.errors import install_error_handlers
 from api.keys import Keys
 from api.limits import BodyLimits
 from api.privacy import install_pii_filter
-from api.routers import bookings, dispatch, events, places, rail, riders, vehicles
+from api.routers import bookings, dispatch, events, places, rail, riders, staff, vehicles
 from api.settings import Settings
 from api.store import Store
 from api.world import World, load_fleet_file
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         app.state.redis = client
         app.state.keys = keys
         app.state.store = Store(client, keys, settings.idempotency_ttl_s)
+        app.state.accounts = Accounts(client, keys)
         app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world,
                                       name=f"api:{os.getpid()}@{socket.gethostname()}", may_solve=False)
         try:
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.state.settings = settings
     app.add_middleware(BodyLimits)
     install_error_handlers(app)
-    for module in (places, riders, bookings, vehicles, dispatch, rail, events):
+    for module in (places, riders, bookings, vehicles, dispatch, rail, events, staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -19,6 +19,7 @@ from typing import Any
 from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
+from api import audit
 from api.commands import BOOKING_OPS, apply
 from api.engine import BookingState, DayEngine
 from api.keys import Keys
@@ -116,6 +117,13 @@ class _Batch:
     dirty: set[str] = field(default_factory=set)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, str]] = field(default_factory=list)
+
+
+#: Audit action of each booking command (see :mod:`api.audit`).
+AUDIT_ACTIONS = {"request": "booking.created", "confirm": "booking.confirmed", "decline": "booking.declined",
+                 "cancel": "booking.cancelled", "modify": "booking.modified", "reassign": "booking.reassigned",
+                 "unpin": "booking.unpinned", "train_delay": "rail.delay"}
 
 
 class AreaWriter:
@@ -321,6 +329,7 @@ class AreaWriter:
             batch.days[day] = self._load(area, day)
         booking_id = command.get("booking_id")
         record = self._record(batch, booking_id)
+        before = audit.booking_summary(record)
         outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)
@@ -334,10 +343,32 @@ class AreaWriter:
                 record["error"] = None
             record["updated_at"] = command["at"]
             batch.dirty.add(booking_id)
+        if command["op"] in AUDIT_ACTIONS:
+            self._audit(batch, command, record, before, outcome)
         for event in outcome.events:
             batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
         for trip_id, change in outcome.replans.items():
             self._replanned(batch, trip_id, change, command, area)
+
+    @staticmethod
+    def _audit(batch: _Batch, command: dict[str, Any], record: dict[str, Any] | None, before: Any,
+               outcome: Any) -> None:
+        """One audit entry per booking command, committed with its effect (who, before, after)."""
+        op = command["op"]
+        who = command.get("by") or (record or {}).get("taken_by") or "system"
+        target = command.get("booking_id") or command.get("train_id") or ""
+        extra: dict[str, Any] = {}
+        if op == "reassign":
+            extra = {"vehicle_id": command["vehicle_id"], "pinned": bool(command.get("pin", True))}
+        elif op == "cancel" and command.get("reason"):
+            extra = {"reason": command["reason"]}
+        elif op == "train_delay":
+            extra = {"delay_s": command.get("delay_s")}
+        if not outcome.ok:
+            extra["refused"] = outcome.error
+        # "after" is filled in once the batch's plan changes reached the record (see _sync_states)
+        batch.audit.append(audit.entry(who, AUDIT_ACTIONS[op], target, before, outcome.data, outcome.ok,
+                                       at=command["at"], **extra))
 
     def _replanned(self, batch: _Batch, trip_id: str, change: dict[str, Any], command: dict[str, Any],
                    area: str) -> None:
@@ -378,6 +409,10 @@ class AreaWriter:
             record = batch.records[booking_id]
             if record.get("rejection") and record["status"] == "requested":
                 record["status"] = "rejected"
+        for fields in batch.audit:
+            record = batch.records.get(fields["target"])
+            if record is not None:
+                fields["after"] = json.dumps(audit.booking_summary(record), ensure_ascii=False)
 
     @staticmethod
     def _state_events(batch: _Batch, record: dict[str, Any], before: BookingState | None, current: BookingState,
@@ -422,6 +457,8 @@ class AreaWriter:
                     pipe.set(self.keys.booking(booking_id), json.dumps(record, ensure_ascii=False))
                 for entry_id, result in batch.results.items():
                     pipe.set(self.keys.result(area, entry_id), json.dumps(result), ex=self.settings.result_ttl_s)
+                for fields in batch.audit:  # append-only: never trimmed
+                    pipe.xadd(audit.stream_key(self.keys.prefix), fields)
                 for event in batch.events:
                     pipe.xadd(
                         self.keys.events,

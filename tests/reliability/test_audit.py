@@ -60,3 +60,23 @@ def test_audit_passes_sound_books_and_names_each_corruption(client, credentials,
     clean_redis.hset(keys.snapshot("all", day), "data", json.dumps(snapshot))
     problems = "\n".join(audit(clean_redis, PREFIX, [day], network=world.network, settled=False).problems)
     assert "plan violates a rule" in problems and "seats / " in problems
+
+
+def test_audit_checks_pins_and_the_audit_log(client, credentials, clean_redis, world):
+    day = day_after(1)
+    booking = _book(client, credentials, "audit-pin-0001", day, "10:00", "tomioka_city_hall", "st:Joshu-Tomioka")
+    moved = client.post("/dispatch/reassign", json={"booking_id": booking["id"], "vehicle_id": "kanra-1"},
+                        headers=credentials.header("dispatcher"))
+    assert moved.status_code == 200, moved.text
+    assert audit(clean_redis, PREFIX, [day], network=world.network).problems == []
+    keys = Keys(PREFIX)
+    record = json.loads(clean_redis.get(keys.booking(booking["id"])))
+    clean_redis.set(keys.booking(booking["id"]), json.dumps({**record, "pinned_to": None}))
+    problems = "\n".join(audit(clean_redis, PREFIX, [day], network=world.network).problems)
+    assert f"booking {booking['id']}: the record says pinned to None, the dispatcher kanra-1" in problems
+    clean_redis.set(keys.booking(booking["id"]), json.dumps(record))
+    for entry_id, fields in clean_redis.xrange(f"{PREFIX}:audit"):
+        if fields["action"] == "booking.created":
+            clean_redis.xdel(f"{PREFIX}:audit", entry_id)
+    problems = "\n".join(audit(clean_redis, PREFIX, [day], network=world.network).problems)
+    assert f"booking {booking['id']} has 0 'booking.created' audit entries" in problems

@@ -21,8 +21,9 @@ from api.app import create_app
 
 from .conftest import DRIVER_VEHICLE, at, day_after, stack_env
 
-PUBLIC = {"/health", "/console", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-"""Routes open without a key: liveness, the static console page and the API description (no data)."""
+PUBLIC = {"/health", "/console", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+          "/auth/login"}
+"""Routes open without a key: liveness, the static console page, the API description (no data), staff log-in."""
 
 
 def _concrete(path: str) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from api import audit
+from api.auth import actor
 from api.keys import Keys
 from api.schemas import phone_digits
 
@@ -57,9 +59,12 @@ class Store:
             await self.redis.set(self.keys.rider_phone(digits), rider_id)  # repair a dangling index entry
         record = {**record, "id": rider_id, "created_at": time.time()}
         search = f"{record['name'].lower()} {digits}"
+        before, after = audit.rider_change(None, record)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.rider(rider_id), json.dumps(record, ensure_ascii=False))
             pipe.hset(self.keys.rider_index, rider_id, search)
+            pipe.xadd(audit.stream_key(self.keys.prefix), audit.entry(actor.get(), "rider.created", rider_id, before,
+                                                                      after))
             await pipe.execute()
         return record, True
 

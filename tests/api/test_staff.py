@@ -167,3 +167,15 @@ def test_every_route_refuses_an_unknown_or_ended_session(client):
             assert response.status_code == 401, (method, path, response.status_code)
             checked += 1
     assert checked >= 25
+
+
+def test_a_rider_registration_is_audited_without_the_riders_name_or_phone(client):
+    _accounts(client)
+    suzuki = _login(client, "suzuki", PASSWORD)
+    rider = client.post("/riders", json={"name": "山田 花子", "phone": "0274-62-1111", "fare_class": "senior"},
+                        headers=suzuki)
+    assert rider.status_code == 201, rider.text
+    entries = client.get("/audit", params={"target": rider.json()["id"]}, headers=ADMIN).json()["entries"]
+    assert [(e["action"], e["who"]) for e in entries] == [("rider.created", "suzuki")]
+    text = json.dumps(entries, ensure_ascii=False)
+    assert "山田" not in text and "1111" not in text and entries[0]["after"]["name_changed"] is True

@@ -200,6 +200,10 @@ class AreaWriter:
         self._views[(area, day)] = (version, engine)
         return engine
 
+    def scratch_copy(self, area: str, day: str) -> DayEngine | None:
+        """A new engine of the last committed state that the caller may change and throw away (a dry run)."""
+        return self._committed(area, day)[1]
+
     def forget_days_before(self, day: str) -> int:
         """Drop cached engines and read views of service days before ``day``; returns how many days went.
 

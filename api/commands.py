@@ -158,10 +158,12 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
             return outcome
         if op == "decline":
             engine.decline(booking_id, now)
-            return Outcome(True, events=[{"type": "declined"}])
+            return Outcome(True, record_changes={"declined_at": command["at"]}, events=[{"type": "declined"}])
         if op == "cancel":
             engine.cancel(booking_id, now)
-            return Outcome(True, events=[{"type": "cancelled"}])
+            # the desk's reason (code, note, who, late) is kept on the booking for the KPIs
+            changes = {"cancellation": command["cancellation"]} if command.get("cancellation") else {}
+            return Outcome(True, record_changes=changes, events=[{"type": "cancelled"}])
         if op == "modify":
             if record is None:
                 return Outcome(False, error=f"booking {booking_id} has no record")

@@ -69,6 +69,7 @@ class Worker:
                       for a in settings.areas}
         self.stop = threading.Event()
         self.applied = 0
+        self.archive = None  # an api.history.archive.ArchiveSchedule when KANRA_ARCHIVE_INTERVAL_S is set
         # renew the lease often: a stand-in takes an area over only once this lease has run out after a death
         self.beat_s = max(0.05, min(settings.lock_ttl_ms / 3000, 0.25))
 
@@ -129,6 +130,8 @@ class Worker:
                 self._reoptimise(area)
                 self.writer.forget_days_before(today())  # a long-running worker must not keep every day
         self.applied += applied
+        if self.archive is not None:
+            self.archive.tick()
         return applied + served
 
     def _reoptimise(self, area: str) -> None:
@@ -205,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             raise SettingsError(f"--areas: unknown area(s) {', '.join(unknown)}; areas: {', '.join(settings.areas)}")
         world = World.from_settings(settings)
         worker = Worker(settings, world, areas=areas)
+        from api.history.archive import schedule_from_env
+
+        worker.archive = schedule_from_env(worker.redis, settings, world)
     except (SettingsError, ValueError) as exc:
         print(f"python -m api.worker: {exc}", file=sys.stderr)
         return 2

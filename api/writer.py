@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from api import audit
 from api.commands import BOOKING_OPS, apply
 from api.engine import BookingState, DayEngine
+from api.history.trail import note_command, note_status
 from api.keys import Keys
 from api.lock import AreaLock
 from api.settings import Settings
@@ -346,6 +347,7 @@ class AreaWriter:
             elif "error" not in outcome.record_changes:
                 record["error"] = None
             record["updated_at"] = command["at"]
+            note_command(record, command, outcome)
             batch.dirty.add(booking_id)
         if command["op"] in AUDIT_ACTIONS:
             self._audit(batch, command, record, before, outcome)
@@ -404,8 +406,13 @@ class AreaWriter:
                 record = self._record(batch, booking_id)
                 if record is None:
                     continue
+                at = record.get("updated_at") if booking_id in batch.dirty else None
                 if _follow_plan(record, current):
                     record["updated_at"] = now
+                    batch.dirty.add(booking_id)
+                previous = state.states.get(booking_id)
+                if previous is None or (previous.status, previous.vehicle_id) != (current.status, current.vehicle_id):
+                    note_status(record, current.status, current.vehicle_id, at)
                     batch.dirty.add(booking_id)
                 self._state_events(batch, record, state.states.get(booking_id), current, day, area)
             state.states = now_states

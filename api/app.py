@@ -42,6 +42,14 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
+def _page(name: str):
+    """A console page (static HTML; its data come from the API with the caller's key or session)."""
+    async def serve() -> FileResponse:
+        return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8")
+
+    return serve
+
+
 def create_app(settings: Settings | None = None, world: World | None = None) -> FastAPI:
     """Build the API.
 
@@ -99,6 +107,9 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     async def desk() -> FileResponse:
         """The phone desk (電話予約デスク)."""
         return FileResponse(STATIC_DIR / "desk.html", media_type="text/html; charset=utf-8")
+
+    for page, name in (("/dispatcher", "dispatch.html"), ("/driver", "driver.html"), ("/runsheet", "runsheet.html")):
+        app.add_api_route(page, _page(name), methods=["GET"], include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     async def console() -> RedirectResponse:

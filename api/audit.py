@@ -5,7 +5,7 @@ the same transaction as the change they describe (bookings: created, confirmed, 
 modified, reassigned, pinned, unpinned), and by the API for staff accounts and riders. Fields: ``at``
 (Unix seconds), ``who`` (account name or API key label), ``action``, ``target`` (booking, rider or account
 id), ``ok``, ``before`` and ``after`` (JSON summaries without passwords and without riders' names and
-phone numbers, which are named as changed only).
+phone numbers or any other personal field of a rider, which are named as changed only).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-#: Rider fields whose values stay out of the audit log (named as changed only).
-PERSONAL = frozenset({"name", "phone", "home", "notes"})
+#: Rider fields whose values the audit log keeps; every other field (name, kana, phones, home, stops,
+#: notes, care notes, contacts...) is only named as changed.
+RIDER_PLAIN = frozenset({"fare_class", "wheelchair", "municipality", "active", "registered_on", "no_show_count",
+                         "late_cancel_count", "created_at", "updated_at"})
 
 
 def stream_key(prefix: str) -> str:
@@ -47,17 +49,17 @@ def booking_summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def rider_change(before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[dict | None, dict]:
-    """Before/after of a rider without personal data: personal fields say only ``changed``."""
-    def clean(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Before/after of a rider without personal data: other fields than :data:`RIDER_PLAIN` say ``changed``."""
+    def plain(record: dict[str, Any] | None) -> dict[str, Any] | None:
         if record is None:
             return None
-        return {k: v for k, v in record.items() if k not in PERSONAL and k != "id"}
+        return {k: v for k, v in record.items() if k in RIDER_PLAIN}
 
-    out = clean(after) or {}
-    for name in sorted(PERSONAL):
-        if before is None or (before or {}).get(name) != after.get(name):
+    out = plain(after) or {}
+    for name in sorted(set(after) | set(before or {})):
+        if name not in RIDER_PLAIN and name != "id" and (before is None or before.get(name) != after.get(name)):
             out[f"{name}_changed"] = True
-    return clean(before), out
+    return plain(before), out
 
 
 async def append(redis: Redis, prefix: str, fields: dict[str, str]) -> str:

@@ -21,9 +21,10 @@ from api.app import create_app
 
 from .conftest import DRIVER_VEHICLE, at, day_after, stack_env
 
-PUBLIC = {"/health", "/console", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
-          "/auth/login"}
-"""Routes open without a key: liveness, the static console page, the API description (no data), staff log-in."""
+PUBLIC = {"/health", "/console", "/desk", "/dispatcher", "/driver", "/runsheet", "/static", "/openapi.json", "/docs",
+          "/docs/oauth2-redirect", "/redoc", "/auth/login"}
+"""Routes open without a key: liveness, the static console pages (their data need a key or session), the API
+description (no data), staff log-in."""
 
 
 def _concrete(path: str) -> str:

@@ -200,7 +200,6 @@ def test_a_driver_works_through_a_short_day_on_a_phone(server):
 
 def test_the_run_sheet_renders_for_print(server):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     booking = _booking(server, vehicle="tomioka-1")

@@ -108,7 +108,8 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         """The phone desk (電話予約デスク)."""
         return FileResponse(STATIC_DIR / "desk.html", media_type="text/html; charset=utf-8")
 
-    for page, name in (("/dispatcher", "dispatch.html"), ("/driver", "driver.html"), ("/runsheet", "runsheet.html")):
+    for page, name in (("/dispatcher", "dispatch.html"), ("/driver", "driver.html"), ("/runsheet", "runsheet.html"),
+                       ("/administration", "admin.html")):
         app.add_api_route(page, _page(name), methods=["GET"], include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)

@@ -25,7 +25,7 @@ from .test_console_browser import OUT, REPO, _browser, _free_port
 pytestmark = pytest.mark.browser
 
 REDIS_URL = redis_url(6)  # own db
-KEYS = {"operator": "page-op-key", "dispatcher": "page-disp-key", "driver": "page-drv-key"}
+KEYS = {"operator": "page-op-key", "dispatcher": "page-disp-key", "driver": "page-drv-key", "admin": "page-adm-key"}
 PREFIX = "kt-pages"
 
 
@@ -219,3 +219,28 @@ def test_the_run_sheet_renders_for_print(server):
         pdf = browser.print_page()
         assert len(pdf) > 10_000
         browser.save_screenshot(str(OUT / "runsheet.png"))
+
+
+def test_an_admin_adds_and_disables_a_staff_account_and_reads_the_audit_log(server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    with _browser((1400, 900)) as browser:
+        wait = WebDriverWait(browser, 30)
+        _open(browser, wait, f"{server}/administration", KEYS["admin"])
+        browser.find_element(By.ID, "add-name").send_keys("takahashi")
+        browser.find_element(By.ID, "add-password").send_keys("Kanra-office-2026")
+        Select(browser.find_element(By.ID, "add-role")).select_by_value("dispatcher")
+        browser.find_element(By.ID, "add-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "admin-status"), "takahashi"))
+        login = {"name": "takahashi", "password": "Kanra-office-2026"}
+        assert httpx.post(f"{server}/auth/login", json=login).status_code == 200
+        row = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#accounts tr[data-name='takahashi']")))
+        row.find_element(By.CSS_SELECTOR, "button[data-act='disable']").click()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#accounts tr.disabled[data-name='takahashi']")))
+        assert httpx.post(f"{server}/auth/login", json=login).status_code == 401
+        wait.until(ec.text_to_be_present_in_element((By.ID, "audit"), "account.disabled"))
+        assert "account.created" in browser.find_element(By.ID, "audit").text
+        assert "Kanra-office-2026" not in browser.page_source
+        browser.save_screenshot(str(OUT / "administration.png"))

@@ -250,6 +250,7 @@ def write_record(report: dict, data_dir: Path, pairs_file: Path) -> Path:
     summary = {k: v for k, v in report["summary"].items() if k != "by_corridor"}
     record = {**report["network"], "measured_utc": report["measured_utc"], "pairs_file": Path(pairs_file).name,
               **summary}
+    record["source_path"] = Path(record["source_path"]).name  # the record travels with its directory
     path = record_path(data_dir, report["network"]["source"])
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

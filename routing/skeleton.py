@@ -2,14 +2,18 @@
 
 No OpenStreetMap extract of the region can be downloaded on the project's machines, so the
 shipped network is generated from ``corridors.csv``: each corridor (a named real road given
-as an ordered list of places) becomes one OSM way through those places. Between two
-consecutive places the way bends gently (about one bend per kilometre, a node every
-~250 m of chord) so that its length is exactly the straight-line length times the
-corridor's circuity; the bend amplitude is solved numerically on the same great-circle
-metric OSMnx uses for edge lengths. Stations and landmarks that are not on a corridor are
-joined to the nearest road node by a short local way (``highway=unclassified``, no
-``maxspeed``, circuity :data:`LOCAL_CIRCUITY`), nearest first, so later places may join an
-earlier local way. Every way is two-way. The output is byte-for-byte reproducible.
+as an ordered list of places) becomes a way through those places. Between two consecutive
+places the way bends gently (about one bend per kilometre, a node every ~250 m of chord) so
+that its length is exactly the straight-line length times the corridor's circuity; the bend
+amplitude is solved numerically on the same great-circle metric OSMnx uses for edge lengths.
+The roads of ``skeleton_roads.csv`` (the 上信越自動車道 with its interchanges and ramps, the
+R254 west of Motojuku) are added the same way (:mod:`routing.skeleton_inputs`). Stations and
+landmarks off the corridors and every bus stop pole of ``bus_2019/stops.csv`` are joined to
+the nearest ordinary road node (never a motorway) by a short local way
+(``highway=unclassified``, circuity :data:`LOCAL_CIRCUITY`), nearest first, so later ones may
+join an earlier local way. Every piece of road gets its ``maxspeed`` from the fitted
+:class:`~routing.speed_model.SpeedModel`; a road is split into several ways where that speed
+changes (town centres). Every way is two-way. The output is byte-for-byte reproducible.
 """
 
 from __future__ import annotations

@@ -116,3 +116,22 @@ def test_local_circuity_is_kept(osm: ET.Element) -> None:
         length = sum(haversine_m(*nodes[a], *nodes[b]) for a, b in pairwise(refs))
         if straight > 5.0:
             assert length == pytest.approx(straight * LOCAL_CIRCUITY, rel=1e-3)
+
+
+def test_bad_added_road_is_a_clear_error(facts_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from routing.cli import main
+
+    (facts_dir / "skeleton_roads.csv").write_text(
+        'road,highway,ref,maxspeed,circuity,sequence\nX,primary,,40,1.1,"@36.2,north 下仁田IC; oz:下仁田町/本宿"\n',
+        encoding="utf-8",
+    )
+    assert main(["--data-dir", str(facts_dir), "build-skeleton"]) == 2
+    assert "skeleton_roads.csv line 2: bad point" in capsys.readouterr().err
+
+
+def test_expressway_speeds_are_not_scaled_and_towns_are_slower() -> None:
+    assert FITTED.piece_kph("motorway", 90.0, 36.2604, 138.8918) == 90.0
+    town = FITTED.piece_kph("primary", 45.0, 36.2604, 138.8918)
+    country = FITTED.piece_kph("primary", 45.0, 36.23, 138.8)
+    assert town == pytest.approx(country * FITTED.urban_factor, abs=0.1)  # rounded to 0.1 km/h
+    assert FITTED.piece_kph("unclassified", None, 36.23, 138.8) == FITTED.local_kph

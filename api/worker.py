@@ -2,7 +2,9 @@
 
 Per service area it holds a leader lease (so one worker is active and others stand by), applies the
 commands on the area's booking and vehicle-event streams (bookings taken with ``mode=async``, commands
-whose API call timed out, driver events) and re-optimises the open days periodically. All writes go
+whose API call timed out, driver events), runs the re-optimisations dispatchers ask for
+(:mod:`api.reopt_requests`; no solver search ever runs in an API process) and re-optimises the open days
+periodically. All writes go
 through :class:`api.writer.AreaWriter` under the area's write lease with fencing, so a second worker or
 an API process writing at the same time is safe. It keeps nothing it could not rebuild: on (re)start
 it loads the dispatcher snapshots and the stream cursors from Redis and carries on after the cursor.
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from api import reopt_requests
 from api.errors import store_refused
 from api.keys import Keys
 from api.lock import AreaLock
@@ -66,6 +69,7 @@ class Worker:
                       for a in settings.areas}
         self.stop = threading.Event()
         self.applied = 0
+        self.archive = None  # an api.history.archive.ArchiveSchedule when KANRA_ARCHIVE_INTERVAL_S is set
         # renew the lease often: a stand-in takes an area over only once this lease has run out after a death
         self.beat_s = max(0.05, min(settings.lock_ttl_ms / 3000, 0.25))
 
@@ -105,8 +109,8 @@ class Worker:
         return role.token is not None
 
     def run_once(self) -> int:
-        """One pass over the areas this worker leads; returns how many commands it applied."""
-        applied = 0
+        """One pass over the areas this worker leads; returns how many commands and requests it served."""
+        applied = served = 0
         self._claim_own()
         for area, role in self.areas.items():
             if not self._lead(area, role):
@@ -119,24 +123,28 @@ class Worker:
             if report is not None and report.applied:
                 applied += report.applied
                 log.info("area %s: applied %d commands (fence %d)", area, report.applied, report.fence)
+            if reopt_requests.serve_next(self.redis, self.keys, self.writer, area) is not None:
+                served += 1  # a dispatcher's request: look again at once, more may wait
             if time.monotonic() - role.last_reopt >= self.settings.reopt_interval_s:
                 role.last_reopt = time.monotonic()
                 self._reoptimise(area)
                 self.writer.forget_days_before(today())  # a long-running worker must not keep every day
         self.applied += applied
-        return applied
+        if self.archive is not None:
+            self.archive.tick()
+        return applied + served
 
     def _reoptimise(self, area: str) -> None:
         for day in sorted(self.redis.smembers(self.keys.days(area))):
             if day < today():
                 continue
             try:
-                result = self.writer.reoptimise(area, day, self.settings.reopt_time_limit_s)
+                run = self.writer.reoptimise(area, day, self.settings.reopt_time_limit_s)
             except LostLease as exc:
                 log.warning("re-optimisation of %s/%s not committed: %s", area, day, exc)
                 continue
-            if result is not None:
-                log.info("re-optimised %s/%s: published=%s", area, day, getattr(result, "published", None))
+            if run.status != "empty":
+                log.info("re-optimised %s/%s: %s %s", area, day, run.status, run.reason)
 
     def _wait_for_commands(self, timeout_s: float) -> bool:
         """Block until a command arrives on a stream of an area we lead (True), or ``timeout_s`` passes."""
@@ -200,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             raise SettingsError(f"--areas: unknown area(s) {', '.join(unknown)}; areas: {', '.join(settings.areas)}")
         world = World.from_settings(settings)
         worker = Worker(settings, world, areas=areas)
+        from api.history.archive import schedule_from_env
+
+        worker.archive = schedule_from_env(worker.redis, settings, world)
     except (SettingsError, ValueError) as exc:
         print(f"python -m api.worker: {exc}", file=sys.stderr)
         return 2

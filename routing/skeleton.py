@@ -8,7 +8,7 @@ that its length is exactly the straight-line length times the corridor's circuit
 amplitude is solved numerically on the same great-circle metric OSMnx uses for edge lengths.
 The roads of ``skeleton_roads.csv`` (the 上信越自動車道 with its interchanges and ramps, the
 R254 west of Motojuku) are added the same way (:mod:`routing.skeleton_inputs`). Stations and
-landmarks off the corridors and every bus stop pole of ``bus_2019/stops.csv`` are joined to
+landmarks off the corridors and every bus stop pole of ``stops.csv`` are joined to
 the nearest ordinary road node (never a motorway) by a short local way
 (``highway=unclassified``, circuity :data:`LOCAL_CIRCUITY`), nearest first, so later ones may
 join an earlier local way. Every piece of road gets its ``maxspeed`` from the fitted

@@ -7,7 +7,7 @@ either a place key (``oz:下仁田町/本宿``), ``@lat,lon name`` (a named poin
 row that spells the same coordinates, e.g. an interchange) or ``~lat,lon`` (the nearest
 node of the ordinary road network, where a ramp meets a town road).
 
-``bus_2019/stops.csv`` holds the region's bus stop poles (2019 GTFS-JP, CC BY 4.0). A stop
+``stops.csv`` holds the region's bus stop poles (2019 GTFS-JP, CC BY 4.0). A stop
 pole stands on the road its bus drives, so the skeleton joins every pole to the network
 (see :mod:`routing.skeleton`): it gives the network a node wherever a bus really runs.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from routing.errors import RoutingError
 
 ROADS_FILE = "skeleton_roads.csv"
-STOPS_FILE = "bus_2019/stops.csv"
+STOPS_FILE = "stops.csv"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def load_added_roads(data_dir: Path) -> tuple[AddedRoad, ...]:
 
 
 def load_stop_poles(data_dir: Path) -> tuple[StopPole, ...]:
-    """Distinct stop poles of ``bus_2019/stops.csv`` (same coordinates to 1e-5 degrees kept once)."""
+    """Distinct stop poles of ``stops.csv`` (same coordinates to 1e-5 degrees kept once)."""
     path = Path(data_dir) / STOPS_FILE
     if not path.is_file():
         return ()

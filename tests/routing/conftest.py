@@ -13,9 +13,10 @@ from routing.facts import DEFAULT_DATA_DIR
 FIXTURES = Path(__file__).parent / "fixtures"
 FACT_FILES = (
     "stations.csv", "landmarks.csv", "oaza.csv", "municipalities.csv", "corridors.csv", "oaza_romaji.csv",
-    "skeleton_roads.csv", "bus_2019/stops.csv",
+    "stops.csv", "stop_readings.csv", "skeleton_roads.csv",
 )
-"""The inputs of the skeleton generator (regional facts, added roads, bus stop poles)."""
+"""The regional facts, the 愛タク stand-in stops, and the other inputs of the skeleton generator
+(added roads; the stop poles are ``stops.csv``)."""
 
 
 def copy_data(names: tuple[str, ...], dest: Path) -> None:

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.kpis import TABLE_ROWS, format_value, lookup  # noqa: E402
-from sim.report import fonts  # noqa: E402, F401 - Japanese font for the plots
+from sim.report.fonts import use_japanese_font  # noqa: E402
 from sim.report.labels import kpi_label  # noqa: E402
 from sim.stats import is_summary  # noqa: E402
 from sim.sweep.runner import PointResult  # noqa: E402
@@ -98,7 +98,17 @@ def _series(keys: Sequence[str], results: Sequence[PointResult]) -> tuple[list[A
 
 
 def plot(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title: str, unit: str) -> bytes:
+    """One KPI against the first varied key as PNG bytes (see :func:`figure`)."""
+    fig = figure(keys, results, kpi, title, unit)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def figure(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title: str, unit: str) -> plt.Figure:
     """One KPI against the first varied key: mean with its 95 % band, one line per other combination."""
+    use_japanese_font()
     xs, series = _series(keys, results)
     numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs)
     position = {x: (x if numeric else i) for i, x in enumerate(xs)}
@@ -115,18 +125,15 @@ def plot(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title: s
         if banded:
             ax.fill_between([p[0] for p in banded], [p[2] for p in banded], [p[3] for p in banded],
                             color=line.get_color(), alpha=0.2, linewidth=0)
-    if not numeric:
+    if not numeric or all(isinstance(x, int) for x in xs):
         ax.set_xticks(list(position.values()), [str(x) for x in xs])
     ax.set_xlabel(f"変化させた設定 / varied: {keys[0]}")
     ax.set_ylabel(unit)
-    ax.set_title(f"{title}\n(平均と95%信頼区間 / mean, 95% CI band)")
+    ax.set_title(f"{title}（平均と95%信頼区間 / mean, 95% CI）", fontsize=10)
     ax.grid(alpha=0.3)
     if len(series) > 1:
         ax.legend(fontsize=7)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def write_html(path: Path, document: dict[str, Any], results: Sequence[PointResult]) -> None:

@@ -18,6 +18,7 @@ from dispatch.solver.ortools_model import VisitKey, load_dimensions
 from dispatch.solver.params import SolveParams
 from dispatch.solver.phases import complete, eliminate_routes, search_once, served, unused
 from dispatch.solver.rr.parallel import best_of_seeds
+from dispatch.solver.rr.search import construct
 from dispatch.solver.screening import infeasible_alone
 from dispatch.solver.search import SearchResult, search_parameters
 from dispatch.solver.timing import time_solution, visit_orders
@@ -171,13 +172,18 @@ def _ruin_recreate(
     assert params.ruin_recreate is not None
     left = deadline - time.monotonic()
     first = search_once(problem, modelled, params, _first_slice(params.first_search_share, left), start_from)
-    if first is None:
-        return []
-    first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
-    out = [_Candidate("ortools", first.routes, first.start_times, first)]
-    routed = served(first.routes)
-    if not all(r.id in routed for r in modelled if _must_serve(problem, r.id)):
-        return out
+    if first is not None:
+        first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
+    must = [r.id for r in modelled if _must_serve(problem, r.id)]
+    out: list[_Candidate] = []
+    if first is not None:
+        out.append(_Candidate("ortools", first.routes, first.start_times, first))
+    if first is None or not set(must) <= served(first.routes):
+        built = construct(problem, params, params.ruin_recreate)
+        if built is None:
+            return out
+        first = SearchResult(built, {}, 0, 0.0, False)
+        out.append(_Candidate("greedy insertion", built, None))
     result = best_of_seeds(
         problem, params, params.ruin_recreate, first.routes, deadline, params.minimise_fleet, params.workers
     )

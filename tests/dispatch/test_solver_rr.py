@@ -134,6 +134,8 @@ def test_solve_with_ruin_recreate_returns_a_validated_plan_not_worse_than_the_in
     solution = solve(problem, params, start)
     assert validate(problem, solution) == []
     assert solution.objective <= flatten_cost(problem, params, start) + 1e-6
+    # a valid initial plan is the start itself: no OR-Tools search, the budget goes to the search
+    assert solution.solver.startswith("initial")
 
 
 def test_two_workers_are_never_worse_than_one_with_the_same_seed(own):

@@ -58,6 +58,7 @@ class EngineDay:
     fares: FareTable | None = None
     source: str = "redis"
     shift_times: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    version: int = 0  # the snapshot version it was read at (the archiver trims only that version)
 
 
 def moment(epoch_s: float | None) -> datetime | None:

@@ -12,14 +12,14 @@ from pathlib import Path
 import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.keys import Keys
 from api.limits import BodyLimits
 from api.privacy import install_pii_filter
-from api.routers import bookings, dispatch, events, places, rail, riders, vehicles
+from api.routers import bookings, callbacks, dispatch, events, places, rail, riders, round_trips, standing, vehicles
 from api.settings import Settings
 from api.store import Store
 from api.world import World, load_fleet_file
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         app.state.keys = keys
         app.state.store = Store(client, keys, settings.idempotency_ttl_s)
         app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world,
-                                      name=f"api:{os.getpid()}@{socket.gethostname()}")
+                                      name=f"api:{os.getpid()}@{socket.gethostname()}", may_solve=False)
         try:
             added = await app.state.store.seed_vehicles(load_fleet_file(settings.fleet_file))
             if added:
@@ -76,13 +76,19 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.state.settings = settings
     app.add_middleware(BodyLimits)
     install_error_handlers(app)
-    for module in (places, riders, bookings, vehicles, dispatch, rail, events):
+    for module in (places, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail, events):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    @app.get("/desk", include_in_schema=False)
+    async def desk() -> FileResponse:
+        """The phone desk (電話予約デスク)."""
+        return FileResponse(STATIC_DIR / "desk.html", media_type="text/html; charset=utf-8")
+
     @app.get("/console", include_in_schema=False)
-    async def console() -> FileResponse:
-        return FileResponse(STATIC_DIR / "console.html", media_type="text/html; charset=utf-8")
+    async def console() -> RedirectResponse:
+        """The former one-page console: its phone booking lives on as the desk page."""
+        return RedirectResponse("/desk", status_code=307)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -19,7 +19,7 @@ from dispatch.model import Booking, BookingRejected, Offer, Rejection, TimeKind
 
 log = logging.getLogger(__name__)
 
-BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign", "train_delay"})
+BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign", "unpin", "train_delay"})
 VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift",
                          "add_vehicle"})
 # the command errors a caller caused, as opposed to an engine bug
@@ -158,10 +158,12 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
             return outcome
         if op == "decline":
             engine.decline(booking_id, now)
-            return Outcome(True, events=[{"type": "declined"}])
+            return Outcome(True, record_changes={"declined_at": command["at"]}, events=[{"type": "declined"}])
         if op == "cancel":
             engine.cancel(booking_id, now)
-            return Outcome(True, events=[{"type": "cancelled"}])
+            # the desk's reason (code, note, who, late) is kept on the booking for the KPIs
+            changes = {"cancellation": command["cancellation"]} if command.get("cancellation") else {}
+            return Outcome(True, record_changes=changes, events=[{"type": "cancelled"}])
         if op == "modify":
             if record is None:
                 return Outcome(False, error=f"booking {booking_id} has no record")
@@ -179,8 +181,13 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
                 outcome.events = [{"type": "modified", "vehicle_id": outcome.offer["vehicle_id"]}]
             return outcome
         if op == "reassign":
-            engine.reassign(booking_id, command["vehicle_id"], now)
-            return Outcome(True, events=[{"type": "reassigned", "vehicle_id": command["vehicle_id"]}])
+            pin = bool(command.get("pin", True))
+            engine.reassign(booking_id, command["vehicle_id"], now, pin=pin)
+            return Outcome(True, data={"vehicle_id": command["vehicle_id"], "pinned": pin},
+                           events=[{"type": "reassigned", "vehicle_id": command["vehicle_id"], "pinned": pin}])
+        if op == "unpin":
+            was = engine.unpin(booking_id)
+            return Outcome(True, data={"was_pinned": was}, events=[{"type": "unpinned"}] if was else [])
         if op == "train_delay":
             train_id, delay_s = command["train_id"], int(command["delay_s"])
             replan = engine.train_delayed(train_id, delay_s, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dispatch.errors import BookingStateError
 from dispatch.model import Booking, BookingStatus, Location, Offer, Rejection
@@ -28,6 +28,20 @@ class Replan:
     legs: list[str]
     offers: dict[str, Offer]
     at_risk: list[str]
+
+
+class BookingState(NamedTuple):
+    """What the writer copies from the engine into a caller's booking record after every change.
+
+    ``pickup`` and ``dropoff`` are the planned service starts (seconds since midnight; None once done or
+    when not planned), ``pinned_to`` the vehicle a dispatcher pinned the booking to.
+    """
+
+    status: str
+    vehicle_id: str | None
+    pinned_to: str | None = None
+    pickup: int | None = None
+    dropoff: int | None = None
 
 
 class DayEngine:
@@ -65,10 +79,17 @@ class DayEngine:
             raise BookingStateError(f"booking {booking_id!r} is a trip with several legs: cancel it and book anew")
         return self.dispatcher.modify(booking_id, now, **changes)
 
-    def reassign(self, booking_id: str, vehicle_id: str, now: int) -> Any:
+    def reassign(self, booking_id: str, vehicle_id: str, now: int, pin: bool = True) -> Any:
+        return self.dispatcher.reassign(self._single_leg(booking_id, "reassign"), vehicle_id, now, pin=pin)
+
+    def unpin(self, booking_id: str) -> bool:
+        return self.dispatcher.unpin(self._single_leg(booking_id, "unpin"))
+
+    def _single_leg(self, booking_id: str, action: str) -> str:
+        """The dispatcher booking of a caller's id (a single taxi ride keeps the caller's id)."""
         if self._multi_leg(booking_id):
-            raise BookingStateError(f"booking {booking_id!r} has several legs: reassign one leg ({booking_id}/N)")
-        return self.dispatcher.reassign(booking_id, vehicle_id, now)
+            raise BookingStateError(f"booking {booking_id!r} has several legs: {action} one leg ({booking_id}/N)")
+        return booking_id
 
     def reoptimise(self, now: int, time_limit_s: float | None = None) -> Any:
         return self.dispatcher.reoptimise(now, time_limit_s=time_limit_s)
@@ -145,17 +166,28 @@ class DayEngine:
     def stats(self) -> Any:
         return self.dispatcher.stats
 
-    def states(self) -> dict[str, tuple[str, str | None]]:
-        """Caller's booking id -> (status, vehicle it rides first) as the engine sees it now."""
+    def states(self) -> dict[str, BookingState]:
+        """Caller's booking id -> its :class:`BookingState` as the engine sees it now."""
         vehicle_of: dict[str, str] = {}
+        times: dict[str, dict[str, int]] = {}
         for vehicle_id, plan in self.dispatcher.plans().items():
             for stop in plan.stops:
                 vehicle_of[stop.booking_id] = vehicle_id
+                times.setdefault(stop.booking_id, {})[str(stop.kind)] = stop.service_start
+        pins = self.dispatcher.pins()
         trips = self.planner.itineraries() if self.planner is not None else []
         legs = {bid for trip in trips for bid in trip.leg_booking_ids}
-        out = {b.id: (str(b.status), vehicle_of.get(b.id)) for b in self.dispatcher.bookings() if b.id not in legs}
+
+        def state(booking_id: str, status: str, vehicle: str | None) -> BookingState:
+            planned = times.get(booking_id, {})
+            return BookingState(status, vehicle, pins.get(booking_id), planned.get("pickup"), planned.get("dropoff"))
+
+        out = {b.id: state(b.id, str(b.status), vehicle_of.get(b.id))
+               for b in self.dispatcher.bookings() if b.id not in legs}
         for trip in trips:
-            out[trip.id] = (self._trip_status(trip), self._first_vehicle(trip, vehicle_of))
+            status, vehicle = self._trip_status(trip), self._first_vehicle(trip, vehicle_of)
+            pinned = next((pins[bid] for bid in trip.leg_booking_ids if bid in pins), None)
+            out[trip.id] = BookingState(status, vehicle, pinned)
         return out
 
     def _trip_status(self, trip: Any) -> str:

@@ -80,6 +80,15 @@ class Keys:
     def result(self, area: str, entry_id: str) -> str:
         return f"{self.prefix}:area:{area}:result:{entry_id}"
 
+    # re-optimisation asked for by a dispatcher (run by the worker)
+    def reopt_request(self, request_id: str) -> str:
+        """Hash of one request: ``meta`` (JSON: day, areas, time limit, who, when) and ``area:{name}`` results."""
+        return f"{self.prefix}:reopt:{request_id}"
+
+    def reopt_queue(self, area: str) -> str:
+        """List of request ids waiting for the area's worker (the head is removed once its result is written)."""
+        return f"{self.prefix}:area:{area}:reopt-queue"
+
     # streams
     def booking_stream(self, area: str) -> str:
         return f"{self.prefix}:stream:bookings:{area}"

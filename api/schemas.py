@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 _PHONE_CHARS = re.compile(r"^[0-9+\-() ]+$")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -101,6 +101,17 @@ class FareClass(StrEnum):
     DISABLED = "disabled"
     STUDENT = "student"
     VISITOR = "visitor"
+    OTHER = "other"  # the fare rules' non-resident class
+    CHILD = "child"  # free, as the fare rules know it
+    PRESCHOOL = "preschool"  # free
+
+
+FARE_RULE_CLASS: dict[str, str] = {
+    "resident": "resident", "senior": "resident", "disabled": "resident", "student": "resident",
+    "visitor": "other", "other": "other", "child": "child", "preschool": "preschool",
+}
+"""Registry fare class -> the class :class:`dispatch.fares.FareTable` prices (resident, other, child, preschool).
+Seniors, disabled riders and students are residents to the flat fare; visitors pay the other fare."""
 
 
 class PointIn(Strict):
@@ -130,36 +141,115 @@ class LocationOut(BaseModel):
     place: str | None
     name: str
     jis_code: str | None
+    walk_m: float = Field(0.0, description="walk from the caller's point to this stop, metres (stop-based service)")
+
+
+def _phone(value: str) -> str:
+    if not _PHONE_CHARS.match(value):
+        raise ValueError("a phone number has digits, spaces, +, - and parentheses only")
+    digits = phone_digits(value)
+    if not (10 <= len(digits) <= 11 and digits.startswith("0")):
+        raise ValueError("a Japanese phone number has 10 or 11 digits starting with 0")
+    return value
+
+
+Phone = Annotated[str, Field(min_length=10, max_length=20, examples=["0274-62-1234"]), AfterValidator(_phone)]
+JisCode = Annotated[str, Field(pattern=r"^\d{5}$", description="JIS municipality code, e.g. 10210 (富岡市)")]
+PlaceKey = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_single_line)]
+
+
+class Mobility(Strict):
+    """Mobility aids the driver must know of."""
+
+    wheelchair: bool = Field(False, description="rides in their wheelchair (takes a wheelchair place)")
+    walker: bool = False
+    door_help: bool = Field(False, description="needs help from the door to the vehicle")
+
+
+class EmergencyContact(Strict):
+    name: Name = Field(min_length=1, max_length=80)
+    phone: Phone
+    relation: Name = Field("", max_length=40, examples=["長男"])
 
 
 class RiderIn(Strict):
+    """A rider registered by the phone desk; ``municipality`` defaults to the home's."""
+
     name: Name = Field(min_length=1, max_length=80)
-    phone: str = Field(min_length=10, max_length=20, examples=["0274-62-1234"])
+    kana: Name = Field("", max_length=80, description="reading of the name in kana (search by it)")
+    phone: Phone
+    phones: list[Phone] = Field([], max_length=4, description="further numbers (mobile, family)")
     home: PointIn | None = None
+    nearest_stops: list[PlaceKey] = Field([], max_length=3, description="place keys of the stops nearest home")
+    municipality: JisCode | None = None
     fare_class: FareClass = FareClass.RESIDENT
     wheelchair: bool = False
+    mobility: Mobility | None = None
     notes: Notes = Field("", max_length=300)
+    care_notes: Notes = Field("", max_length=500, description="what the driver should know (not logged)")
+    emergency_contact: EmergencyContact | None = None
+    registered_on: Day | None = Field(None, description="default: today")
 
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        if not _PHONE_CHARS.match(value):
-            raise ValueError("a phone number has digits, spaces, +, - and parentheses only")
-        digits = phone_digits(value)
-        if not (10 <= len(digits) <= 11 and digits.startswith("0")):
-            raise ValueError("a Japanese phone number has 10 or 11 digits starting with 0")
-        return value
+
+class RiderChange(Strict):
+    """Fields of a rider to change (PATCH); the rest stay. ``active: false`` deactivates (kept, not bookable)."""
+
+    name: Name | None = Field(None, min_length=1, max_length=80)
+    kana: Name | None = Field(None, max_length=80)
+    phone: Phone | None = None
+    phones: list[Phone] | None = Field(None, max_length=4)
+    home: PointIn | None = None
+    nearest_stops: list[PlaceKey] | None = Field(None, max_length=3)
+    municipality: JisCode | None = None
+    fare_class: FareClass | None = None
+    mobility: Mobility | None = None
+    notes: Notes | None = Field(None, max_length=300)
+    care_notes: Notes | None = Field(None, max_length=500)
+    emergency_contact: EmergencyContact | None = None
+    registered_on: Day | None = None
+    no_show_count: int | None = Field(None, ge=0, le=10_000, strict=True)
+    late_cancel_count: int | None = Field(None, ge=0, le=10_000, strict=True)
+    active: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> RiderChange:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        for name in ("name", "phone", "fare_class", "active"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be removed")
+        return self
 
 
 class RiderOut(BaseModel):
     id: str
     name: str
+    kana: str = ""
     phone: str
+    phones: list[str] = []
     home: LocationOut | None
+    nearest_stops: list[LocationOut] = []
+    municipality: str | None = None
     fare_class: FareClass
     wheelchair: bool
+    mobility: Mobility = Mobility()
     notes: str
+    care_notes: str = ""
+    emergency_contact: EmergencyContact | None = None
+    registered_on: str | None = None
+    no_show_count: int = 0
+    late_cancel_count: int = 0
+    active: bool = True
     created_at: str
+    updated_at: str | None = None
+
+
+class RiderEdit(BaseModel):
+    """One change of a rider: who, when, and each field's old and new value."""
+
+    at: str
+    by: str
+    changes: dict[str, list]
 
 
 class TimeKindIn(StrEnum):
@@ -183,6 +273,21 @@ class BookingIn(Strict):
         if self.seats + self.wheelchairs < 1:
             raise ValueError("a booking carries at least one rider (seats + wheelchairs >= 1)")
         return self
+
+
+class CancelReason(StrEnum):
+    """Why a booking is cancelled (stable codes; Japanese labels in :data:`api.readout.CANCEL_REASONS`)."""
+
+    RIDER = "rider"  # 本人都合
+    ILLNESS = "illness"  # 体調不良
+    WEATHER = "weather"  # 天候
+    OPERATOR = "operator"  # 運行側都合
+    NO_SHOW = "no_show"  # 無断キャンセル
+
+
+class CancelIn(Strict):
+    reason: CancelReason
+    note: Notes = Field("", max_length=300)
 
 
 class BookingChange(Strict):
@@ -210,6 +315,7 @@ class Window(BaseModel):
 
 class LegOut(BaseModel):
     mode: str
+    vehicle_label: str | None = None
     origin: str
     destination: str
     depart: str
@@ -223,6 +329,7 @@ class LegOut(BaseModel):
 
 class OfferOut(BaseModel):
     vehicle_id: str
+    vehicle_label: str | None = Field(None, description="the vehicle as staff name it (富岡 2号)")
     pickup_window: Window
     expected_pickup: str
     expected_dropoff: str
@@ -231,10 +338,27 @@ class OfferOut(BaseModel):
     hold_until: str | None = None
 
 
+class PartyPart(BaseModel):
+    seats: int
+    wheelchairs: int
+
+
 class RejectionOut(BaseModel):
     reason: str
-    message: str
-    alternatives: list[str] = []
+    message: str = Field(description="the engine's reason (English)")
+    message_ja: str = Field("", description="the reason in Japanese, from the console's catalogue")
+    alternatives: list[str] = Field([], description="requested times that could be served; out of hours: the "
+                                    "first and last possible times")
+    split: list[PartyPart] = Field([], description="a party larger than any vehicle: parts that each fit one")
+
+
+class CancellationOut(BaseModel):
+    reason: str
+    label_ja: str
+    note: str = ""
+    at: str
+    by: str = ""
+    late: bool = False
 
 
 class BookingOut(BaseModel):
@@ -254,9 +378,19 @@ class BookingOut(BaseModel):
     vehicle_id: str | None = None
     offer: OfferOut | None = None
     rejection: RejectionOut | None = None
+    pinned: bool = Field(False, description="a dispatcher pinned it to vehicle_id: re-optimisation keeps it there")
     error: str | None = Field(None, description="why the last change to this booking was refused")
     created_at: str
     updated_at: str
+    state: str = Field("", description="status as the desk reads it: the status, or lapsed (an offer whose hold "
+                       "ran out) and declined (an offer the caller said no to)")
+    rider_name: str | None = None
+    cancellation: CancellationOut | None = None
+    cancel_deadline: str | None = Field(None, description="cancel before this time or it counts as late")
+    round_trip_id: str | None = None
+    round_trip_leg: Literal["outbound", "return"] | None = None
+    open_return: bool | None = Field(None, description="an outbound whose return the rider calls for")
+    standing_id: str | None = Field(None, description="the standing booking (定期予約) this occurrence is of")
 
 
 class VehicleIn(Strict):
@@ -303,6 +437,11 @@ class VehicleEventIn(Strict):
 class ReassignIn(Strict):
     booking_id: str = Field(min_length=1, max_length=40)
     vehicle_id: str = Field(min_length=1, max_length=40)
+    pin: bool = Field(True, description="keep the booking on this vehicle through re-optimisation (until unpinned)")
+
+
+class UnpinIn(Strict):
+    booking_id: str = Field(min_length=1, max_length=40)
 
 
 class ReoptimiseIn(Strict):

@@ -17,6 +17,11 @@ KANRA_NETWORK
     ``region`` (default: ``routing.RoadNetwork.load()``) or ``grid:N`` (a synthetic N x N grid, for tests).
 KANRA_FLEET_FILE, KANRA_RULES_FILE
     JSON fleet definition (default ``api/fleet_default.json``) and service rules (default: the defaults).
+KANRA_STOP_SERVICE
+    JSON stop-based service (``dispatch.stop_service.StopService.from_dict``, e.g.
+    ``{"feeds": ["tomioka"], "max_walk_m": 800, "municipalities": ["10210"]}``): bookings' doors in those
+    municipalities are served at the nearest stop within the walking limit, refused (422) beyond it.
+    Default: none, door to door everywhere.
 KANRA_OPERATING_MODEL
     JSON operating model for wide-area trips (``dispatch.trips.OperatingModel.from_dict``, e.g.
     ``api/operating_model_wide_area.json``): bookings then go through the trip planner (per-municipality
@@ -31,6 +36,8 @@ KANRA_RATE_LIMIT_PER_MIN
     Requests per minute allowed per API key, shared by all API processes (default 0: no limit).
 KANRA_WORKER_GRACE_MS
     How long the worker lets a new command wait for the API process that took it (default 100 ms).
+KANRA_CANCEL_DEADLINE_MIN
+    Minutes before the promised pickup after which a cancellation counts as late (default 30).
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ class Settings:
     fleet_file: Path = DEFAULT_FLEET_FILE
     rules_file: Path | None = None
     operating_model_file: Path | None = None
+    stop_service_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     lock_ttl_ms: int = 10_000
@@ -79,6 +87,7 @@ class Settings:
     writer_batch: int = 200
     rate_limit_per_min: int = 0
     worker_grace_ms: int = 100
+    cancel_deadline_s: int = 30 * 60  # a cancellation later than this before the pickup counts as late
 
     def area_of(self, jis_code: str | None) -> str:
         """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
@@ -114,6 +123,7 @@ class Settings:
             fleet_file=Path(env.get("KANRA_FLEET_FILE", str(defaults.fleet_file))),
             rules_file=Path(env["KANRA_RULES_FILE"]) if env.get("KANRA_RULES_FILE") else None,
             operating_model_file=Path(env["KANRA_OPERATING_MODEL"]) if env.get("KANRA_OPERATING_MODEL") else None,
+            stop_service_file=Path(env["KANRA_STOP_SERVICE"]) if env.get("KANRA_STOP_SERVICE") else None,
             host=env.get("KANRA_HOST", defaults.host),
             port=_number(env, "KANRA_PORT", defaults.port, int),
             lock_ttl_ms=_number(env, "KANRA_LOCK_TTL_MS", defaults.lock_ttl_ms, int),
@@ -124,6 +134,7 @@ class Settings:
             writer_batch=max(1, _number(env, "KANRA_WRITER_BATCH", defaults.writer_batch, int)),
             rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
             worker_grace_ms=_number(env, "KANRA_WORKER_GRACE_MS", defaults.worker_grace_ms, int),
+            cancel_deadline_s=60 * _number(env, "KANRA_CANCEL_DEADLINE_MIN", defaults.cancel_deadline_s // 60, int),
         )
 
 

@@ -11,6 +11,7 @@ import asyncio
 import json
 import secrets
 import time
+import unicodedata
 from typing import Any
 
 from redis.asyncio import Redis
@@ -30,6 +31,23 @@ return {1, id}
 """
 
 
+def normalise_name(text: str) -> str:
+    """A name or kana reading as searched: NFKC, lower case, no spaces, katakana as hiragana."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded if not c.isspace())
+
+
+def rider_numbers(record: dict[str, Any]) -> list[str]:
+    """National digits of every phone number of a rider (the main one first, no repeats)."""
+    return list(dict.fromkeys(phone_digits(p) for p in [record["phone"], *record.get("phones", [])]))
+
+
+def search_text(record: dict[str, Any]) -> str:
+    """The rider index entry: ``<name>|<kana> <digits>,<digits>`` (the last space splits names from numbers)."""
+    names = f"{normalise_name(record['name'])}|{normalise_name(record.get('kana', ''))}"
+    return f"{names} {','.join(rider_numbers(record))}"
+
+
 def new_id(prefix: str) -> str:
     """A short random id, e.g. ``bk-3f9a2c1b7e0d``."""
     return f"{prefix}-{secrets.token_hex(6)}"
@@ -46,29 +64,90 @@ class Store:
 
     # ------------------------------------------------------------------ riders
     async def create_rider(self, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Store a new rider; if the phone number is taken return that rider and False."""
-        digits = phone_digits(record["phone"])
+        """Store a new rider; if one of its phone numbers is taken return that rider and False."""
+        numbers = rider_numbers(record)
         rider_id = new_id("rd")
-        if not await self.redis.set(self.keys.rider_phone(digits), rider_id, nx=True):
+        claimed: list[str] = []
+        for digits in numbers:
+            if await self.redis.set(self.keys.rider_phone(digits), rider_id, nx=True):
+                claimed.append(digits)
+                continue
             existing = await self.redis.get(self.keys.rider_phone(digits))
             rider = await self.get_rider(existing) if existing else None
             if rider is not None:
+                if claimed:
+                    await self.redis.delete(*[self.keys.rider_phone(d) for d in claimed])
                 return rider, False
             await self.redis.set(self.keys.rider_phone(digits), rider_id)  # repair a dangling index entry
-        record = {**record, "id": rider_id, "created_at": time.time()}
-        search = f"{record['name'].lower()} {digits}"
+        now = time.time()
+        record = {**record, "id": rider_id, "created_at": now, "updated_at": now}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.rider(rider_id), json.dumps(record, ensure_ascii=False))
-            pipe.hset(self.keys.rider_index, rider_id, search)
+            pipe.hset(self.keys.rider_index, rider_id, search_text(record))
             await pipe.execute()
         return record, True
+
+    async def update_rider(
+        self, rider_id: str, changes: dict[str, Any], by: str
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """Apply ``changes`` to a rider and append who changed what to its history.
+
+        Returns ``(rider, None)``, ``(None, None)`` for an unknown rider, or ``(None, digits)`` when a new
+        phone number belongs to another rider (nothing is changed then).
+        """
+        rider = await self.get_rider(rider_id)
+        if rider is None:
+            return None, None
+        updated = {**rider, **changes}
+        old_numbers, new_numbers = set(rider_numbers(rider)), rider_numbers(updated)
+        for digits in new_numbers:
+            if digits in old_numbers:
+                continue
+            if not await self.redis.set(self.keys.rider_phone(digits), rider_id, nx=True):
+                owner = await self.redis.get(self.keys.rider_phone(digits))
+                if owner != rider_id and owner and await self.redis.exists(self.keys.rider(owner)):
+                    return None, digits
+                await self.redis.set(self.keys.rider_phone(digits), rider_id)
+        diff = {k: [rider.get(k), v] for k, v in changes.items() if rider.get(k) != v}
+        now = time.time()
+        updated["updated_at"] = now
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.rider(rider_id), json.dumps(updated, ensure_ascii=False))
+            pipe.hset(self.keys.rider_index, rider_id, search_text(updated))
+            for digits in old_numbers - set(new_numbers):
+                pipe.delete(self.keys.rider_phone(digits))
+            if diff:
+                entry = {"at": now, "by": by, "changes": diff}
+                pipe.rpush(self.rider_history_key(rider_id), json.dumps(entry, ensure_ascii=False))
+            await pipe.execute()
+        return updated, None
+
+    async def count_for_rider(self, rider_id: str, field: str, by: str) -> None:
+        """Add one to a rider's ``no_show_count`` or ``late_cancel_count`` (recorded in the history)."""
+        rider = await self.get_rider(rider_id)
+        if rider is not None:
+            await self.update_rider(rider_id, {field: int(rider.get(field, 0)) + 1}, by)
+
+    def rider_history_key(self, rider_id: str) -> str:
+        return f"{self.keys.prefix}:rider:{rider_id}:history"
+
+    async def rider_history(self, rider_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The rider's edits, newest first."""
+        raws = await self.redis.lrange(self.rider_history_key(rider_id), -limit, -1)
+        return [json.loads(r) for r in reversed(raws)]
 
     async def get_rider(self, rider_id: str) -> dict[str, Any] | None:
         raw = await self.redis.get(self.keys.rider(rider_id))
         return json.loads(raw) if raw else None
 
+    async def riders(self, rider_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Riders by id (unknown ids left out)."""
+        raws = await self.redis.mget([self.keys.rider(r) for r in rider_ids]) if rider_ids else []
+        return {r["id"]: r for r in (json.loads(raw) for raw in raws if raw)}
+
     async def find_riders(self, phone: str | None, name: str | None, limit: int = 20) -> list[dict[str, Any]]:
-        """Riders whose phone digits contain ``phone`` or whose name contains ``name`` (case-insensitive)."""
+        """Riders with a phone number containing ``phone``'s digits, or whose name or kana reading contains
+        ``name`` (width, case, spaces and katakana/hiragana ignored)."""
         if phone:
             digits = phone_digits(phone)
             exact = await self.redis.get(self.keys.rider_phone(digits))
@@ -76,7 +155,7 @@ class Store:
                 rider = await self.get_rider(exact)
                 return [rider] if rider else []
         needle_digits = phone_digits(phone) if phone else ""
-        needle_name = name.lower() if name else ""
+        needle_name = normalise_name(name) if name else ""
         hits: list[str] = []
         async for rider_id, text in self.redis.hscan_iter(self.keys.rider_index, count=1000):
             name_part, _, digits_part = text.rpartition(" ")

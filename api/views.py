@@ -28,6 +28,7 @@ def location_out(record: dict[str, Any] | None) -> LocationOut | None:
         place=record.get("place"),
         name=record.get("name", ""),
         jis_code=record.get("jis_code"),
+        walk_m=float(record.get("walk_m", 0.0)),
     )
 
 
@@ -97,6 +98,7 @@ def booking_out(record: dict[str, Any], hold_s: int) -> BookingOut:
         vehicle_id=record.get("vehicle_id"),
         offer=offer_out(day, offer, hold_s if record["status"] == "offered" else None),
         rejection=rejection_out(day, record.get("rejection")),
+        pinned=record.get("pinned_to") is not None,
         error=record.get("error"),
         created_at=_iso_epoch(record.get("created_at")),
         updated_at=_iso_epoch(record.get("updated_at")),
@@ -104,15 +106,28 @@ def booking_out(record: dict[str, Any], hold_s: int) -> BookingOut:
 
 
 def rider_out(record: dict[str, Any]) -> RiderOut:
+    mobility = record.get("mobility") or {"wheelchair": bool(record.get("wheelchair"))}
     return RiderOut(
         id=record["id"],
         name=record["name"],
+        kana=record.get("kana", ""),
         phone=record["phone"],
+        phones=record.get("phones", []),
         home=location_out(record.get("home")),
+        nearest_stops=[location_out(s) for s in record.get("nearest_stops", [])],
+        municipality=record.get("municipality") or (record.get("home") or {}).get("jis_code"),
         fare_class=record["fare_class"],
-        wheelchair=record["wheelchair"],
+        wheelchair=bool(mobility.get("wheelchair")),
+        mobility=mobility,
         notes=record.get("notes", ""),
+        care_notes=record.get("care_notes", ""),
+        emergency_contact=record.get("emergency_contact"),
+        registered_on=record.get("registered_on"),
+        no_show_count=int(record.get("no_show_count", 0)),
+        late_cancel_count=int(record.get("late_cancel_count", 0)),
+        active=record.get("active", True),
         created_at=_iso_epoch(record.get("created_at")),
+        updated_at=_iso_epoch(record["updated_at"]) if record.get("updated_at") else None,
     )
 
 

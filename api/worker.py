@@ -2,7 +2,9 @@
 
 Per service area it holds a leader lease (so one worker is active and others stand by), applies the
 commands on the area's booking and vehicle-event streams (bookings taken with ``mode=async``, commands
-whose API call timed out, driver events) and re-optimises the open days periodically. All writes go
+whose API call timed out, driver events), runs the re-optimisations dispatchers ask for
+(:mod:`api.reopt_requests`; no solver search ever runs in an API process) and re-optimises the open days
+periodically. All writes go
 through :class:`api.writer.AreaWriter` under the area's write lease with fencing, so a second worker or
 an API process writing at the same time is safe. It keeps nothing it could not rebuild: on (re)start
 it loads the dispatcher snapshots and the stream cursors from Redis and carries on after the cursor.
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from api import reopt_requests
 from api.errors import store_refused
 from api.keys import Keys
 from api.lock import AreaLock
@@ -106,8 +109,8 @@ class Worker:
         return role.token is not None
 
     def run_once(self) -> int:
-        """One pass over the areas this worker leads; returns how many commands it applied."""
-        applied = 0
+        """One pass over the areas this worker leads; returns how many commands and requests it served."""
+        applied = served = 0
         self._claim_own()
         for area, role in self.areas.items():
             if not self._lead(area, role):
@@ -120,6 +123,8 @@ class Worker:
             if report is not None and report.applied:
                 applied += report.applied
                 log.info("area %s: applied %d commands (fence %d)", area, report.applied, report.fence)
+            if reopt_requests.serve_next(self.redis, self.keys, self.writer, area) is not None:
+                served += 1  # a dispatcher's request: look again at once, more may wait
             if time.monotonic() - role.last_reopt >= self.settings.reopt_interval_s:
                 role.last_reopt = time.monotonic()
                 self._reoptimise(area)
@@ -127,19 +132,19 @@ class Worker:
         self.applied += applied
         if self.archive is not None:
             self.archive.tick()
-        return applied
+        return applied + served
 
     def _reoptimise(self, area: str) -> None:
         for day in sorted(self.redis.smembers(self.keys.days(area))):
             if day < today():
                 continue
             try:
-                result = self.writer.reoptimise(area, day, self.settings.reopt_time_limit_s)
+                run = self.writer.reoptimise(area, day, self.settings.reopt_time_limit_s)
             except LostLease as exc:
                 log.warning("re-optimisation of %s/%s not committed: %s", area, day, exc)
                 continue
-            if result is not None:
-                log.info("re-optimised %s/%s: published=%s", area, day, getattr(result, "published", None))
+            if run.status != "empty":
+                log.info("re-optimised %s/%s: %s %s", area, day, run.status, run.reason)
 
     def _wait_for_commands(self, timeout_s: float) -> bool:
         """Block until a command arrives on a stream of an area we lead (True), or ``timeout_s`` passes."""

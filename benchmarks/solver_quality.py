@@ -1,11 +1,19 @@
-"""Solver quality on public instances: our OR-Tools solver (and PyVRP) against the best-known solutions.
+"""Solver quality on public instances: our solver (and PyVRP) against the best-known solutions.
 
-    python benchmarks/solver_quality.py --set li_lim_100 --seconds 60 [--only lr101,lrc101] [--json out.json]
-    python benchmarks/solver_quality.py --set cordeau_a --seconds 60 --limit 6
+    python benchmarks/solver_quality.py --set li_lim --seconds 10 [--only lr101,lrc101] [--json out.json]
+    python benchmarks/solver_quality.py --set cordeau --seconds 20 --instances DIR --bks FILE
+
+``--set`` names the file format and objective (``li_lim``: Li & Lim PDPTW, vehicles first, then
+distance; ``cordeau``: Cordeau DARP, distance with K vehicles); ``li_lim_100`` and ``cordeau_a`` are
+the old names of the same two sets. ``--instances`` reads every ``*.txt`` of any folder in that
+format, whatever the file names; ``--bks`` is a ``BKS.csv`` (``instance,vehicles,cost``).
 
 Prints one row per instance: vehicles (ours / best-known), distance, gap to the best-known distance,
 wall time, and whether our validator accepts the solution; PyVRP's gap beside it (``--pyvrp``, on by
-default for Li & Lim). The data folder is ``--data-dir``, else ``$KANRA_BENCH_DATA``, else
+default for Li & Lim where PyVRP is installed; skipped with a note where it is not). The summary
+counts vehicles above the best-known fleet, and averages the distance gap only over the instances
+that use the best-known fleet (an extra vehicle usually shortens the distance: a negative gap that
+is no gain). The data folder is ``--data-dir``, else ``$KANRA_BENCH_DATA``, else
 ``../shared/bench_data`` next to the repository; without it the run is skipped with a message.
 Li & Lim is hierarchical (vehicles, then distance), Cordeau minimises distance with K vehicles.
 ``--jobs 2`` runs instances in parallel processes (one core each); the default is one at a time.
@@ -14,50 +22,65 @@ Li & Lim is hierarchical (vehicles, then distance), Cordeau minimises distance w
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.instances import BenchInstance, default_data_dir, read_bks, read_cordeau, read_li_lim  # noqa: E402
 from dispatch.solver import SolveParams, SolverFailed, solve  # noqa: E402
+from dispatch.solver.rr import RrParams  # noqa: E402
 from dispatch.validator import validate  # noqa: E402
 
 SETS = {
-    "li_lim_100": ("li_lim_pdptw/pdp_100", "li_lim_pdptw/BKS.csv", read_li_lim),
-    "cordeau_a": ("cordeau_darp/instances", "cordeau_darp/BKS.csv", read_cordeau),
+    "li_lim": ("li_lim_pdptw/pdp_100", "li_lim_pdptw/BKS.csv", read_li_lim),
+    "cordeau": ("cordeau_darp/instances", "cordeau_darp/BKS.csv", read_cordeau),
 }
+ALIASES = {"li_lim_100": "li_lim", "cordeau_a": "cordeau"}
 # Vehicles first on Li & Lim: one vehicle must outweigh any distance saving (problem units).
 LI_LIM_VEHICLE_COST = 100_000.0
 SCALE = 1000.0
 
 
-def params_for(set_name: str, seconds: float) -> SolveParams:
-    """Li & Lim: vehicles first (route elimination), then distance; Cordeau: distance. Both finish
-    with ruin-and-recreate around OR-Tools, which beat one long guided local search on these sets."""
-    if set_name == "li_lim_100":
-        return SolveParams(
-            time_limit_s=seconds,
-            time_scale=SCALE,
-            vehicle_fixed_cost=LI_LIM_VEHICLE_COST * SCALE,
-            minimise_fleet=True,
-            lns=True,
-        )
-    return SolveParams(time_limit_s=seconds, time_scale=SCALE, lns=True)
+def params_for(set_name: str, seconds: float, method: str = "rr", workers: int = 1) -> SolveParams:
+    """Li & Lim: vehicles first, then distance; Cordeau: distance.
+
+    ``method`` ``rr``: OR-Tools' first solution, then the numpy ruin-and-recreate search (route
+    minimisation first on Li & Lim); ``ortools``: route elimination and ruin-and-recreate with
+    OR-Tools recreating (the earlier method, kept for comparison).
+    """
+    set_name = ALIASES.get(set_name, set_name)
+    fleet = set_name == "li_lim"
+    base = SolveParams(
+        time_limit_s=seconds,
+        time_scale=SCALE,
+        vehicle_fixed_cost=LI_LIM_VEHICLE_COST * SCALE if fleet else 0.0,
+        minimise_fleet=fleet,
+        workers=workers,
+    )
+    if method == "rr":
+        return replace(base, ruin_recreate=RrParams(), first_search_share=0.1)
+    return replace(base, lns=True)
 
 
-def run_instance(set_name: str, path: Path, seconds: float, with_pyvrp: bool) -> dict:
+def run_instance(
+    set_name: str, path: Path, seconds: float, with_pyvrp: bool, method: str = "rr", workers: int = 1
+) -> dict:
     """Solve one instance (ours, then optionally PyVRP) and return the figures as a JSON-safe dict."""
+    set_name = ALIASES.get(set_name, set_name)
     reader = SETS[set_name][2]
     inst: BenchInstance = reader(path)
     row: dict = {"instance": inst.name, "requests": len(inst.problem.requests), "budget_s": seconds}
     began = time.monotonic()
     try:
-        solution = solve(inst.problem, params_for(set_name, seconds))
+        solution = solve(inst.problem, params_for(set_name, seconds, method, workers))
         row |= {
             "vehicles": solution.vehicles_used(),
             "distance": solution.distance(inst.problem),
@@ -71,7 +94,7 @@ def run_instance(set_name: str, path: Path, seconds: float, with_pyvrp: bool) ->
     if with_pyvrp:
         from benchmarks.instances.pyvrp_baseline import solve_with_pyvrp
 
-        fixed = LI_LIM_VEHICLE_COST if set_name == "li_lim_100" else 0.0
+        fixed = LI_LIM_VEHICLE_COST if set_name == "li_lim" else 0.0
         run = solve_with_pyvrp(inst.problem, seconds, fixed_cost=fixed, scale=SCALE)
         row["pyvrp"] = {
             "vehicles": run.solution.vehicles_used(),
@@ -94,7 +117,7 @@ def add_gaps(row: dict, bks: dict) -> None:
         target["gap_pct"] = 100.0 * (target["distance"] / best.cost - 1.0) if ok else None
 
 
-def print_table(rows: list[dict], with_pyvrp: bool) -> None:
+def print_table(rows: list[dict], with_pyvrp: bool, hierarchical: bool) -> None:
     head = f"{'instance':10} {'veh':>7} {'distance':>10} {'BKS':>10} {'gap %':>7} {'time s':>7} {'valid':>5}"
     if with_pyvrp:
         head += f" | {'pyvrp veh':>9} {'pyvrp gap %':>11} {'valid':>5}"
@@ -110,55 +133,90 @@ def print_table(rows: list[dict], with_pyvrp: bool) -> None:
             p = r["pyvrp"]
             line += f" | {p['vehicles']:>9} {_num(p.get('gap_pct'), 11, 2)} {'yes' if p['feasible'] else 'NO':>5}"
         print(line)
-    summary = summarise(rows)
+    summary = summarise(rows, hierarchical)
     print("-" * len(head))
+    scope = "same-fleet" if hierarchical else "all"
     print(
-        f"{'mean':10} {'':>7} {'':>10} {'':>10} {_num(summary['mean_gap_pct'], 7, 2)} "
-        f"{summary['mean_seconds']:7.1f} {summary['feasible']:>2}/{len(rows)}"
+        f"平均ギャップ / mean gap ({scope}): ours {_num(summary['mean_gap_pct'], 0, 2)} % "
+        f"over {summary['gap_instances']} instance(s)"
         + (
-            f" | {'':>9} {_num(summary.get('pyvrp_mean_gap_pct'), 11, 2)} "
-            f"{summary.get('pyvrp_feasible', 0):>2}/{len(rows)}"
-            if with_pyvrp
+            f"; pyvrp {_num(summary.get('pyvrp_mean_gap_pct'), 0, 2)} % over {summary.get('pyvrp_gap_instances')}"
+            if "pyvrp_feasible" in summary
             else ""
         )
     )
+    if "paired_instances" in summary:
+        print(
+            f"同じ車両数の組 / instances where ours, PyVRP and the best-known use the same fleet: "
+            f"{summary['paired_instances']}, mean gap ours {_num(summary['paired_mean_gap_pct'], 0, 2)} % "
+            f"vs pyvrp {_num(summary['paired_pyvrp_mean_gap_pct'], 0, 2)} %"
+        )
     print(
-        f"vehicles above best-known: ours {summary['extra_vehicles']}"
-        + (f", pyvrp {summary.get('pyvrp_extra_vehicles')}" if with_pyvrp else "")
-        + f"; largest wall time over budget (ours): {summary['max_overrun_s']:+.2f} s"
+        f"超過車両 / vehicles above best-known: ours {summary['extra_vehicles']}"
+        + (f", pyvrp {summary.get('pyvrp_extra_vehicles')}" if "pyvrp_feasible" in summary else "")
+        + f"; valid ours {summary['feasible']}/{len(rows)}"
+        + (f", pyvrp {summary['pyvrp_feasible']}/{len(rows)}" if "pyvrp_feasible" in summary else "")
+        + f"; mean wall time {summary['mean_seconds']:.1f} s, "
+        + f"largest over budget (ours) {summary['max_overrun_s']:+.2f} s"
     )
 
 
-def summarise(rows: list[dict]) -> dict:
+def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
+    """Totals of one run. ``hierarchical`` (vehicles first): the mean gap counts only instances whose
+    fleet equals the best-known one; otherwise every instance with a gap counts."""
+
     def mean(values: list[float]) -> float | None:
         return sum(values) / len(values) if values else None
 
+    def same_fleet(target: dict, row: dict) -> bool:
+        return target.get("gap_pct") is not None and (
+            not hierarchical or target.get("vehicles") == row.get("bks_vehicles")
+        )
+
+    def excess(target: dict, row: dict) -> int:
+        return max(0, (target.get("vehicles") or 0) - (row.get("bks_vehicles") or 0))
+
+    ours = [r["gap_pct"] for r in rows if same_fleet(r, r)]
     out = {
-        "mean_gap_pct": mean([r["gap_pct"] for r in rows if r.get("gap_pct") is not None]),
+        "mean_gap_pct": mean(ours),
+        "gap_instances": len(ours),
         "mean_seconds": mean([r["seconds"] for r in rows]) or 0.0,
         "feasible": sum(1 for r in rows if r["feasible"]),
-        "extra_vehicles": sum(max(0, (r.get("vehicles") or 0) - (r.get("bks_vehicles") or 0)) for r in rows),
+        "extra_vehicles": sum(excess(r, r) for r in rows),
         "max_overrun_s": max((r["seconds"] - r["budget_s"] for r in rows), default=0.0),
     }
-    pyvrp = [r["pyvrp"] for r in rows if "pyvrp" in r]
-    if pyvrp:
-        out["pyvrp_mean_gap_pct"] = mean([p["gap_pct"] for p in pyvrp if p.get("gap_pct") is not None])
-        out["pyvrp_feasible"] = sum(1 for p in pyvrp if p["feasible"])
-        out["pyvrp_extra_vehicles"] = sum(
-            max(0, r["pyvrp"]["vehicles"] - (r.get("bks_vehicles") or 0)) for r in rows if "pyvrp" in r
-        )
+    with_pyvrp = [r for r in rows if "pyvrp" in r]
+    if with_pyvrp:
+        theirs = [r["pyvrp"]["gap_pct"] for r in with_pyvrp if same_fleet(r["pyvrp"], r)]
+        paired = [r for r in with_pyvrp if same_fleet(r, r) and same_fleet(r["pyvrp"], r)]
+        out |= {
+            "pyvrp_mean_gap_pct": mean(theirs),
+            "pyvrp_gap_instances": len(theirs),
+            "pyvrp_feasible": sum(1 for r in with_pyvrp if r["pyvrp"]["feasible"]),
+            "pyvrp_extra_vehicles": sum(excess(r["pyvrp"], r) for r in with_pyvrp),
+            "paired_instances": len(paired),
+            "paired_mean_gap_pct": mean([r["gap_pct"] for r in paired]),
+            "paired_pyvrp_mean_gap_pct": mean([r["pyvrp"]["gap_pct"] for r in paired]),
+        }
     return out
+
+
+def pyvrp_available() -> bool:
+    """Whether the PyVRP baseline can run here (the package is optional)."""
+    return importlib.util.find_spec("pyvrp") is not None
 
 
 def _num(value: float | None, width: int, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return f"{'-':>{width}}"
+        return f"{'-':>{width}}" if width else "-"
     return f"{value:{width}.{digits}f}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", required=True, choices=sorted(SETS))
+    parser.add_argument(
+        "--set", required=True, choices=sorted(SETS) + sorted(ALIASES), help="file format and objective"
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="budget per instance (default 60)")
     parser.add_argument("--data-dir", type=Path, default=None, help="bench_data folder")
     parser.add_argument("--instances", type=Path, default=None, help="folder of instance files (overrides the set's)")
@@ -168,19 +226,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write per-instance results here")
     parser.add_argument("--pyvrp", action=argparse.BooleanOptionalAction, default=None, help="also run PyVRP")
     parser.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (processes)")
+    parser.add_argument(
+        "--method", choices=("rr", "ortools"), default="rr", help="rr: numpy ruin-and-recreate; ortools: earlier"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="parallel seeds per instance (processes)")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.jobs < 1 or (args.limit is not None and args.limit < 1):
-        print("error: --seconds, --jobs and --limit must be positive", file=sys.stderr)
+    if args.seconds <= 0 or args.jobs < 1 or args.workers < 1 or (args.limit is not None and args.limit < 1):
+        print("error: --seconds, --jobs, --workers and --limit must be positive", file=sys.stderr)
         return 2
 
+    set_name = ALIASES.get(args.set, args.set)
     data = args.data_dir or default_data_dir()
-    folder, bks_file, _ = SETS[args.set]
+    folder, bks_file, _ = SETS[set_name]
     instances_dir = args.instances or data / folder
     bks_path = args.bks or data / bks_file
+    if args.instances is not None and not instances_dir.is_dir():
+        print(f"error: --instances {instances_dir} is not a folder", file=sys.stderr)
+        return 2
     if not instances_dir.is_dir():
         print(f"skipped: no instance folder at {instances_dir} (set --data-dir or KANRA_BENCH_DATA)")
         return 0
-    paths = sorted(p for p in instances_dir.glob("*.txt") if args.set != "cordeau_a" or p.name.startswith("a"))
+    paths = sorted(instances_dir.glob("*.txt"))
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         by_name = {p.stem: p for p in paths}
@@ -191,29 +257,50 @@ def main(argv: list[str] | None = None) -> int:
         paths = [by_name[w] for w in wanted]
     if args.limit:
         paths = paths[: args.limit]
-    with_pyvrp = args.pyvrp if args.pyvrp is not None else args.set == "li_lim_100"
+    if not paths:
+        print(f"error: no *.txt instance files in {instances_dir}", file=sys.stderr)
+        return 2
+    reader = SETS[set_name][2]
+    for p in paths:
+        try:
+            reader(p)
+        except (ValueError, IndexError) as exc:
+            print(f"error: {p.name} is not a {set_name} instance: {exc}", file=sys.stderr)
+            return 2
+    with_pyvrp = args.pyvrp if args.pyvrp is not None else set_name == "li_lim"
+    if with_pyvrp and not pyvrp_available():
+        print("注意: PyVRP がないため比較を省略 / note: PyVRP is not installed; its baseline is skipped")
+        with_pyvrp = False
+    if args.bks is not None and not bks_path.is_file():
+        print(f"error: --bks {bks_path} is not a file", file=sys.stderr)
+        return 2
     bks = read_bks(bks_path) if bks_path.is_file() else {}
 
     print(
-        f"{args.set}: {len(paths)} instance(s), {args.seconds:g} s each, jobs={args.jobs}"
+        f"{set_name}: {len(paths)} instance(s), {args.seconds:g} s each, jobs={args.jobs}, method={args.method}, "
+        f"workers={args.workers}; load average {os.getloadavg()[0]:.2f}"
         + (", PyVRP after ours on the same budget" if with_pyvrp else "")
     )
     rows: list[dict] = []
     if args.jobs == 1:
         for p in paths:
-            rows.append(run_instance(args.set, p, args.seconds, with_pyvrp))
+            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp, args.method, args.workers))
             print(f"  {p.stem}: done in {rows[-1]['seconds']:.1f} s", flush=True)
     else:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_instance, args.set, p, args.seconds, with_pyvrp) for p in paths]
+            futures = [
+                pool.submit(run_instance, set_name, p, args.seconds, with_pyvrp, args.method, args.workers)
+                for p in paths
+            ]
             rows = [f.result() for f in futures]
     for row in rows:
         add_gaps(row, bks)
-    print_table(rows, with_pyvrp)
+    print_table(rows, with_pyvrp, set_name == "li_lim")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"set": args.set, "seconds": args.seconds, "jobs": args.jobs, "instances": rows}
-        payload["summary"] = summarise(rows)
+        payload = {"set": set_name, "seconds": args.seconds, "jobs": args.jobs, "method": args.method}
+        payload |= {"workers": args.workers, "load_before": os.getloadavg()[0], "instances": rows}
+        payload["summary"] = summarise(rows, set_name == "li_lim")
         args.json.write_text(json.dumps(payload, indent=2))
         print(f"wrote {args.json}")
     return 0

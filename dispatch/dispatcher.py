@@ -22,6 +22,7 @@ from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
 from dispatch.errors import BookingStateError, InvalidBooking
 from dispatch.execution import ExecutionEvents
+from dispatch.explain import explain, fixed_reasons
 from dispatch.fleet import Fleet
 from dispatch.insertion import InsertionParams
 from dispatch.model import (
@@ -36,10 +37,10 @@ from dispatch.model import (
     VehiclePlan,
 )
 from dispatch.placement import Placement
-from dispatch.reoptimise import ReoptimisationResult, reoptimise
+from dispatch.reoptimise import ReoptimisationResult, pins, reoptimise
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
-from dispatch.state import BookingRecord, plan_view
+from dispatch.state import BookingRecord, VehicleState, plan_view
 from dispatch.stats import DispatchStats
 from dispatch.translate import to_problem
 from dispatch.validator import validate
@@ -287,11 +288,17 @@ class Dispatcher(ExecutionEvents):
         finally:
             self.stats.insertion_seconds += time.perf_counter() - began
 
-    def reassign(self, booking_id: str, vehicle_id: str, now: int) -> VehiclePlan:
+    def reassign(self, booking_id: str, vehicle_id: str, now: int, pin: bool = True) -> VehiclePlan:
         """Dispatcher override: move a booking not yet on board to ``vehicle_id`` (best insertion there).
+
+        With ``pin`` (the default) the booking is pinned to that vehicle: insertion and re-optimisation
+        may retime it within its promise but never move it to another vehicle, until :meth:`unpin`.
+        Without it the booking moves unpinned (an earlier pin is released).
 
         Raises
         ------
+        VehicleNotFound
+            No such vehicle in the day's fleet.
         BookingRejected
             The vehicle cannot take it within its promised windows; nothing changes.
         """
@@ -301,37 +308,55 @@ class Dispatcher(ExecutionEvents):
         status = rec.booking.status
         if status not in (BookingStatus.OFFERED, BookingStatus.CONFIRMED, BookingStatus.ASSIGNED):
             raise BookingStateError(f"booking {booking_id!r} cannot be reassigned: it is {status}")
-        if rec.vehicle_id == vehicle_id:
-            return self.plan(vehicle_id)
+        if rec.vehicle_id != vehicle_id:
+            self._move(rec, target, status)
+        rec.pinned_to = vehicle_id if pin else None
+        return self.plan(vehicle_id)
+
+    def unpin(self, booking_id: str) -> bool:
+        """Release a dispatcher's pin: the booking may move to any vehicle again. False if it was not pinned."""
+        rec = self._fleet.record(booking_id)
+        was = rec.pinned_to is not None
+        rec.pinned_to = None
+        return was
+
+    def pins(self) -> dict[str, str]:
+        """Booking id -> vehicle id of every open booking a dispatcher pinned."""
+        return pins(self._fleet)
+
+    def _move(self, rec: BookingRecord, target: VehicleState, status: BookingStatus) -> None:
+        """Re-place a booking on ``target`` within its promise, or raise BookingRejected and change nothing."""
+        booking_id, vehicle_id = rec.id, target.id
         if not self._fleet.eligible(rec.booking, only=[vehicle_id]):
-            why = "is off duty" if target.off_duty else "cannot carry this party or does not serve its area"
-            raise BookingRejected(
-                Rejection(booking_id, RejectionReason.NO_VEHICLE_AVAILABLE, f"vehicle {vehicle_id!r} {why}")
-            )
+            why = "; ".join(fixed_reasons(target, rec.booking)) or f"vehicle {vehicle_id} cannot take this booking"
+            raise BookingRejected(Rejection(booking_id, RejectionReason.NO_VEHICLE_AVAILABLE, why))
         saved = undo.save(self._fleet, rec)
         self._fleet.detach(booking_id)
         found = self._placement.search(rec.booking, pickup_window=rec.pickup_window, only=[vehicle_id])
         if found is None:
             self._restore(rec, saved)
+            windows = self._placement.windows(rec.booking)
+            request = self._placement.request_for(rec.booking, windows, rec.pickup_window)
+            why = explain(target, self._fleet.cache, rec.booking, request, self._fleet.now)
             raise BookingRejected(
                 Rejection(
                     booking_id,
                     RejectionReason.NO_VEHICLE_AVAILABLE,
-                    f"vehicle {vehicle_id!r} has no room for booking {booking_id!r} within its promised windows",
+                    f"vehicle {vehicle_id} cannot take booking {booking_id} within its promise: {why}",
                 )
             )
         self._placement.commit(rec, found, keep_promise=True)
         if status == BookingStatus.ASSIGNED:
             self._fleet.set_status(rec, BookingStatus.CONFIRMED)
         self.stats.reassignments += 1
-        return self.plan(vehicle_id)
 
     # ------------------------------------------------------------------------------- re-optimisation
     def reoptimise(self, now: int, time_limit_s: float | None = None) -> ReoptimisationResult:
         """Re-solve all open plans with OR-Tools; publish only a validated plan that is not longer.
 
-        Keeps every promise: riders on board stay on their vehicle, locked next stops stay first,
-        offered and confirmed bookings are required with their promised pickup windows and ride limits.
+        Keeps every promise: riders on board stay on their vehicle, pinned bookings on theirs, locked
+        next stops stay first, offered and confirmed bookings are required with their promised pickup
+        windows and ride limits.
         """
         self._advance(now)
         limit = self.solve_params.time_limit_s if time_limit_s is None else time_limit_s
@@ -384,7 +409,8 @@ class Dispatcher(ExecutionEvents):
         self, booking: Booking, now: int, status: BookingStatus, record: BookingRecord | None = None
     ) -> Offer | Rejection:
         """Place a booking; on success record it with ``status`` (holding the slot if OFFERED)."""
-        placed = self._placement.place(booking, now)
+        pinned = record.pinned_to if record is not None else None
+        placed = self._placement.place(booking, now, only=None if pinned is None else [pinned])
         if isinstance(placed, Rejection):
             self.stats.reject(placed.reason.value)
             return placed

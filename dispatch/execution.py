@@ -183,13 +183,20 @@ class ExecutionEvents:
         Raises
         ------
         InvalidEvent
-            Riders are on board, or some planned booking fits no other vehicle (nothing changes then).
+            Riders are on board, a planned booking is pinned to this vehicle, or some planned booking fits
+            no other vehicle (nothing changes then).
         """
         vs = self._fleet.state(vehicle_id)
         if vs.onboard:
             raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
         self._advance(now)
         pending = list(dict.fromkeys(rid for rid, _ in vs.sequence))
+        pinned = [rid for rid in pending if self._fleet.records[rid].pinned_to == vehicle_id]
+        if pinned:
+            raise InvalidEvent(
+                f"vehicle {vehicle_id!r} cannot end its shift: booking(s) {', '.join(pinned)} are pinned to it;"
+                " unpin or reassign them first"
+            )
         if pending:
             self._move_away(vs, pending)
         end_shift(self._fleet, vehicle_id, now)

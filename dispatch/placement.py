@@ -79,8 +79,11 @@ class Placement:
         found = best_insertion(vehicles, fleet.cache, request, fleet.now, fleet.insertion, fleet.views)
         return None if found is None else (found, windows)
 
-    def place(self, booking: Booking, now: int) -> Found | Rejection:
-        """Check the rules, then search; a rejection says why and, when full, which times would fit."""
+    def place(self, booking: Booking, now: int, only: Sequence[str] | None = None) -> Found | Rejection:
+        """Check the rules, then search; a rejection says why and, when full, which times would fit.
+
+        ``only``: the vehicles allowed (a booking pinned to a vehicle is placed on it or not at all).
+        """
         on_duty = [vs.vehicle for vs in self.fleet.states.values() if not vs.off_duty]
         rejection = (
             time_rejection(booking, now, self.rules)
@@ -89,9 +92,16 @@ class Placement:
         )
         if rejection is not None:
             return rejection
-        found = self.search(booking)
+        found = self.search(booking, only=only)
         if found is not None:
             return found
+        if only is not None:
+            return Rejection(
+                booking.id,
+                RejectionReason.NO_VEHICLE_AVAILABLE,
+                f"the booking is pinned to {', '.join(only)}, which has no room for it; unpin it to let any"
+                " vehicle take it",
+            )
         if self.windows(booking).empty:
             return Rejection(
                 booking.id,

@@ -1,8 +1,10 @@
 """Re-optimisation: re-solve every open plan with the OR-Tools solver and publish only what is safe.
 
 Safe means: the solver's result passes :func:`dispatch.validator.validate` on a problem that holds every
-promise (see :mod:`dispatch.translate`), and it drives strictly less than the current plans (distance,
-metres, including the return to the depot). Otherwise nothing changes and the result says why.
+promise (see :mod:`dispatch.translate`), keeps every booking a dispatcher pinned on its vehicle
+(:func:`dispatch.validator.check_pins`, against the dispatcher's books), and it drives strictly less
+than the current plans (distance, metres, including the return to the depot). Otherwise nothing changes
+and the result says why.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dispatch.fleet import Fleet
 from dispatch.problem import Solution
 from dispatch.solver.params import SolveParams
 from dispatch.translate import adopt, to_problem
-from dispatch.validator import validate
+from dispatch.validator import check_pins, validate
 
 IMPROVEMENT_M = 1.0  # a new plan must save at least a metre to be worth publishing
 
@@ -90,7 +92,7 @@ def reoptimise(fleet: Fleet, params: SolveParams, now: int) -> ReoptimisationRes
         solution = solve(problem, params, tr.current)
     except SolverFailed as exc:
         return unchanged(f"solver failed: {exc}")
-    violations = validate(problem, solution)
+    violations = validate(problem, solution) + check_pins(solution, pins(fleet))
     if violations:
         return unchanged("solver result does not validate: " + "; ".join(str(v) for v in violations[:3]),
                          label=solution.solver)
@@ -104,6 +106,15 @@ def reoptimise(fleet: Fleet, params: SolveParams, now: int) -> ReoptimisationRes
     moved = adopt(fleet, tr, solution)
     return ReoptimisationResult(True, before, after, drive_before, drive_after, time.perf_counter() - began,
                                 moved=moved, solver=solution.solver, **size)
+
+
+def pins(fleet: Fleet) -> dict[str, str]:
+    """Booking id -> vehicle id of every open booking a dispatcher pinned."""
+    return {
+        rid: rec.pinned_to
+        for rid, rec in fleet.records.items()
+        if rec.pinned_to is not None and rec.booking.status.is_active
+    }
 
 
 def _drive(problem, solution: Solution) -> float:

@@ -228,6 +228,7 @@ def _record(rec: BookingRecord) -> dict[str, Any]:
         "picked_up_at": rec.picked_up_at,
         "dropped_at": rec.dropped_at,
         "expired": rec.expired,
+        "pinned_to": rec.pinned_to,
     }
 
 
@@ -244,6 +245,7 @@ def _record_from(raw: dict[str, Any]) -> BookingRecord:
         picked_up_at=raw["picked_up_at"],
         dropped_at=raw["dropped_at"],
         expired=raw["expired"],
+        pinned_to=raw.get("pinned_to"),  # absent in snapshots written before pins existed
     )
 
 

@@ -29,7 +29,8 @@ class BookingRecord:
     """A booking with what the dispatcher has decided about it.
 
     ``promised`` is the pickup window told to the caller (binding once confirmed); until then the
-    windows derived from the request apply.
+    windows derived from the request apply. ``pinned_to`` is the vehicle a dispatcher pinned the booking
+    to: insertion and re-optimisation may retime it there but never move it to another vehicle.
     """
 
     booking: Booking
@@ -41,6 +42,7 @@ class BookingRecord:
     picked_up_at: int | None = None
     dropped_at: int | None = None
     expired: bool = False
+    pinned_to: str | None = None
 
     @property
     def id(self) -> str:

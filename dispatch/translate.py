@@ -2,7 +2,8 @@
 
 The problem is compact (only the nodes in play) and keeps every promise: each offered or confirmed
 booking is a required request with its promised pickup window and ride limit; riders on board are
-on-board loads of their vehicle; a locked stop must stay first. Windows already relaxed because a vehicle
+on-board loads of their vehicle; a booking a dispatcher pinned may use only its pinned vehicle; a locked
+stop must stay first. Windows already relaxed because a vehicle
 runs late (see :mod:`dispatch.state`) go in relaxed, so the current plan is always a valid start.
 """
 
@@ -46,6 +47,8 @@ def to_problem(fleet: Fleet, now: int) -> Translation:
             rec = fleet.records[r.id]
             if r.onboard_vehicle is not None:
                 allowed: tuple[str, ...] = (vs.id,)
+            elif rec.pinned_to is not None:
+                allowed = (rec.pinned_to,)
             else:
                 eligible = [e.id for e in fleet.eligible(rec.booking)]
                 allowed = () if len(eligible) == len(states) else tuple(eligible)

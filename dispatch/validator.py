@@ -6,7 +6,7 @@ reports every broken rule. It runs in tests and before any plan is published.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dispatch.problem import Request, RoutingProblem, Solution, VehicleSpec, Visit, VisitKind
@@ -56,6 +56,24 @@ def validate(problem: RoutingProblem, solution: Solution, tolerance: float = TOL
             out.append(Violation(None, request.id, "lost", "neither routed nor reported unserved"))
         elif request.required or request.onboard_vehicle is not None:
             out.append(Violation(None, request.id, "required-unserved", "a required request is not routed"))
+    return out
+
+
+def check_pins(solution: Solution, pins: Mapping[str, str]) -> list[Violation]:
+    """Bookings a dispatcher pinned (``pins``: request id -> vehicle id) that ``solution`` routes elsewhere.
+
+    Independent of the problem's allowed vehicles: a re-optimised plan is checked against the dispatcher's
+    own books too, so a pin lost in translation still stops the plan from being published.
+    """
+    out: list[Violation] = []
+    for vehicle_id, visits in solution.routes.items():
+        for rid in dict.fromkeys(v.request_id for v in visits):
+            pinned = pins.get(rid)
+            if pinned is not None and pinned != vehicle_id:
+                out.append(Violation(vehicle_id, rid, "pinned", f"pinned to {pinned}, planned on {vehicle_id}"))
+    for rid in solution.unserved:
+        if rid in pins:
+            out.append(Violation(None, rid, "pinned", f"pinned to {pins[rid]}, left unserved"))
     return out
 
 

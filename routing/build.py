@@ -40,11 +40,39 @@ GRAPH_FORMAT = "4"
 
 @dataclass(frozen=True)
 class LoadedGraph:
-    """A prepared road graph and where it came from."""
+    """A prepared road graph, where it came from and the box it was clipped to (degrees)."""
 
     graph: nx.MultiDiGraph
     source: str
     source_path: Path
+    box: BBox = SERVICE_BOX
+
+
+def parse_bbox(text: str) -> BBox:
+    """Read ``"W,S,E,N"`` (degrees) into a :class:`BBox`.
+
+    Raises
+    ------
+    RoutingError
+        If there are not four numbers, or west >= east or south >= north, or a value is off the globe.
+    """
+    try:
+        w, s, e, n = (float(v) for v in str(text).split(","))
+    except ValueError:
+        raise RoutingError(f"bbox {text!r}: expected four numbers W,S,E,N in degrees") from None
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise RoutingError(f"bbox {text!r}: need -180 <= W < E <= 180 and -90 <= S < N <= 90")
+    return BBox(west=w, south=s, east=e, north=n)
+
+
+def graph_box(G: nx.MultiDiGraph) -> BBox:
+    """The clipping box stored with a built graph (``bbox`` graph attribute), else the service box."""
+    raw = G.graph.get("bbox")
+    return parse_bbox(raw) if raw else SERVICE_BOX
+
+
+def _bbox_text(box: BBox) -> str:
+    return ",".join(f"{v:g}" for v in box.as_tuple())
 
 
 def file_sha256(path: Path) -> str:
@@ -132,8 +160,20 @@ def save_graph(G: nx.MultiDiGraph, path: Path, **meta: str) -> Path:
     return path
 
 
-def build_extract(src: Path, data_dir: Path, *, simplify: bool = True) -> Path:
-    """Build ``osm_extract.graphml`` in ``data_dir`` from a real OSM file.
+def build_extract(src: Path, data_dir: Path, *, simplify: bool = True, box: BBox = SERVICE_BOX) -> Path:
+    """Build ``osm_extract.graphml`` in ``data_dir`` from a real OSM file clipped to ``box``.
+
+    Parameters
+    ----------
+    src
+        ``.osm``, ``.osm.xml`` or ``.osm.pbf`` file.
+    data_dir
+        Directory to write into (created if missing).
+    simplify
+        See :func:`prepare_graph`.
+    box
+        Clipping box in degrees (default the service box lon 138.50..139.10, lat 36.08..36.38);
+        stored with the graph, and the box snapping accepts points in.
 
     Returns
     -------
@@ -141,17 +181,20 @@ def build_extract(src: Path, data_dir: Path, *, simplify: bool = True) -> Path:
         The GraphML written.
     """
     src = Path(src).resolve()
-    G = graph_from_osm(src, simplify=simplify)
+    G = graph_from_osm(src, simplify=simplify, box=box)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     return save_graph(
         G, Path(data_dir) / EXTRACT_GRAPHML, source=SOURCE_EXTRACT, source_file=str(src),
-        source_sha256=file_sha256(src),
+        source_sha256=file_sha256(src), bbox=_bbox_text(box),
     )
 
 
-def build_download(data_dir: Path, *, simplify: bool = True) -> Path:
-    """Download the drive network from Overpass and write ``osm_extract.graphml``."""
-    G = prepare_graph(download_drive_graph(SERVICE_BOX), simplify=simplify)
-    return save_graph(G, Path(data_dir) / EXTRACT_GRAPHML, source=SOURCE_EXTRACT, source_file="overpass")
+def build_download(data_dir: Path, *, simplify: bool = True, box: BBox = SERVICE_BOX) -> Path:
+    """Download the drive network inside ``box`` from Overpass and write ``osm_extract.graphml``."""
+    G = prepare_graph(download_drive_graph(box), simplify=simplify)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    return save_graph(G, Path(data_dir) / EXTRACT_GRAPHML, source=SOURCE_EXTRACT, source_file="overpass",
+                      bbox=_bbox_text(box))
 
 
 def build_skeleton_graph(data_dir: Path) -> Path:
@@ -200,12 +243,13 @@ def load_graph(data_dir: Path) -> LoadedGraph:
         G = _load_graphml(extract)
         if G.graph.get("graph_format") == GRAPH_FORMAT:
             log.info("road network: real OSM extract %s", extract)
-            return LoadedGraph(G, SOURCE_EXTRACT, extract)
+            return LoadedGraph(G, SOURCE_EXTRACT, extract, graph_box(G))
         origin = Path(str(G.graph.get("source_file", "")))
         if origin.is_file():
             log.warning("%s was built by an older version; rebuilding from %s", extract, origin)
-            path = build_extract(origin, data_dir, simplify=bool(G.graph.get("simplified", True)))
-            return LoadedGraph(_load_graphml(path), SOURCE_EXTRACT, path)
+            box = graph_box(G)
+            path = build_extract(origin, data_dir, simplify=bool(G.graph.get("simplified", True)), box=box)
+            return LoadedGraph(_load_graphml(path), SOURCE_EXTRACT, path, box)
         log.warning("%s was built by an older version and its source is gone; ignoring it", extract)
     raws = raw_extracts(data_dir)
     if raws:

@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from routing.build import SKELETON_GRAPHML, build_download, build_extract, build_skeleton_graph
+from routing.build import SKELETON_GRAPHML, build_download, build_extract, build_skeleton_graph, parse_bbox
 from routing.errors import RoutingError
 from routing.facts import DEFAULT_DATA_DIR
+from routing.geo import SERVICE_BOX
 from routing.skeleton import write_skeleton
 
 EXIT_USAGE = 2
@@ -32,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--osm", type=Path, help=".osm, .osm.xml or .osm.pbf file")
     src.add_argument("--download", action="store_true", help="download the drive network from Overpass")
     b.add_argument("--no-simplify", action="store_true", help="keep every OSM node (bigger graph)")
+    b.add_argument(
+        "--bbox", default=None, metavar="W,S,E,N",
+        help="clipping box in degrees (default: the region's, 138.50,36.08,139.10,36.38)",
+    )
     sub.add_parser("info", help="print the loaded network: source, nodes, edges, km by class")
     t = sub.add_parser("time", help="drive time and distance between two named places")
     t.add_argument("origin", help="place key or name, e.g. st:Shimonita, 南牧村役場")
@@ -84,10 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"wrote {build_skeleton_graph(data_dir)}")
         elif args.command == "build":
             simplify = not args.no_simplify
+            box = parse_bbox(args.bbox) if args.bbox is not None else SERVICE_BOX
             if args.download:
-                out = build_download(data_dir, simplify=simplify)
+                out = build_download(data_dir, simplify=simplify, box=box)
             else:
-                out = build_extract(args.osm, data_dir, simplify=simplify)
+                out = build_extract(args.osm, data_dir, simplify=simplify, box=box)
             print(f"wrote {out}; RoadNetwork.load() now prefers it over {SKELETON_GRAPHML}")
         elif args.command == "info":
             _info(data_dir)

@@ -9,7 +9,7 @@ for 大字. Coordinates are WGS84 degrees.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +27,12 @@ PLACE_KINDS = (
     "shopping",
     "tourism",
     "oaza",
+    "stop",
 )
+
+
+FACT_FILES = ("municipalities.csv", "stations.csv", "landmarks.csv", "oaza.csv", "corridors.csv")
+"""The files every regional facts directory holds (``oaza_romaji.csv`` and the stop files are optional)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,28 @@ class Station(Place):
 
 
 @dataclass(frozen=True)
+class BusStop(Place):
+    """A real stop pole (乗降場所) of a bus or shared-taxi service (see :mod:`routing.stops`).
+
+    Attributes
+    ----------
+    feed, service
+        Feed id (``tomioka`` for the 富岡市乗合タクシー, the stand-in for 愛タク's stop set) and service name.
+    kana
+        Derived hiragana reading of ``name_ja`` (best effort, not authoritative; may be empty).
+    access_m, access_s
+        Walk from the pole to its snapped graph node: metres along the ground and seconds at 4 km/h
+        (0 before a network is attached).
+    """
+
+    feed: str = ""
+    service: str = ""
+    kana: str = ""
+    access_m: float = 0.0
+    access_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Corridor:
     """A named real road as an ordered sequence of place keys.
 
@@ -116,15 +143,25 @@ class RegionFacts:
     landmarks: tuple[Place, ...]
     oaza: tuple[Place, ...]
     corridors: tuple[Corridor, ...]
+    stops: tuple[BusStop, ...] = ()
 
     @property
     def places(self) -> tuple[Place, ...]:
-        """Stations, then landmarks, then 大字, each in file order."""
+        """Stations, then landmarks, then 大字, each in file order (the places the skeleton is built on)."""
         return self.stations + self.landmarks + self.oaza
 
+    @property
+    def all_places(self) -> tuple[Place, ...]:
+        """:attr:`places`, then the real stop poles (``stops.csv``), in file order."""
+        return self.places + self.stops
+
     def by_key(self) -> dict[str, Place]:
-        """Map every place key to its place."""
+        """Map every key of :attr:`places` (stations, landmarks, 大字) to its place."""
         return {p.key: p for p in self.places}
+
+    def all_by_key(self) -> dict[str, Place]:
+        """Map every key of :attr:`all_places` (stop poles included) to its place."""
+        return {p.key: p for p in self.all_places}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -147,6 +184,33 @@ def landmark_alias(key: str) -> str:
     return " ".join(w if w.isupper() else w.capitalize() for w in words)
 
 
+def _bus_stops(data_dir: Path, facts: RegionFacts) -> tuple[BusStop, ...]:
+    """The stop poles of ``data_dir`` with their municipality (the 大字 zone layout; ``""`` outside it)."""
+    from routing.errors import OutOfServiceArea
+    from routing.stops import display_romaji, plain_romaji, read_stop_poles
+    from routing.zones import ZoneLayout
+
+    try:
+        poles = read_stop_poles(data_dir)
+    except ValueError as exc:
+        raise RoutingError(str(exc)) from None
+    if not poles:
+        return ()
+    zones = ZoneLayout(facts)
+    out = []
+    for pole in poles:
+        try:
+            jis = zones.zone_of(pole.lat, pole.lon).jis_code
+        except OutOfServiceArea:
+            jis = ""
+        aliases = tuple(dict.fromkeys(a for a in (pole.kana, pole.romaji, plain_romaji(pole.romaji)) if a))
+        out.append(BusStop(
+            key=pole.key, name_ja=pole.name_ja, name_en=display_romaji(pole.romaji), kind="stop", jis_code=jis,
+            lat=pole.lat, lon=pole.lon, aliases=aliases, feed=pole.feed, service=pole.service, kana=pole.kana,
+        ))
+    return tuple(out)
+
+
 @cache
 def load_facts(data_dir: Path = DEFAULT_DATA_DIR) -> RegionFacts:
     """Read the regional facts of one data directory (cached per directory).
@@ -155,7 +219,8 @@ def load_facts(data_dir: Path = DEFAULT_DATA_DIR) -> RegionFacts:
     ----------
     data_dir
         Directory holding ``stations.csv``, ``landmarks.csv``, ``oaza.csv``,
-        ``municipalities.csv`` and ``corridors.csv``.
+        ``municipalities.csv`` and ``corridors.csv``; optionally ``stops.csv`` and
+        ``stop_readings.csv`` (real stop poles, see :mod:`routing.stops`).
 
     Returns
     -------
@@ -226,6 +291,7 @@ def load_facts(data_dir: Path = DEFAULT_DATA_DIR) -> RegionFacts:
         for r in _rows(data_dir / "corridors.csv")
     )
     facts = RegionFacts(munis, stations, landmarks, oaza, corridors)
+    facts = replace(facts, stops=_bus_stops(data_dir, facts))
     known = facts.by_key()
     for c in corridors:
         unknown = [k for k in c.sequence if k not in known]

@@ -19,8 +19,8 @@ from scipy.spatial import cKDTree
 
 from routing.build import load_graph
 from routing.errors import RoutingError
-from routing.facts import DEFAULT_DATA_DIR, Municipality, Place, RegionFacts, Station, load_facts
-from routing.geo import SERVICE_BOX, check_point, haversine_m, local_xy_m
+from routing.facts import DEFAULT_DATA_DIR, FACT_FILES, BusStop, Municipality, Place, RegionFacts, Station, load_facts
+from routing.geo import SERVICE_BOX, BBox, check_point, haversine_m, local_xy_m
 from routing.geojson import edges_geojson, path_linestring
 from routing.matrix import ALL_PAIRS_MAX_NODES, MatrixEngine
 from routing.places import PlaceIndex
@@ -95,6 +95,9 @@ class RoadNetwork:
         ``zone_of`` raises.
     all_pairs_max_nodes
         Graphs up to this size precompute an all-pairs table (float32).
+    box
+        The box (degrees) coordinates must fall in to be snapped: the service box for the region,
+        the ``--bbox`` an extract was built with otherwise.
     """
 
     def __init__(
@@ -104,11 +107,13 @@ class RoadNetwork:
         source_path: pathlib.Path | None = None,
         facts: RegionFacts | None = None,
         all_pairs_max_nodes: int = ALL_PAIRS_MAX_NODES,
+        box: BBox = SERVICE_BOX,
     ):
         self.graph = graph
         self.source = source
         self.source_path = source_path
         self.facts = facts
+        self.box = box
         ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
         self.node_ids = np.sort(ids)
         self._lat = np.array([graph.nodes[n]["y"] for n in self.node_ids], dtype=np.float64)
@@ -159,7 +164,8 @@ class RoadNetwork:
         Parameters
         ----------
         lat, lon
-            WGS84 degrees, inside the service box lon 138.50..139.10, lat 36.08..36.38.
+            WGS84 degrees, inside the network's box (:attr:`box`; for the region the service box
+            lon 138.50..139.10, lat 36.08..36.38).
         mode
             ``"walk"`` (4 km/h) or ``"drive"`` (20 km/h) for the access leg.
 
@@ -171,13 +177,13 @@ class RoadNetwork:
         Raises
         ------
         OutOfServiceArea
-            For NaN or a point outside the service box.
+            For NaN or a point outside the network's box.
         RoutingError
             For an unknown mode.
         """
         if mode not in ACCESS_SPEED_KPH:
             raise RoutingError(f"unknown access mode {mode!r}; use 'walk' or 'drive'")
-        lat, lon = check_point(lat, lon, SERVICE_BOX)
+        lat, lon = check_point(lat, lon, self.box)
         _, i = self._tree.query(local_xy_m(np.array([lat]), np.array([lon]), self._lat0)[0])
         straight = haversine_m(lat, lon, float(self._lat[i]), float(self._lon[i]))
         ground = straight * ACCESS_CIRCUITY
@@ -231,14 +237,59 @@ class RoadNetwork:
 
     def _snap_places(self, facts: RegionFacts) -> list[Place]:
         out = []
-        for p in facts.places:
-            out.append(replace(p, node=self.snap(p.lat, p.lon).node) if SERVICE_BOX.contains(p.lat, p.lon) else p)
+        for p in facts.all_places:
+            if not self.box.contains(p.lat, p.lon):
+                out.append(p)
+                continue
+            snap = self.snap(p.lat, p.lon)
+            if isinstance(p, BusStop):
+                out.append(replace(p, node=snap.node, access_m=snap.distance_m, access_s=snap.access_time_s))
+            else:
+                out.append(replace(p, node=snap.node))
         return out
 
     @property
     def places(self) -> list[Place]:
-        """Stations (line order), landmarks, then 大字, each with its snapped drive node."""
+        """Stations (line order), landmarks, 大字, then real stop poles, each with its snapped drive node."""
         return list(self._places)
+
+    @property
+    def stops(self) -> list[BusStop]:
+        """The real stop poles (乗降場所) in file order, snapped, with their access walk."""
+        return [p for p in self._places if isinstance(p, BusStop)]
+
+    def nearest_stops(
+        self, lat: float, lon: float, max_walk_m: float, feeds: Sequence[str] | None = None, limit: int = 3
+    ) -> list[tuple[BusStop, float]]:
+        """Stop poles a rider at (lat, lon) can walk to, nearest first.
+
+        Parameters
+        ----------
+        lat, lon
+            WGS84 degrees of the rider's point (a home, a door).
+        max_walk_m
+            Walking limit in metres along the ground (straight line x :data:`ACCESS_CIRCUITY`).
+        feeds
+            Only poles of these feeds (``["tomioka"]``); None for every feed.
+        limit
+            Most poles returned.
+
+        Returns
+        -------
+        list of (BusStop, float)
+            Poles with their walk in metres, at most ``max_walk_m``; empty if none is that close.
+        """
+        lat, lon = check_point(lat, lon, self.box)
+        wanted = None if feeds is None else set(feeds)
+        found = []
+        for stop in self.stops:
+            if stop.node < 0 or (wanted is not None and stop.feed not in wanted):
+                continue
+            walk = haversine_m(lat, lon, stop.lat, stop.lon) * ACCESS_CIRCUITY
+            if walk <= max_walk_m:
+                found.append((walk, stop.key, stop))
+        found.sort(key=lambda f: f[:2])
+        return [(stop, walk) for walk, _, stop in found[:limit]]
 
     @property
     def stations(self) -> list[Station]:
@@ -283,9 +334,21 @@ class RoadNetwork:
         )
 
 
+def facts_of(data_dir: pathlib.Path) -> RegionFacts | None:
+    """The regional facts of a data directory, or None when it holds none of the fact files.
+
+    A folder holding only a built extract (any region) then loads with no places and no zone layout;
+    a folder holding some of the fact files but not all is an error naming the missing one.
+    """
+    if not any((data_dir / name).is_file() for name in FACT_FILES):
+        log.info("%s holds no regional facts: no places, no zones", data_dir)
+        return None
+    return load_facts(data_dir)
+
+
 @cache
 def _load_cached(data_dir: pathlib.Path) -> RoadNetwork:
     loaded = load_graph(data_dir)
-    net = RoadNetwork(loaded.graph, loaded.source, loaded.source_path, load_facts(data_dir))
+    net = RoadNetwork(loaded.graph, loaded.source, loaded.source_path, facts_of(data_dir), box=loaded.box)
     log.info("loaded %r from %s", net, loaded.source_path)
     return net

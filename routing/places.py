@@ -1,4 +1,4 @@
-"""Named places: exact lookup and substring search over keys, Japanese, English and romaji names."""
+"""Named places: exact lookup and substring search over keys, Japanese, English, kana and romaji names."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ class PlaceIndex:
     def search(self, query: str, limit: int = 10) -> list[Place]:
         """Places whose key or a name equals, starts with or contains ``query``, best first.
 
+        Exact matches come first (stations, landmarks, 大字, then stop poles); then the other places
+        that start with or contain the query; then the stop poles that do, so the 290 poles do not
+        crowd out the stations and landmarks of a partial query.
+
         Parameters
         ----------
         query
@@ -83,6 +87,7 @@ class PlaceIndex:
                 (0 if n == q else 1 if n.startswith(q) else 2 if q in n else 9 for n in names), default=9
             )
             if score < 9:
-                scored.append((score, _KIND_RANK.get(p.kind, 99), p.key, p))
-        scored.sort(key=lambda s: s[:3])
-        return [s[3] for s in scored[:limit]]
+                tier = 0 if score == 0 else 2 if p.kind == "stop" else 1
+                scored.append((tier, score, _KIND_RANK.get(p.kind, 99), p.key, p))
+        scored.sort(key=lambda s: s[:4])
+        return [s[4] for s in scored[:limit]]

@@ -21,6 +21,7 @@ from dispatch.rules import ServiceRules
 from routing.facts import Place, RegionFacts
 from routing.geo import haversine_m
 from sim.demand_spec import DemandSpec
+from sim.population import adjust_to_year
 from sim.region import municipality_codes, resolve_place
 from sim.requests import Endpoint, TripRequest
 
@@ -82,6 +83,11 @@ class DemandGenerator:
         self._settings = municipality_codes(facts, dict(spec.municipalities), "demand.municipalities")
         for key in list(spec.zone_weights) + list(spec.attraction):
             resolve_place(facts, key, "demand")
+        self._residents = {m.jis_code: (float(m.population_2020), self._aged_2020(m.jis_code))
+                           for m in facts.municipalities}
+        if spec.year is not None:
+            self._residents = adjust_to_year({j: int(p) for j, (p, _) in self._residents.items()},
+                                             {j: a for j, (_, a) in self._residents.items()}, spec.year)
         self._zones = {
             code: [z for z in facts.oaza if z.jis_code == code] for code in served
         }
@@ -108,14 +114,19 @@ class DemandGenerator:
     def _hour_in_service(self, hour: int) -> bool:
         return self.rules.service_start <= hour * 3600 + 1800 < self.rules.service_end
 
+    def _aged_2020(self, jis_code: str) -> float:
+        return float(getattr(self._settings.get(jis_code), "elderly_share", 0.33))
+
+    def residents(self, jis_code: str) -> tuple[float, float]:
+        """(residents, share aged 65+) of a municipality in the demand's year (2020 census if unset)."""
+        return self._residents[jis_code]
+
     def expected_tours(self, jis_code: str) -> float:
         """Expected outbound trips per day of a municipality's residents."""
-        muni = self._munis[jis_code]
-        setting = self._settings.get(jis_code)
-        elderly = getattr(setting, "elderly_share", 0.33)
-        factor = getattr(setting, "scale", 1.0)
+        people, elderly = self._residents[jis_code]
+        factor = getattr(self._settings.get(jis_code), "scale", 1.0)
         per_1000 = elderly * self.spec.tours_per_1000_elderly + (1 - elderly) * self.spec.tours_per_1000_other
-        return muni.population_2020 / 1000 * per_1000 * factor * self.spec.scale
+        return people / 1000 * per_1000 * factor * self.spec.scale
 
     def day(self, day: int) -> list[TripRequest]:
         """All requests of service day ``day`` (0-based), sorted by booking time."""

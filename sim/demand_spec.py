@@ -82,6 +82,9 @@ class DemandSpec:
         returns, about 4,000 riders a month after cancellations and no-shows.
     scale
         Factor on every rate (the benchmark scales the region up with it).
+    year
+        Population year (a year of the IPSS projection, 2020-2040 in steps of 5): each municipality's
+        residents and its aged share follow the projection (``sim.population``); unset means 2020.
     municipalities
         Per-municipality elderly share and factor, keyed by English name, Japanese name or JIS code.
     zone_weights
@@ -122,6 +125,7 @@ class DemandSpec:
     tours_per_1000_elderly: float = 4.1
     tours_per_1000_other: float = 0.32
     scale: float = 1.0
+    year: int | None = None
     municipalities: dict[str, MunicipalityDemand] = field(default_factory=_default_municipalities)
     zone_weights: dict[str, float] = field(default_factory=dict)
     purposes: dict[str, float] = field(default_factory=_default_purposes)
@@ -141,6 +145,14 @@ class DemandSpec:
     no_show_share: float = 0.02
 
     def __post_init__(self) -> None:
+        if self.year is not None:
+            from sim.population import projection_years
+
+            if self.source == "replay":
+                raise ValueError("year: only for synthetic demand (a replayed file has its own bookings)")
+            if self.year not in projection_years():
+                raise ValueError(f"year: {self.year} is not in the population projection; known: "
+                                 f"{', '.join(map(str, projection_years()))}")
         unknown = sorted(set(self.purposes) - set(PURPOSES))
         if unknown:
             raise ValueError(f"purposes: unknown purpose(s) {', '.join(unknown)}; known: {', '.join(PURPOSES)}")

@@ -23,13 +23,14 @@ from dispatch.fares import FareTable
 from dispatch.model import Booking, BookingRejected, Location, Rejection, StopKind, Vehicle
 from dispatch.rules import ServiceRules
 from sim.bookings import BookingFactory
+from sim.events import BOOKING, CANCEL, DEPART, REOPT, SHIFT_END, SHIFT_START, VEHICLE
 from sim.legs import LegBook
 from sim.movement import Mover
 from sim.records import LegRecord, RunRecords, VehicleRecord
 from sim.trip_driver import TripDriver
 
-# Priorities of simultaneous events: execution before plans change, plans before new bookings.
-SHIFT_START, VEHICLE, DEPART, CANCEL, BOOKING, TRAIN, REOPT, SHIFT_END = range(8)
+# A re-optimisation that used this share of its time cap was (most likely) stopped by the clock.
+CLOCK_BOUND_SHARE = 0.9
 
 
 class SimulationError(RuntimeError):
@@ -130,7 +131,7 @@ class DaySimulation:
         self.alternative_acceptance = alternative_acceptance
         self.heap: list[tuple] = []
         self.seq = 0
-        self.book = LegBook(day, mover, trips)
+        self.book = LegBook(day, mover, trips.planned_legs)
         self.legs: dict[str, LegRecord] = self.book.legs
         self.no_shows: set[str] = self.book.no_shows
         self.vehicles: dict[str, VehicleRun] = {}
@@ -178,7 +179,7 @@ class DaySimulation:
             booking = self.factory.booking(request, self.d.service_day)
         except ValueError as exc:
             self.book.from_request(request, None).status = "rejected"
-            self.legs[request.id].rejection_reason = f"invalid_request: {exc}"
+            self.legs[request.id].rejection_reason = getattr(exc, "reason", None) or f"invalid_request: {exc}"
             return
         if request.no_show:
             self.no_shows.add(request.id)
@@ -189,7 +190,7 @@ class DaySimulation:
             self.records.booking_s += time.perf_counter() - began
         if self.on_booking is not None:
             self.on_booking()
-        self._wake_idle(now)
+        self.wake_idle(now)
 
     def _book(self, now: int, request, booking: Booking) -> None:
         """Ask, then confirm (or decline, or take an alternative time) as the simulated caller would."""
@@ -225,7 +226,7 @@ class DaySimulation:
         self.trips.cancel(booking_id, now)
         for leg in legs:
             leg.status = "cancelled"
-        self._wake_idle(now)
+        self.wake_idle(now)
 
     # ------------------------------------------------------------------------------ vehicles
     def _on_shift_start(self, now: int, vid: str) -> None:
@@ -239,7 +240,7 @@ class DaySimulation:
         if run.state == "idle":
             self._next(run, now)
 
-    def _wake_idle(self, now: int) -> None:
+    def wake_idle(self, now: int) -> None:
         for run in self.vehicles.values():
             if run.state == "idle":
                 self._next(run, now)
@@ -353,7 +354,7 @@ class DaySimulation:
         self.trips.after_no_show(self, bid, now)
         run.state = "idle"
         self._next(run, now)
-        self._wake_idle(now)
+        self.wake_idle(now)
 
     def _still_first(self, run: VehicleRun, now: int) -> bool:
         """True if the stop the vehicle is serving is still first in its plan; else report and re-plan.
@@ -399,8 +400,10 @@ class DaySimulation:
 
     # ------------------------------------------------------------------------------ schedule
     def _on_reopt(self, now: int) -> None:
-        self.d.reoptimise(now, self.reopt_limit)
-        self._wake_idle(now)
+        result = self.d.reoptimise(now, self.reopt_limit)
+        if result.seconds >= CLOCK_BOUND_SHARE * self.reopt_limit:
+            self.records.clock_bound_reoptimisations += 1
+        self.wake_idle(now)
 
     def _on_train(self, now: int, callback, *args) -> None:
         callback(self, now, *args)

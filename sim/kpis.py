@@ -8,13 +8,17 @@ Distances are reported in km, times in minutes or hours as the name says.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from sim.costs import municipality_costs
+from sim.rail_kpis import rail_feeder
 from sim.records import LegRecord, RunRecords, VehicleRecord
+from sim.report.labels import KPIS
 from sim.scenario import Scenario
 
 # Station boardings and alightings in the sphere: 1,140 k (2020), vision target 1,351 k (2025).
@@ -75,7 +79,8 @@ def _ratio(a: float, b: float, digits: int = 3) -> float | None:
     return round(a / b, digits) if b > 0 else None
 
 
-def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] | None = None) -> dict[str, Any]:
+def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] | None = None,
+                 cost_shares: dict[str, float] | None = None) -> dict[str, Any]:
     """All KPIs of a run as a JSON-safe dict (no wall-clock figures: same seed, same KPIs).
 
     Parameters
@@ -86,6 +91,8 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         The scenario (unit costs, fares, days).
     names
         English names by JIS code, for per-municipality tables.
+    cost_shares
+        Fixed cost shares by JIS code (``sim.costs.fixed_shares``) when the sharing rule is ``fixed``.
     """
     names = names or {}
     days = max(records.days, 1)
@@ -100,6 +107,8 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
     rider_legs = sum(leg.party for leg in done)
     waits = [leg.wait_s for leg in done if leg.wait_s is not None]
     rides = [leg.ride_s for leg in done if leg.ride_s is not None]
+    walks = [leg.walk_s for leg in done]
+    journeys = [leg.journey_s for leg in done if leg.journey_s is not None]
     detours = [leg.detour for leg in done if leg.detour is not None]
     on_time = [bool(leg.on_time) for leg in done if leg.on_time is not None]
     pooled = pooled_ids(drt)
@@ -140,6 +149,8 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         "passenger_km": round(pkm, 1),
         "wait_min": _stats(waits, 60),
         "ride_min": _stats(rides, 60),
+        "walk_min": _stats(walks, 60),
+        "journey_min": _stats(journeys, 60),
         "detour_factor": _stats(detours),
         "wait_under_10_min_share": _share([w <= 600 for w in waits]),
         "wait_under_15_min_share": _share([w <= 900 for w in waits]),
@@ -154,6 +165,11 @@ def compute_kpis(records: RunRecords, scenario: Scenario, names: dict[str, str] 
         "fare_recovery": _ratio(fares, cost, 4),
         "per_fleet": _per_fleet(veh, done, names),
         "per_municipality_served": _per_municipality(veh, done, names),
+        "cost_sharing_rule": scenario.costs.sharing.rule,
+        "per_municipality_cost": municipality_costs(cost, scenario.costs.sharing.rule, cost_shares or {}, veh,
+                                                    served_trips, names),
+        "rail_feeder": rail_feeder(records.legs),
+        "per_origin_municipality": _per_origin(outcomes, names),
     }
     return out
 
@@ -219,35 +235,37 @@ def _per_municipality(vehicles: list[VehicleRecord], done: list[LegRecord], name
     return out
 
 
-# Rows of the printed and HTML KPI table: (label, getter on the KPI dict, format).
-TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("requests", "requests", "{:d}"),
-    ("served", "served", "{:d}"),
-    ("rejected", "rejected", "{:d}"),
-    ("rejection rate", "rejection_rate", "{:.1%}"),
-    ("cancelled", "cancelled", "{:d}"),
-    ("no-shows", "no_shows", "{:d}"),
-    ("riders served / day", "riders_per_day", "{:.1f}"),
-    ("rides / vehicle-hour", "rides_per_vehicle_hour", "{:.2f}"),
-    ("passengers / run", "passengers_per_run", "{:.2f}"),
-    ("pooled share", "pooled_share", "{:.1%}"),
-    ("pkm / vkm", "occupancy_pkm_per_vkm", "{:.2f}"),
-    ("empty-km share", "empty_km_share", "{:.1%}"),
-    ("vehicle-km", "vehicle_km", "{:,.0f}"),
-    ("vehicle-hours", "vehicle_hours", "{:,.1f}"),
-    ("wait mean (min)", "wait_min.mean", "{:.1f}"),
-    ("wait p95 (min)", "wait_min.p95", "{:.1f}"),
-    ("waits <= 10 min", "wait_under_10_min_share", "{:.1%}"),
-    ("waits <= 15 min", "wait_under_15_min_share", "{:.1%}"),
-    ("ride mean (min)", "ride_min.mean", "{:.1f}"),
-    ("detour mean", "detour_factor.mean", "{:.2f}"),
-    ("on-time share", "on_time_share", "{:.1%}"),
-    ("cross-municipal trips", "cross_municipal_trips", "{:d}"),
-    ("station riders / day", "station_feeding.riders_per_day", "{:.1f}"),
-    ("station KPI / year", "station_feeding.annualised_boardings_alightings", "{:,d}"),
-    ("cost / rider (yen)", "cost_per_rider_yen", "{:,.0f}"),
-    ("fare recovery", "fare_recovery", "{:.1%}"),
-)
+def _per_origin(outcomes: dict[str, tuple[str, str, list[LegRecord]]], names: dict[str, str]) -> dict[str, Any]:
+    """Service level of the trips starting in each municipality (what its own fleet size decides).
+
+    ``requests``, ``served``, ``rejection_rate`` (trip level) and ``wait_min`` (of each served trip's
+    first taxi leg), by the trip's origin municipality.
+    """
+    by_jis: dict[str, list[tuple[str, list[LegRecord]]]] = defaultdict(list)
+    for status, _, legs in outcomes.values():
+        if legs[0].origin_jis:
+            by_jis[legs[0].origin_jis].append((status, legs))
+    out: dict[str, Any] = {}
+    for jis in sorted(by_jis):
+        trips = by_jis[jis]
+        rejected = sum(1 for status, _ in trips if status == "rejected")
+        waits = []
+        for status, legs in trips:
+            first = next((x for x in legs if x.mode == "drt"), None)
+            if status == "completed" and first is not None and first.wait_s is not None:
+                waits.append(first.wait_s)
+        out[names.get(jis, jis)] = {
+            "requests": len(trips),
+            "served": sum(1 for status, _ in trips if status == "completed"),
+            "rejection_rate": _ratio(rejected, len(trips), 4),
+            "wait_min": _stats(waits, 60),
+        }
+    return out
+
+
+# Rows of the printed and HTML KPI table: (label, getter on the KPI dict, format), from the one catalogue
+# of KPI names (Japanese / English) in sim.report.labels.
+TABLE_ROWS: tuple[tuple[str, str, str], ...] = tuple((k.label, k.key, k.fmt) for k in KPIS)
 
 
 def lookup(kpis: dict[str, Any], dotted: str) -> Any:
@@ -258,6 +276,14 @@ def lookup(kpis: dict[str, Any], dotted: str) -> Any:
 
 
 def format_value(value: Any, fmt: str) -> str:
+    """One KPI as text; a replication summary shows its mean and 95 % interval, ``12.3 [11.0, 13.6]``."""
+    if isinstance(value, dict) and "ci95" in value and "mean" in value:
+        if value["mean"] is None:
+            return "-"
+        fmt = {"{:d}": "{:.1f}", "{:,d}": "{:,.0f}"}.get(fmt, fmt)  # a mean of counts is not whole
+        mean = format_value(value["mean"], fmt)
+        ci = value["ci95"]
+        return mean if ci is None else f"{mean} [{format_value(ci[0], fmt)}, {format_value(ci[1], fmt)}]"
     if value is None:
         return "-"
     try:
@@ -274,9 +300,20 @@ def format_table(columns: dict[str, dict[str, Any]]) -> str:
     """Plain-text KPI table with one column per run (the CLI prints it)."""
     heads = list(columns)
     rows = [[label] + [format_value(lookup(columns[h], key), fmt) for h in heads] for label, key, fmt in TABLE_ROWS]
-    widths = [max(len(r[i]) for r in rows + [["KPI"] + heads]) for i in range(len(heads) + 1)]
-    lines = ["  ".join(x.ljust(widths[0]) if i == 0 else x.rjust(widths[i]) for i, x in enumerate(["KPI"] + heads))]
+    head = ["指標 / KPI"] + heads
+    widths = [max(_cells(r[i]) for r in rows + [head]) for i in range(len(heads) + 1)]
+    lines = ["  ".join(_pad(x, widths[i], i == 0) for i, x in enumerate(head))]
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
-        lines.append("  ".join(x.ljust(widths[0]) if i == 0 else x.rjust(widths[i]) for i, x in enumerate(row)))
+        lines.append("  ".join(_pad(x, widths[i], i == 0) for i, x in enumerate(row)))
     return "\n".join(lines)
+
+
+def _cells(text: str) -> int:
+    """Terminal columns of ``text`` (kanji and kana take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    fill = " " * max(width - _cells(text), 0)
+    return text + fill if left else fill + text

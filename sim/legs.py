@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dispatch.model import Booking, Offer
 from sim.movement import Mover
 from sim.records import LegRecord
-from sim.trip_driver import TripDriver
+
+# The planned legs of a booked trip (dispatch.trips.Leg), or None for a plain booking.
+PlannedLegs = Callable[[str], "list | None"]
 
 
 class LegBook:
@@ -17,14 +21,14 @@ class LegBook:
         Day index.
     mover
         Road costs (direct times and distances of each leg).
-    trips
-        Front door for bookings (it knows the legs of a chained trip).
+    planned_legs
+        The legs of a chained trip by booking id (the trip driver knows them), None for a plain booking.
     """
 
-    def __init__(self, day: int, mover: Mover, trips: TripDriver) -> None:
+    def __init__(self, day: int, mover: Mover, planned_legs: PlannedLegs) -> None:
         self.day = day
         self.mover = mover
-        self.trips = trips
+        self.planned_legs = planned_legs
         self.legs: dict[str, LegRecord] = {}
         self.no_shows: set[str] = set()
 
@@ -38,6 +42,7 @@ class LegBook:
             seats=request.seats, wheelchairs=request.wheelchairs, purpose=request.purpose, home_jis=request.home_jis,
         )
         if booking is not None:
+            leg.walk_s = float(booking.pickup.access_s + booking.dropoff.access_s)
             leg.direct_s = self.mover.travel_time(booking.pickup.node, booking.dropoff.node)
             leg.direct_m = float(self.mover.network.distance(booking.pickup.node, booking.dropoff.node))
         self.legs[request.id] = leg
@@ -45,7 +50,7 @@ class LegBook:
 
     def from_offer(self, request, booking: Booking, offer: Offer) -> None:
         """One record per leg: the single ride, or the taxi and train legs of a chain (walks are not legs)."""
-        planned = self.trips.planned_legs(booking.id)
+        planned = self.planned_legs(booking.id)
         if planned is None or (len(planned) == 1 and planned[0].mode == "drt"):
             leg = self.from_request(request, booking)
             self._fill_promise(leg, offer.vehicle_id, offer.pickup_window, offer.expected_pickup,
@@ -66,6 +71,7 @@ class LegBook:
             )
             self.legs[leg_id] = leg
             if part.mode == "drt":
+                leg.walk_s = float(part.origin.access_s + part.destination.access_s)
                 leg.direct_m = float(self.mover.network.distance(part.origin.node, part.destination.node))
                 self._fill_promise(leg, part.vehicle_id or "", part.promised_window, part.depart, part.arrive,
                                    part.fare_yen)

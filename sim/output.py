@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.records import LegRecord, RunRecords, VehicleRecord
+from sim.report.workbook import write_workbook
 
 LEG_COLUMNS = (
     "id", "trip_id", "leg_index", "mode", "day", "status", "rejection_reason", "purpose", "home_jis",
@@ -53,6 +54,7 @@ def write_run(out: Path, kpis: dict[str, Any], records: RunRecords, report_html:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"kpis": out / "kpis.json", "legs": out / "legs.csv", "vehicles": out / "vehicles.csv"}
     paths["kpis"].write_text(json.dumps(kpis, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    paths["xlsx"] = write_workbook(out / "kpis.xlsx", kpis)
     legs = sorted(records.legs, key=lambda x: (x.day, x.trip_id or x.id, x.leg_index, x.id))
     write_csv(paths["legs"], LEG_COLUMNS, [_leg_row(leg) for leg in legs])
     vehicles = sorted(records.vehicles, key=lambda v: (v.day, v.vehicle_id))

@@ -22,7 +22,9 @@ class LegRecord:
     ``status`` ends as ``completed``, ``rejected``, ``declined``, ``cancelled`` or ``no_show``.
     ``wait_s`` is the realised pickup minus the requested time (depart-after) or minus the start of the
     promised window (arrive-by); ``on_time`` means the pickup fell within the promised window and, for
-    arrive-by, the drop-off was not after the requested time (both to the minute).
+    arrive-by, the drop-off was not after the requested time (both to the minute). ``walk_s`` is the
+    rider's walk between their points and where the vehicle stops, both ends (the walk to and from the
+    stop in stop-based service); ``journey_s`` is walk + wait + ride.
     """
 
     id: str
@@ -55,6 +57,7 @@ class LegRecord:
     direct_m: float = 0.0
     fare_yen: int = 0
     train_id: str = ""
+    walk_s: float = 0.0
 
     @property
     def party(self) -> int:
@@ -69,6 +72,13 @@ class LegRecord:
         if self.pickup_at is None or self.dropoff_at is None:
             return None
         return float(self.dropoff_at - self.pickup_at)
+
+    @property
+    def journey_s(self) -> float | None:
+        """Walk, wait and ride of a served leg, seconds."""
+        if self.ride_s is None or self.wait_s is None:
+            return None
+        return self.walk_s + self.wait_s + self.ride_s
 
     @property
     def wait_s(self) -> float | None:
@@ -146,6 +156,9 @@ class RunRecords:
     the vehicle-metres per directed road edge (u, v); ``demand_nodes`` the pickup and drop-off counts
     per graph node; ``solver_s``, ``booking_s`` and ``wall_s`` wall-clock seconds spent in
     re-optimisation, in answering bookings (trip planner and dispatcher) and in the whole run.
+    ``clock_bound_reoptimisations`` counts re-optimisations that ran into their time cap instead of
+    stopping on their solution limit: their plans depend on the machine's speed and load, so a run
+    with any is not guaranteed to repeat exactly.
     """
 
     legs: list[LegRecord] = field(default_factory=list)
@@ -157,4 +170,5 @@ class RunRecords:
     solver_s: float = 0.0
     booking_s: float = 0.0
     wall_s: float = 0.0
+    clock_bound_reoptimisations: int = 0
     dispatcher_stats: dict[str, object] = field(default_factory=dict)

@@ -105,7 +105,7 @@ class _Row:
         raw = self.text(column)
         if not raw:
             raise self.fail(f"{column} is empty")
-        place = facts.by_key().get(raw)
+        place = facts.all_by_key().get(raw)  # stop poles too (stop:tomioka/富岡駅)
         if place is not None:
             return endpoint_of(place)
         parts = raw.replace(";", ",").split(",")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,13 +14,16 @@ from tqdm import tqdm
 
 from dispatch.model import Vehicle
 from dispatch.solver.params import SolveParams
+from dispatch.stop_service import StopMapper, StopService
 from sim.bookings import BookingFactory
+from sim.costs import fixed_shares
 from sim.demand import DemandGenerator
 from sim.engine import DaySimulation, StopLogEntry
 from sim.fleet import build_vehicles, crossing_rules, fare_table
 from sim.kpis import compute_kpis
 from sim.movement import Mover
 from sim.records import RunRecords
+from sim.region import resolve_municipality
 from sim.replay import read_bookings_csv
 from sim.requests import TripRequest
 from sim.scenario import Scenario
@@ -130,9 +133,10 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
     places = {p.key: p for p in network.places}
     records = RunRecords(days=demand.days)
     mover = Mover(network, records)
-    factory = BookingFactory(network)
+    factory = BookingFactory(network, stop_mapper(scenario, network))
     model = _planner_model(scenario, network)
     fares = fare_table(scenario, network.facts)
+    cost_shares = fixed_shares(scenario.costs.sharing, network.facts)  # checks the names before the run
     result = SimResult(scenario, records, {})
     bar = tqdm(total=len(demand.requests), unit="req", disable=not progress, desc=scenario.name)
     by_day: dict[int, list[TripRequest]] = {}
@@ -175,8 +179,21 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
         bar.close()
     records.wall_s = time.perf_counter() - began
     names = {m.jis_code: m.name_en for m in network.facts.municipalities}
-    result.kpis = compute_kpis(records, scenario, names)
+    result.kpis = compute_kpis(records, scenario, names, cost_shares)
     return result
+
+
+def stop_mapper(scenario: Scenario, network) -> StopMapper | None:
+    """The scenario's stop-based service on ``network``, or None for door-to-door everywhere."""
+    spec = scenario.stop_service
+    if spec is None:
+        return None
+    codes = tuple(resolve_municipality(network.facts, m, f"stop_service.municipalities[{i}]").jis_code
+                  for i, m in enumerate(spec.municipalities))
+    try:
+        return StopMapper(network, StopService(feeds=spec.feeds, max_walk_m=spec.max_walk_m, municipalities=codes))
+    except ValueError as exc:
+        raise ScenarioError(f"stop_service: {exc}") from None
 
 
 def _with_area(vehicle: Vehicle, area) -> Vehicle:
@@ -206,21 +223,15 @@ def _merge_stats(total: dict[str, Any], day: dict[str, Any]) -> None:
             total[key] = total.get(key, 0) + value
 
 
-def write_outputs(result: SimResult, network, out: Path) -> dict[str, Path]:
-    """Write ``kpis.json``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``."""
+def write_outputs(result: SimResult, network, out: Path, kpis: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``kpis.json``, ``kpis.xlsx``, ``legs.csv``, ``vehicles.csv`` and ``report.html`` into ``out``.
+
+    ``kpis`` (default: the run's own) may be the summary over replications (:func:`sim.replications.aggregate`);
+    the CSVs and figures are then those of ``result``, the first replication.
+    """
     from sim.output import write_run
-    from sim.report.html import run_report
+    from sim.report.compose import render_run
 
-    stations = [(s.name_en, s.lat, s.lon) for s in network.stations]
-    labels = _municipality_labels(network)
-    html = run_report(result.scenario, result.kpis, result.records, network.graph, stations, labels)
-    return write_run(out, result.kpis, result.records, html)
-
-
-def _municipality_labels(network) -> Sequence[tuple[str, float, float]]:
-    out = []
-    for m in network.municipalities:
-        zones = [p for p in network.places if p.kind == "oaza" and p.jis_code == m.jis_code]
-        if zones:
-            out.append((m.name_en, sum(z.lat for z in zones) / len(zones), sum(z.lon for z in zones) / len(zones)))
-    return out
+    kpis = result.kpis if kpis is None else kpis
+    html = render_run(result.scenario, kpis, result.records, network)
+    return write_run(out, kpis, result.records, html)

@@ -103,20 +103,22 @@ class RailSpec:
 
 @dataclass(frozen=True)
 class ReoptimisationSpec:
-    """Periodic re-optimisation: every ``every`` seconds within service hours, ``time_limit`` each.
+    """Periodic re-optimisation: every ``every`` seconds within service hours.
 
     ``metaheuristic`` is the OR-Tools local-search metaheuristic (``SolveParams.metaheuristic``).
-    ``GREEDY_DESCENT`` stops at its local optimum, usually well inside the limit, so runs repeat exactly;
-    ``GUIDED_LOCAL_SEARCH`` uses the whole budget and may find better plans, but where it stops depends on
-    the machine's load, so two runs of one seed can differ, unless ``solution_limit`` (solutions per
-    OR-Tools search, ``SolveParams.solution_limit``) stops it first: then runs repeat exactly.
+    ``solution_limit`` (solutions per OR-Tools search, ``SolveParams.solution_limit``) is where every
+    search stops: a count of work, not of seconds, so a run gives the same plans on an idle machine and
+    on a loaded one. ``time_limit`` (seconds) is only the safety cap around it; a search that reaches the
+    cap stops on the clock and its run may not repeat exactly (the run says so, see
+    :attr:`sim.records.RunRecords.clock_bound_reoptimisations`). ``solution_limit: null`` leaves the
+    clock as the only stop (the live service's behaviour).
     """
 
     every: Duration = Duration(15 * 60)
-    time_limit: float = 1.0
+    time_limit: float = 30.0
     enabled: bool = True
     metaheuristic: str = "GREEDY_DESCENT"
-    solution_limit: int | None = None
+    solution_limit: int | None = 50
 
     def __post_init__(self) -> None:
         if self.every <= 0 or self.time_limit <= 0:
@@ -152,13 +154,72 @@ class ExecutionSpec:
             raise ValueError("offer_acceptance and alternative_acceptance must be within 0..1")
 
 
+CostRule = Literal["vehicle_km", "riders_resident", "fixed"]
+
+
+@dataclass(frozen=True)
+class CostSharingSpec:
+    """How the operating cost is split between the municipalities (``sim.costs``).
+
+    Parameters
+    ----------
+    rule
+        ``vehicle_km``: by vehicle-km driven inside each municipality; ``riders_resident``: by riders
+        served who live there; ``fixed``: by the agreed ``shares``.
+    shares
+        For ``fixed``: share per municipality (name, 日本語 or JIS code), non-negative, adding up to 1.
+    """
+
+    rule: CostRule = "vehicle_km"
+    shares: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rule != "fixed":
+            if self.shares:
+                raise ValueError(f"sharing.shares: only used with rule 'fixed' (rule is {self.rule!r})")
+            return
+        if not self.shares:
+            raise ValueError("sharing.shares: rule 'fixed' needs a share per municipality")
+        if min(self.shares.values()) < 0:
+            raise ValueError("sharing.shares: shares must be non-negative")
+        total = sum(self.shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sharing.shares: shares must add up to 1, got {total:g}")
+
+
+@dataclass(frozen=True)
+class StopServiceSpec:
+    """Stop-based service (``dispatch.stop_service.StopService``): doors served at the nearest stop.
+
+    Parameters
+    ----------
+    feeds
+        Stop sets by feed id of ``data/osm_gunma/stops.csv`` (``tomioka``: the 124 poles of the
+        富岡市乗合タクシー, the stand-in for 愛タク's stop set).
+    max_walk_m
+        Walking limit between a rider's door and the stop, metres; farther doors are refused
+        (``no_stop_within_walk``).
+    municipalities
+        Municipalities (name, 日本語 or JIS code) whose doors are served at stops; empty: all of them.
+    """
+
+    feeds: tuple[str, ...] = ("tomioka",)
+    max_walk_m: float = 800.0
+    municipalities: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.feeds or not self.max_walk_m > 0:
+            raise ValueError("stop_service needs at least one feed and a positive max_walk_m")
+
+
 @dataclass(frozen=True)
 class CostSpec:
-    """Unit costs (yen) for the cost-per-rider KPI."""
+    """Unit costs (yen) for the cost-per-rider KPI, and how the cost is shared between municipalities."""
 
     vehicle_hour_yen: float = 3_500.0
     vehicle_km_yen: float = 25.0
     fixed_per_vehicle_day_yen: float = 0.0
+    sharing: CostSharingSpec = field(default_factory=CostSharingSpec)
 
 
 @dataclass(frozen=True)
@@ -180,6 +241,7 @@ class Scenario:
     execution: ExecutionSpec = field(default_factory=ExecutionSpec)
     costs: CostSpec = field(default_factory=CostSpec)
     fares: dict[str, Any] = field(default_factory=dict)
+    stop_service: StopServiceSpec | None = None
     source: str = field(default="", metadata={"internal": True})  # the file it was read from
 
     def __post_init__(self) -> None:
@@ -223,19 +285,13 @@ def parse_scenario(data: Any, source: str = "") -> Scenario:
     return replace(scenario, source=source)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
-
-    Raises
-    ------
-    ScenarioError
-        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
-    """
+def read_scenario_data(path: str | Path) -> Any:
+    """The parsed YAML document of a scenario file, not yet validated (``sim sweep`` edits it)."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"scenario file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -243,6 +299,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+
+
+def scenario_from_data(data: Any, path: str | Path) -> Scenario:
+    """Validate the document of the scenario file ``path`` (relative replay paths resolve beside it)."""
+    path = Path(path)
     try:
         scenario = parse_scenario(data, source=str(path))
     except ScenarioError as exc:
@@ -251,3 +312,14 @@ def load_scenario(path: str | Path) -> Scenario:
         resolved = (path.parent / scenario.demand.replay_csv).resolve()
         scenario = replace(scenario, demand=replace(scenario.demand, replay_csv=str(resolved)))
     return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not valid YAML, or breaks the schema (the message names the key).
+    """
+    return scenario_from_data(read_scenario_data(path), path)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from dispatch.errors import DispatchError
 from dispatch.model import Booking, Offer, Rejection
+from sim.events import TRAIN, DayEvents
 
 if TYPE_CHECKING:
-    from sim.engine import DaySimulation
     from sim.records import LegRecord
 
 
@@ -41,13 +41,13 @@ class TripDriver:
         """The legs of a booked trip (:class:`dispatch.trips.Leg`), or None for a plain booking."""
         return None
 
-    def trip_booked(self, sim: DaySimulation, trip_id: str) -> None:
+    def trip_booked(self, sim: DayEvents, trip_id: str) -> None:
         """A trip was confirmed; nothing follows it without the trip planner."""
 
-    def dropped_off(self, sim: DaySimulation, booking_id: str, now: int) -> None:
+    def dropped_off(self, sim: DayEvents, booking_id: str, now: int) -> None:
         """A leg ended; nothing follows it without the trip planner."""
 
-    def after_no_show(self, sim: DaySimulation, booking_id: str, now: int) -> None:
+    def after_no_show(self, sim: DayEvents, booking_id: str, now: int) -> None:
         """A rider did not show; nothing follows it without the trip planner."""
 
 
@@ -86,21 +86,19 @@ class PlannerDriver(TripDriver):
     def planned_legs(self, booking_id: str) -> list | None:
         return list(self.planner.itinerary(booking_id).legs)
 
-    def trip_booked(self, sim: DaySimulation, trip_id: str) -> None:
+    def trip_booked(self, sim: DayEvents, trip_id: str) -> None:
         """A chain that starts on the train (the rider walks to the station) boards at departure time."""
-        from sim.engine import TRAIN
-
         first = min((x for x in sim.legs.values() if x.trip_id == trip_id), key=lambda x: x.leg_index, default=None)
         if first is not None and first.mode == "rail":
             sim.push(first.expected_pickup or 0, TRAIN, "train", self._at_station, first.id)
 
-    def _at_station(self, sim: DaySimulation, now: int, rail_leg_id: str) -> None:
+    def _at_station(self, sim: DayEvents, now: int, rail_leg_id: str) -> None:
         leg = sim.legs[rail_leg_id]
         assert leg.trip_id is not None
         self._draw_delay(sim, leg.trip_id, now)
         self._ride(sim, leg, now)
 
-    def dropped_off(self, sim: DaySimulation, booking_id: str, now: int) -> None:
+    def dropped_off(self, sim: DayEvents, booking_id: str, now: int) -> None:
         """A feeder set the rider down at the station: the train's delay becomes known, missed trains re-plan."""
         leg = sim.legs.get(booking_id)
         if leg is None or not leg.trip_id:
@@ -112,9 +110,9 @@ class PlannerDriver(TripDriver):
         self._draw_delay(sim, leg.trip_id, now)
         self.planner.reached_station(booking_id, now)
         self._ride(sim, following[0], now)
-        sim._wake_idle(now)
+        sim.wake_idle(now)
 
-    def _draw_delay(self, sim: DaySimulation, trip_id: str, now: int) -> None:
+    def _draw_delay(self, sim: DayEvents, trip_id: str, now: int) -> None:
         """The delay of the trip's train becomes known (drawn once per train; the planner re-plans onward legs)."""
         found = self.planner.itinerary(trip_id).rail_leg()
         train = (found[1].train_id if found is not None else None) or ""
@@ -124,9 +122,9 @@ class PlannerDriver(TripDriver):
         self.delays[train] = delay
         if delay > 0:
             self.planner.train_delayed(train, delay, now)
-            sim._wake_idle(now)
+            sim.wake_idle(now)
 
-    def _ride(self, sim: DaySimulation, rail: LegRecord, now: int) -> None:
+    def _ride(self, sim: DayEvents, rail: LegRecord, now: int) -> None:
         """Realise the train ride at the timetable's times plus the train's delay."""
         assert rail.trip_id is not None
         found = self.planner.itinerary(rail.trip_id).rail_leg()
@@ -141,7 +139,7 @@ class PlannerDriver(TripDriver):
             return
         rail.pickup_at, rail.dropoff_at, rail.status = int(depart), int(arrive), "completed"
 
-    def after_no_show(self, sim: DaySimulation, booking_id: str, now: int) -> None:
+    def after_no_show(self, sim: DayEvents, booking_id: str, now: int) -> None:
         leg = sim.legs.get(booking_id)
         if leg is None or not leg.trip_id:
             return
@@ -149,4 +147,4 @@ class PlannerDriver(TripDriver):
             self.planner.cancel(leg.trip_id, now)
         except DispatchError:
             pass  # the planner already closed the trip
-        sim._wake_idle(now)
+        sim.wake_idle(now)

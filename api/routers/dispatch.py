@@ -10,11 +10,12 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from api import reopt_requests
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
 from api.routers.params import DayQuery
-from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn
+from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
 from api.timefmt import today
 from api.views import plan_out
 
@@ -53,36 +54,80 @@ async def plans(request: Request, day: DayQuery = None, area: str | None = None,
 
 @router.post("/reassign", dependencies=[Depends(require("dispatch.reassign"))])
 async def reassign(request: Request, body: ReassignIn) -> JSONResponse:
-    """Move a booking to another vehicle; the engine validates the new plan first (409 if infeasible)."""
+    """Move a booking to another vehicle and pin it there (``pin: false``: move without pinning).
+
+    The engine validates the new plan first (409 with the reason if infeasible); a pinned booking stays on
+    its vehicle through re-optimisation until ``POST /dispatch/unpin``.
+    """
     app = request.app
-    record = await app.state.store.get_booking(body.booking_id)
-    if record is None:
-        raise ApiError(404, "body.booking_id", f"no booking {body.booking_id}")
+    record = await _booking(request, body.booking_id)
     if await app.state.store.vehicle_definition(body.vehicle_id) is None:
-        raise ApiError(422, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
-    area = record["area"]
-    command = {"op": "reassign", "booking_id": body.booking_id, "vehicle_id": body.vehicle_id,
+        raise ApiError(404, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
+    command = {"op": "reassign", "booking_id": body.booking_id, "vehicle_id": body.vehicle_id, "pin": body.pin,
                "day": record["service_day"]}
+    result = await _run(request, record, command)
+    if isinstance(result, JSONResponse):
+        return result
+    log.info("booking %s reassigned to %s (pinned=%s)", body.booking_id, body.vehicle_id, body.pin)
+    return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "booking_id": body.booking_id,
+                         "vehicle_id": body.vehicle_id, "pinned": body.pin})
+
+
+@router.post("/unpin", dependencies=[Depends(require("dispatch.reassign"))])
+async def unpin(request: Request, body: UnpinIn) -> JSONResponse:
+    """Release a dispatcher's pin: re-optimisation may move the booking to any vehicle again."""
+    record = await _booking(request, body.booking_id)
+    command = {"op": "unpin", "booking_id": body.booking_id, "day": record["service_day"]}
+    result = await _run(request, record, command)
+    if isinstance(result, JSONResponse):
+        return result
+    return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "booking_id": body.booking_id,
+                         "pinned": False, "was_pinned": bool((result.get("data") or {}).get("was_pinned"))})
+
+
+async def _booking(request: Request, booking_id: str) -> dict[str, Any]:
+    record = await request.app.state.store.get_booking(booking_id)
+    if record is None:
+        raise ApiError(404, "body.booking_id", f"no booking {booking_id}")
+    return record
+
+
+async def _run(request: Request, record: dict[str, Any], command: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+    """Apply a dispatcher's command through the area's writer: its result, 202 while pending, 409 if refused."""
+    app = request.app
+    area = record["area"]
     entry_id, result = await run_command(app, area, app.state.keys.booking_stream(area), command)
     if result is None:
         return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202)
     if not result["ok"]:
-        raise ApiError(409, "body.vehicle_id", result["error"] or "reassignment refused")
-    log.info("booking %s reassigned to %s", body.booking_id, body.vehicle_id)
-    return JSONResponse({"entry_id": entry_id, "status": "applied", "booking_id": body.booking_id,
-                         "vehicle_id": body.vehicle_id})
+        field = "body.vehicle_id" if command["op"] == "reassign" else "body.booking_id"
+        raise ApiError(409, field, result["error"] or f"{command['op']} refused")
+    return result
 
 
-@router.post("/reoptimise", dependencies=[Depends(require("dispatch.reoptimise"))])
-async def reoptimise(request: Request, body: ReoptimiseIn) -> dict[str, Any]:
-    """Re-optimise now (the worker also does it periodically); keeps every promise."""
+@router.post("/reoptimise", status_code=202, dependencies=[Depends(require("dispatch.reoptimise"))])
+async def reoptimise(request: Request, body: ReoptimiseIn) -> JSONResponse:
+    """Ask the worker to re-optimise the day now (it also does so periodically); keeps every promise and pin.
+
+    Answers 202 at once with a request id: the OR-Tools search runs in the worker, never in this process.
+    Poll ``GET /dispatch/reoptimise/{request_id}``; a ``reoptimised`` event follows on the event stream and
+    the booking records show the new plan.
+    """
+    app = request.app
     day = body.day or today()
-    writer = request.app.state.writer
-    out = {}
-    for name in _areas(request, body.area):
-        result = await anyio.to_thread.run_sync(writer.reoptimise, name, day, body.time_limit_s)
-        out[name] = _jsonable(result) if result is not None else None
-    return {"day": day, "results": out}
+    who = getattr(getattr(request.state, "principal", None), "name", "")
+    out = await reopt_requests.submit(app.state.redis, app.state.keys, day, _areas(request, body.area),
+                                      body.time_limit_s, who, app.state.settings.result_ttl_s)
+    return JSONResponse({**out, "poll": f"/dispatch/reoptimise/{out['request_id']}"}, status_code=202)
+
+
+@router.get("/reoptimise/{request_id}", dependencies=[Depends(require("dispatch.reoptimise"))])
+async def reoptimise_status(request: Request, request_id: str) -> dict[str, Any]:
+    """A re-optimisation request: ``queued``, ``running`` or ``done``, with each area's result."""
+    out = await reopt_requests.status(request.app.state.redis, request.app.state.keys, request_id)
+    if out is None:
+        raise ApiError(404, "request_id", f"no re-optimisation request {request_id} (or it has expired)")
+    return out
 
 
 @router.get("/stats", dependencies=[Depends(require("stats.read"))])

@@ -50,6 +50,13 @@ async def _stream(request: Request, start: str, limit: int | None, wait_s: float
                     return
 
 
+_EVENT_SCHEMA = {  # one server-sent event: its type, the stream id and a JSON object as text
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "id": {"type": "string"}, "data": {"type": "string"},
+                   "retry": {"type": "integer"}},
+}
+
+
 class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
@@ -69,7 +76,7 @@ def _stream_id(value: str | None, field: str) -> str | None:
     response_class=EventStreamResponse,
     dependencies=[Depends(require("events.read"))],
     responses={
-        200: {"description": "server-sent events", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: {"description": "server-sent events", "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}}},
         # errors are JSON even here (the stream's media type would otherwise be assumed for them)
         **{code: {"description": r["description"], "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/ErrorOut"}}}} for code, r in ERROR_RESPONSES.items()},

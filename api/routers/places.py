@@ -13,11 +13,13 @@ from api.schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["places"], responses=ERROR_RESPONSES)
 
-KINDS = ("station", "municipal_office", "hospital", "clinic", "school", "supermarket", "shopping", "tourism", "oaza")
+KINDS = (
+    "station", "municipal_office", "hospital", "clinic", "school", "supermarket", "shopping", "tourism", "oaza", "stop",
+)
 
 
 def place_out(place: Any) -> dict[str, Any]:
-    return {
+    out = {
         "key": place.key,
         "name_ja": place.name_ja,
         "name_en": place.name_en,
@@ -27,6 +29,9 @@ def place_out(place: Any) -> dict[str, Any]:
         "lon": place.lon,
         "node": place.node,
     }
+    if place.kind == "stop":  # a real stop pole: its service, reading and walk to the road
+        out.update(feed=place.feed, service=place.service, kana=place.kana, access_m=round(place.access_m, 1))
+    return out
 
 
 @router.get("/places", dependencies=[Depends(require("places.read"))])

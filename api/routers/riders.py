@@ -1,30 +1,71 @@
-"""Riders: registration and search by phone or name for the phone staff."""
+"""Riders: the phone desk's registry. Register, find by phone (full or part) or name (kanji or kana), edit
+with a history of who changed what, deactivate (kept for the books, not bookable), past and upcoming
+bookings. Names, numbers and notes never reach the logs (only rider ids do)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.auth import require
+from api.auth import ApiKey, require
 from api.errors import ApiError
 from api.privacy import PII_FILTER
-from api.schemas import ERROR_RESPONSES, BookingOut, RiderIn, RiderOut
-from api.views import booking_out, rider_out
+from api.schemas import ERROR_RESPONSES, BookingOut, RiderChange, RiderEdit, RiderIn, RiderOut
+from api.timefmt import today
+from api.views import _iso_epoch, rider_out
 
 router = APIRouter(tags=["riders"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 
-@router.post("/riders", status_code=201, response_model=RiderOut, dependencies=[Depends(require("riders.write"))])
-async def register_rider(request: Request, body: RiderIn) -> JSONResponse:
-    """Register a rider; a phone number already registered answers 409 with that rider's id."""
+def _known_municipalities(request: Request) -> set[str]:
+    return {p.jis_code for p in request.app.state.world.network.places if p.jis_code}
+
+
+def _remember(record: dict[str, Any]) -> None:
+    """Names the log filter must mask from here on."""
+    contact = record.get("emergency_contact") or {}
+    PII_FILTER.remember(*[t for t in (record.get("name"), record.get("kana"), contact.get("name")) if t])
+
+
+def _fields(request: Request, body: RiderIn | RiderChange, only_set: bool) -> dict[str, Any]:
+    """Stored fields of a registration or a change (places resolved, mobility and municipality checked)."""
     world = request.app.state.world
-    home = world.resolve(body.home, "body.home") if body.home is not None else None
-    PII_FILTER.remember(body.name)
-    record = {**body.model_dump(mode="json", exclude={"home"}), "home": home}
+    given = body.model_fields_set if only_set else set(type(body).model_fields)
+    out: dict[str, Any] = {}
+    for name in given:
+        value = getattr(body, name)
+        if name == "home":
+            out["home"] = world.resolve(value, "body.home") if value is not None else None
+        elif name == "nearest_stops":
+            out[name] = [world.place_location(k, f"body.nearest_stops.{i}") for i, k in enumerate(value or [])]
+        elif name in ("mobility", "emergency_contact"):
+            out[name] = value.model_dump(mode="json") if value is not None else None
+        elif name == "wheelchair":
+            continue
+        else:
+            out[name] = value.value if hasattr(value, "value") else value
+    if out.get("municipality") and out["municipality"] not in _known_municipalities(request):
+        raise ApiError(422, "body.municipality", f"{out['municipality']} is not a municipality of the service region")
+    return out
+
+
+@router.post("/riders", status_code=201, response_model=RiderOut)
+async def register_rider(
+    request: Request, body: RiderIn, principal: Annotated[ApiKey, Depends(require("riders.write"))]
+) -> JSONResponse:
+    """Register a rider; a phone number already registered answers 409 with that rider's id."""
+    record = _fields(request, body, only_set=False)
+    if record.get("mobility") is None:
+        record["mobility"] = {"wheelchair": body.wheelchair, "walker": False, "door_help": False}
+    record["wheelchair"] = bool(record["mobility"]["wheelchair"])
+    record["municipality"] = record.get("municipality") or (record.get("home") or {}).get("jis_code")
+    record["registered_on"] = record.get("registered_on") or today()
+    record.update(no_show_count=0, late_cancel_count=0, active=True, registered_by=principal.name)
+    _remember(record)
     rider, created = await request.app.state.store.create_rider(record)
     if not created:
         raise ApiError(409, "body.phone", f"this phone number is already registered to rider {rider['id']}")
@@ -36,16 +77,18 @@ async def register_rider(request: Request, body: RiderIn) -> JSONResponse:
 async def find_riders(
     request: Request,
     phone: Annotated[str | None, Query(max_length=20, description="full number or a part of its digits")] = None,
-    name: Annotated[str | None, Query(max_length=80)] = None,
+    name: Annotated[str | None, Query(max_length=80, description="a part of the name or its kana reading")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[RiderOut]:
     if not phone and not name:
         raise ApiError(422, "query", "search by phone or name")
     if phone and not any(c.isdigit() for c in phone):
         raise ApiError(422, "query.phone", "a phone search needs digits")
+    if name is not None and not name.strip():
+        raise ApiError(422, "query.name", "a name search needs a letter")
     riders = await request.app.state.store.find_riders(phone, name, limit)
     for rider in riders:
-        PII_FILTER.remember(rider["name"])
+        _remember(rider)
     return [rider_out(r) for r in riders]
 
 
@@ -57,12 +100,49 @@ async def get_rider(request: Request, rider_id: str) -> RiderOut:
     return rider_out(rider)
 
 
+@router.patch("/riders/{rider_id}", response_model=RiderOut)
+async def edit_rider(
+    request: Request, rider_id: str, body: RiderChange,
+    principal: Annotated[ApiKey, Depends(require("riders.write"))],
+) -> RiderOut:
+    """Change some fields of a rider; each change is kept in ``GET /riders/{id}/history``."""
+    changes = _fields(request, body, only_set=True)
+    if "mobility" in changes:
+        if changes["mobility"] is None:
+            changes["mobility"] = {"wheelchair": False, "walker": False, "door_help": False}
+        changes["wheelchair"] = bool(changes["mobility"]["wheelchair"])
+    _remember(changes)
+    rider, taken = await request.app.state.store.update_rider(rider_id, changes, principal.name)
+    if taken is not None:
+        raise ApiError(409, "body.phone", "this phone number is already registered to another rider")
+    if rider is None:
+        raise ApiError(404, "rider_id", f"no rider {rider_id}")
+    log.info("rider %s changed: %s", rider_id, ", ".join(sorted(changes)))
+    return rider_out(rider)
+
+
+@router.get("/riders/{rider_id}/history", response_model=list[RiderEdit],
+            dependencies=[Depends(require("riders.read"))])
+async def rider_history(
+    request: Request, rider_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[RiderEdit]:
+    """Who changed what and when, newest first (old and new value of each field)."""
+    store = request.app.state.store
+    if await store.get_rider(rider_id) is None:
+        raise ApiError(404, "rider_id", f"no rider {rider_id}")
+    return [RiderEdit(at=_iso_epoch(e["at"]), by=e["by"], changes=e["changes"])
+            for e in await store.rider_history(rider_id, limit)]
+
+
 @router.get(
     "/riders/{rider_id}/bookings", response_model=list[BookingOut], dependencies=[Depends(require("bookings.read"))]
 )
 async def rider_bookings(
     request: Request, rider_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[BookingOut]:
+) -> JSONResponse:
+    """The rider's bookings, newest request first (past and upcoming: compare ``time`` with now)."""
+    from api.routers.bookings import present_all
+
     store = request.app.state.store
     records = await store.bookings(await store.booking_ids_of_rider(rider_id, limit))
-    return [booking_out(r, request.app.state.settings.offer_hold_s) for r in records]
+    return JSONResponse(await present_all(request, records))

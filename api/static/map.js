@@ -176,3 +176,4 @@ const KanraMap = (() => {
 
   return { init, places, draw, focus, legend, escapeHtml };
 })();
+window.KanraMap = KanraMap;  // for the ES modules of the console pages

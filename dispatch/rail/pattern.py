@@ -3,8 +3,10 @@
 No GTFS feed of the Joshin line can be downloaded on the project's machines, so the timetable is
 generated from what the facts say (``service_facts.md``, ``stations.csv``): 33 round trips a day, 30 of
 them Takasaki-Shimonita and 3 turning at Joshu-Tomioka; first train from Takasaki 05:52, last 23:10;
-gaps up to 40 min as far as Joshu-Tomioka and about 60 min beyond; the minutes from Takasaki of every
-station. Departures are spread over the day by an hourly frequency profile (peaks 06-09 and 17-19);
+gaps up to 40 min as far as Joshu-Tomioka and about 60 min beyond. The minutes between stations are the
+real median running times of the 2026 timetable (``joshin_running_minutes_2026.csv``: Takasaki ->
+Joshu-Tomioka 37 min, -> Shimonita 61 min) where that file is present, else the estimated minutes of
+``stations.csv``. Departures are spread over the day by an hourly frequency profile (peaks 06-09, 17-19);
 short-turn trips are placed where the line beyond Joshu-Tomioka still sees a train at least every
 ``max_gap_beyond_min``. Times are seconds since the service day's midnight. Everything is deterministic.
 """
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
 FACTS_FILE = "service_facts.md"
 STATIONS_FILE = "stations.csv"
+RUNNING_FILE = "joshin_running_minutes_2026.csv"
 SHORT_TURN_STATION = "Joshu-Tomioka"
 
 # Relative train frequency per clock hour (trains/hour, scaled to fit the day's count). The facts give
@@ -45,7 +48,12 @@ class PatternStation:
     km: float
     lat: float
     lon: float
-    minutes_from_takasaki: int
+    minutes_from_takasaki: float
+
+    @property
+    def seconds_from_takasaki(self) -> int:
+        """Running time from Takasaki in whole seconds."""
+        return int(round(60 * self.minutes_from_takasaki))
 
 
 @dataclass(frozen=True)
@@ -139,13 +147,52 @@ def read_pattern(facts_dir: Path) -> ServicePattern:
     )
 
 
-def read_stations(facts_dir: Path) -> list[PatternStation]:
-    """Read ``stations.csv`` (line order, km posts, minutes from Takasaki).
+def _station_key(name_ja: str) -> str:
+    """``吉井(群馬)`` -> ``吉井``: timetable names carry the operator or prefecture in brackets."""
+    return re.sub(r"[(（].*?[)）]", "", name_ja).strip()
+
+
+def read_running_minutes(facts_dir: Path) -> dict[str, float] | None:
+    """Cumulative running minutes from Takasaki per station (Japanese name), or None without the file.
+
+    Reads ``joshin_running_minutes_2026.csv`` (``from_station``, ``to_station``, ``median_run_min``:
+    the median over the day's trains of the minutes between adjacent stations) and sums the runs from
+    Takasaki, so a rounding in ``cum_min_from_takasaki`` cannot drift.
 
     Raises
     ------
     FactsError
-        If the file is missing, a column is absent or the run minutes do not increase along the line.
+        If a row is malformed or the runs do not chain from one station to the next.
+    """
+    path = Path(facts_dir) / RUNNING_FILE
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    minutes: dict[str, float] = {}
+    for line, r in enumerate(rows, start=2):
+        try:
+            a, b, run = _station_key(r["from_station"]), _station_key(r["to_station"]), float(r["median_run_min"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FactsError(f"{path}:{line}: bad row ({exc})") from None
+        if not minutes:
+            minutes[a] = 0.0
+        if a not in minutes or run <= 0:
+            raise FactsError(f"{path}:{line}: run {a} -> {b} does not continue the line or is not positive")
+        minutes[b] = minutes[a] + run
+    return minutes
+
+
+def read_stations(facts_dir: Path) -> list[PatternStation]:
+    """Read ``stations.csv`` (line order, km posts) with the running minutes from Takasaki.
+
+    The minutes are the real running times of ``joshin_running_minutes_2026.csv`` when it is present
+    (every station must appear in it), else ``est_min_from_takasaki`` of ``stations.csv``.
+
+    Raises
+    ------
+    FactsError
+        If a file is missing, a column or station is absent or the minutes do not increase along the line.
     """
     path = Path(facts_dir) / STATIONS_FILE
     if not path.is_file():
@@ -162,12 +209,18 @@ def read_stations(facts_dir: Path) -> list[PatternStation]:
                 km=float(r["km_from_takasaki"]),
                 lat=float(r["lat"]),
                 lon=float(r["lon"]),
-                minutes_from_takasaki=int(r["est_min_from_takasaki"]),
+                minutes_from_takasaki=float(r["est_min_from_takasaki"]),
             )
             for r in rows
         ]
     except (KeyError, ValueError) as exc:
         raise FactsError(f"{path}: bad or missing column ({exc})") from exc
+    running = read_running_minutes(facts_dir)
+    if running is not None:
+        missing = [s.name_ja for s in stations if s.name_ja not in running]
+        if missing:
+            raise FactsError(f"{Path(facts_dir) / RUNNING_FILE}: no running time to {', '.join(missing)}")
+        stations = [replace(s, minutes_from_takasaki=running[s.name_ja]) for s in stations]
     stations.sort(key=lambda s: s.seq)
     if len(stations) < 2:
         raise FactsError(f"{path}: a line needs at least two stations")
@@ -237,7 +290,7 @@ def build_trips(pattern: ServicePattern, stations: list[PatternStation]) -> list
     FactsError
         If the generated headways break the stated maximum gaps.
     """
-    end_min = stations[-1].minutes_from_takasaki
+    end_s = stations[-1].seconds_from_takasaki
     turn = next(i for i, s in enumerate(stations) if s.name_en == SHORT_TURN_STATION)
     trips: list[PatternTrip] = []
     for direction, first, last, prefix in ((0, pattern.first_down, pattern.last_down, "D"),
@@ -248,9 +301,9 @@ def build_trips(pattern: ServicePattern, stations: list[PatternStation]) -> list
         for k, start in enumerate(starts):
             route = stations[: turn + 1] if k in short else stations
             if direction == 0:
-                calls = tuple((s, start + 60 * s.minutes_from_takasaki) for s in route)
+                calls = tuple((s, start + s.seconds_from_takasaki) for s in route)
             else:
-                calls = tuple((s, start + 60 * (end_min - s.minutes_from_takasaki)) for s in reversed(route))
+                calls = tuple((s, start + end_s - s.seconds_from_takasaki) for s in reversed(route))
             trips.append(PatternTrip(f"{prefix}{k + 1:02d}", direction, calls))
         beyond = [s for k, s in enumerate(starts) if k not in short]
         _check_gaps(beyond, pattern.max_gap_beyond_min * 60, "beyond Joshu-Tomioka")

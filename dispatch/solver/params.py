@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dispatch.solver.rr.params import RrParams
+
 
 @dataclass(frozen=True)
 class SolveParams:
@@ -47,6 +49,14 @@ class SolveParams:
         Same problem, params and limit give the same routes as long as the limit binds before the
         clock does. This holds for the plain path (``lns`` and ``minimise_fleet`` off); route
         elimination and ruin-and-recreate share their budget by wall clock and stay time-dependent.
+    ruin_recreate
+        After the first OR-Tools solution, spend the rest of the budget in the numpy
+        ruin-and-recreate search (:mod:`dispatch.solver.rr`, SISR family) with these knobs; route
+        minimisation first when ``minimise_fleet``. None: the OR-Tools phases above.
+        ``RrParams.max_iterations`` makes this phase deterministic.
+    workers
+        Independent ruin-and-recreate searches run in parallel processes (seeds ``seed``,
+        ``seed + 1``, ...), the best kept. 1: in this process only.
     """
 
     time_limit_s: float = 5.0
@@ -63,6 +73,8 @@ class SolveParams:
     lns_iteration_s: float = 1.0
     lns_metaheuristic: str = "GREEDY_DESCENT"
     solution_limit: int | None = None
+    ruin_recreate: RrParams | None = None
+    workers: int = 1
 
     def __post_init__(self) -> None:
         problems = []
@@ -79,5 +91,7 @@ class SolveParams:
             problems.append(f"lns_iteration_s must be > 0 seconds, got {self.lns_iteration_s}")
         if self.solution_limit is not None and not self.solution_limit >= 1:
             problems.append(f"solution_limit must be >= 1 (or None), got {self.solution_limit}")
+        if not self.workers >= 1:
+            problems.append(f"workers must be >= 1, got {self.workers}")
         if problems:
             raise ValueError("invalid SolveParams: " + "; ".join(problems))

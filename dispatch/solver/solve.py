@@ -16,7 +16,8 @@ from dispatch.solver.lns import LnsSettings, improve
 from dispatch.solver.objective import objective
 from dispatch.solver.ortools_model import VisitKey, load_dimensions
 from dispatch.solver.params import SolveParams
-from dispatch.solver.phases import complete, eliminate_routes, search_once, unused
+from dispatch.solver.phases import complete, eliminate_routes, search_once, served, unused
+from dispatch.solver.rr.parallel import best_of_seeds
 from dispatch.solver.screening import infeasible_alone
 from dispatch.solver.search import SearchResult, search_parameters
 from dispatch.solver.timing import time_solution, visit_orders
@@ -116,6 +117,8 @@ def _search(
 ) -> list[_Candidate]:
     """Candidate solutions, best last: one OR-Tools search, or the vehicles-first phases."""
     left = deadline - time.monotonic()
+    if params.ruin_recreate is not None:
+        return _ruin_recreate(problem, modelled, params, deadline, start_from)
     if not params.minimise_fleet:
         share = params.first_search_share if params.lns else 1.0
         result = search_once(problem, modelled, params, _first_slice(share, left), start_from)
@@ -154,6 +157,37 @@ def _search(
     if final is not None:
         out.append(_Candidate("ortools (vehicles first, then distance)", final.routes, final.start_times, final))
     return out
+
+
+def _ruin_recreate(
+    problem: RoutingProblem,
+    modelled: list[Request],
+    params: SolveParams,
+    deadline: float,
+    start_from: dict[str, list[VisitKey]] | None,
+) -> list[_Candidate]:
+    """OR-Tools' first solution (completed if it left required requests out), then the numpy
+    ruin-and-recreate search to the deadline; both are candidates."""
+    assert params.ruin_recreate is not None
+    left = deadline - time.monotonic()
+    first = search_once(problem, modelled, params, _first_slice(params.first_search_share, left), start_from)
+    if first is None:
+        return []
+    first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
+    out = [_Candidate("ortools", first.routes, first.start_times, first)]
+    routed = served(first.routes)
+    if not all(r.id in routed for r in modelled if _must_serve(problem, r.id)):
+        return out
+    result = best_of_seeds(
+        problem, params, params.ruin_recreate, first.routes, deadline, params.minimise_fleet, params.workers
+    )
+    stats = {f"rr_{k}": v for k, v in result.stats.items()}
+    label = (
+        f"ortools + ruin-and-recreate ({result.stats['iterations']:.0f} iterations, "
+        f"{result.stats.get('routes_removed', 0.0):.0f} route(s) removed)"
+    )
+    starts = first.start_times | result.start_times
+    return out + [_Candidate(label, result.routes, starts, None, stats)]
 
 
 def _first_slice(share: float, left: float) -> float:

@@ -1,7 +1,8 @@
 """The report's figures, one function each, returned as PNG bytes (matplotlib, Agg backend).
 
-Labels are English: no CJK font can be assumed on a fresh machine (the HTML around them may be
-Japanese). The map is drawn from the road graph itself, so no tile server is needed.
+Every title, axis and legend is Japanese first, English second (:mod:`sim.report.labels`), drawn in
+IPAexGothic from the ``matplotlib-fontja`` package (:mod:`sim.report.fonts`), so no system CJK font is
+needed. The map is drawn from the road graph itself, so no tile server is needed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 from sim.records import LegRecord, RunRecords  # noqa: E402
+from sim.report import fonts  # noqa: E402, F401 - Japanese font for every figure
+from sim.report.labels import text  # noqa: E402
+from sim.report.values import interval, lookup, number  # noqa: E402
 
 _DPI = 110
 
@@ -36,12 +40,12 @@ def wait_distribution(legs: Sequence[LegRecord]) -> bytes:
     if waits:
         top = max(30.0, float(np.percentile(waits, 99)) + 2)
         ax.hist(waits, bins=np.arange(0, top + 1, 1.0), color="#4477aa", edgecolor="white")
-    for mark, label in ((10, "10 min"), (15, "15 min")):
+    for mark, label in ((10, text("min10")), (15, text("min15"))):
         ax.axvline(mark, color="#cc6677", linestyle="--", linewidth=1)
         ax.text(mark + 0.3, ax.get_ylim()[1] * 0.92, label, color="#cc6677", fontsize=8)
-    ax.set_xlabel("wait from requested (or promised) time to pickup, minutes")
-    ax.set_ylabel("rider legs")
-    ax.set_title(f"Wait distribution ({len(waits)} served legs)")
+    ax.set_xlabel(text("wait_x"))
+    ax.set_ylabel(text("wait_y"))
+    ax.set_title(f"{text('wait_title')} ({text('served_legs', ' ')} {len(waits)})")
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
 
@@ -66,14 +70,14 @@ def occupancy_over_day(records: RunRecords, vehicles: int, bin_s: int = 300) -> 
         busy += current > 0
     hours = edges / 3600
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    ax.step(hours, riders / days, where="post", color="#4477aa", label="riders on board")
-    ax.step(hours, busy / days, where="post", color="#ddaa33", label="vehicles with riders")
-    ax.axhline(vehicles, color="grey", linestyle=":", linewidth=1, label=f"fleet ({vehicles})")
+    ax.step(hours, riders / days, where="post", color="#4477aa", label=text("on_board"))
+    ax.step(hours, busy / days, where="post", color="#ddaa33", label=text("busy"))
+    ax.axhline(vehicles, color="grey", linestyle=":", linewidth=1, label=f"{text('fleet_size')} ({vehicles})")
     ax.set_xlim(start / 3600, end / 3600)
     ax.set_xticks(range(6, 21, 2))
-    ax.set_xlabel("time of day, h")
-    ax.set_ylabel("count (mean over days)")
-    ax.set_title("Occupancy over the day")
+    ax.set_xlabel(text("occ_x"))
+    ax.set_ylabel(text("occ_y"))
+    ax.set_title(text("occ_title"))
     ax.legend(fontsize=8, loc="upper right")
     ax.grid(alpha=0.3)
     return _png(fig)
@@ -95,13 +99,13 @@ def fleet_utilisation(records: RunRecords) -> bytes:
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(ids) + 1.2)))
     left = np.zeros(len(ids))
     colours = ("#228833", "#ee6677", "#ccbb44", "#bbbbbb")
-    for k, label in enumerate(("driving with riders", "driving empty", "at stops", "idle on shift")):
+    for k, label in enumerate(text(key) for key in ("util_loaded", "util_empty", "util_stops", "util_idle")):
         ax.barh(ids, data[:, k], left=left, color=colours[k], label=label)
         left += data[:, k]
     ax.invert_yaxis()
-    ax.set_xlabel("hours per day")
-    ax.set_title("Fleet utilisation")
-    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    ax.set_xlabel(text("util_x"))
+    ax.set_title(text("util_title"))
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     ax.tick_params(axis="y", labelsize=7)
     return _png(fig)
 
@@ -143,56 +147,54 @@ def network_map(graph, records: RunRecords, stations: Sequence[tuple[str, float,
         lc.set_array(km_arr)
         lc.set_clim(0, top)
         ax.add_collection(lc)
-        fig.colorbar(lc, ax=ax, shrink=0.6, label="vehicle-km per day on the edge")
+        fig.colorbar(lc, ax=ax, shrink=0.6, label=text("map_bar"))
     if records.demand_nodes:
         nodes = [n for n in records.demand_nodes if n in xy]
         counts = np.array([records.demand_nodes[n] for n in nodes], dtype=float) / days
         ax.scatter([xy[n][0] for n in nodes], [xy[n][1] for n in nodes], s=4 + 6 * np.sqrt(counts),
-                   color="#cc3311", alpha=0.55, edgecolors="none", zorder=3, label="pickups + drop-offs per day")
+                   color="#cc3311", alpha=0.55, edgecolors="none", zorder=3, label=text("map_demand"))
     if stations:
         ax.scatter([s[2] for s in stations], [s[1] for s in stations], marker="s", s=16, color="black", zorder=4,
-                   label="Joshin line station")
-    for text, lat, lon in labels:
-        ax.text(lon, lat, text, fontsize=9, weight="bold", color="#333333", ha="center", zorder=5,
+                   label=text("map_station"))
+    for name, lat, lon in labels:
+        ax.text(lon, lat, name, fontsize=9, color="#333333", ha="center", zorder=5,
                 bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 1})
     ax.autoscale()
     ax.set_aspect(1 / np.cos(np.radians(lat0)))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_title("Vehicle-km by road edge and demand")
+    ax.set_xlabel(text("map_x"))
+    ax.set_ylabel(text("map_y"))
+    ax.set_title(text("map_title"))
     ax.legend(fontsize=8, loc="lower right")
     return _png(fig)
 
 
 def compare_bars(columns: dict[str, dict], keys: Sequence[tuple[str, str]]) -> bytes:
-    """Side-by-side bars of a few KPIs for the runs being compared (each KPI scaled to its maximum)."""
+    """Side-by-side bars of a few KPIs for the runs being compared (each KPI scaled to its maximum).
+
+    ``keys`` are (label, dotted KPI key); replicated KPIs draw their mean with the 95% interval as a whisker.
+    """
     names = list(columns)
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = plt.subplots(figsize=(8, 4.2))
     width = 0.8 / max(len(names), 1)
+    raw = {n: [lookup(columns[n], k) for _, k in keys] for n in names}
+    maxima = [max(max(number(raw[n][j]) or 0.0, (interval(raw[n][j]) or (0, 0))[1]) for n in names) or 1.0
+              for j in range(len(keys))]
     for i, name in enumerate(names):
-        values = []
-        for _, key in keys:
-            value = columns[name]
-            for part in key.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            values.append(float(value) if isinstance(value, int | float) else 0.0)
-        maxima = [max(float(_get(columns[n], k) or 0) for n in names) or 1.0 for _, k in keys]
+        values = [number(v) or 0.0 for v in raw[name]]
         scaled = [v / m for v, m in zip(values, maxima, strict=True)]
-        bars = ax.bar(np.arange(len(keys)) + i * width, scaled, width, label=name)
+        bands = [interval(v) for v in raw[name]]
+        err = None
+        if any(b is not None for b in bands):
+            err = np.array([[max(v - (b or (v, v))[0], 0) / m for v, b, m in zip(values, bands, maxima, strict=True)],
+                            [max((b or (v, v))[1] - v, 0) / m for v, b, m in zip(values, bands, maxima, strict=True)]])
+        bars = ax.bar(np.arange(len(keys)) + i * width, scaled, width, label=name, yerr=err, capsize=3)
         for bar, v in zip(bars, values, strict=True):
             label = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
             ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, label, ha="center", fontsize=7)
-    ax.set_xticks(np.arange(len(keys)) + width * (len(names) - 1) / 2, [label for label, _ in keys], fontsize=8,
+    ax.set_xticks(np.arange(len(keys)) + width * (len(names) - 1) / 2, [label for label, _ in keys], fontsize=7,
                   rotation=15)
-    ax.set_ylim(0, 1.2)
+    ax.set_ylim(0, 1.25)
     ax.set_yticks([])
-    ax.set_title("Scenario comparison (bars scaled to the larger value; labels are the values)")
-    ax.legend(fontsize=8, ncol=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax.set_title(text("cmp_title"))
+    ax.legend(fontsize=8, ncol=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.3))
     return _png(fig)
-
-
-def _get(kpis: dict, key: str):
-    value = kpis
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value if isinstance(value, int | float) else None

@@ -1,5 +1,6 @@
-"""The operator console in a real headless Chromium: book a ride on the phone form, confirm it, see it
-in the day's list and on the vehicle's manifest. Keeps a screenshot in test-output/."""
+"""The phone desk in a real headless Chromium: book a ride on the phone form, confirm it, see it in the
+day's list and on the vehicle's manifest; two callers in a row never share a rider. Keeps screenshots in
+test-output/."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ REDIS_URL = redis_url(11)  # own db (12: other API tests, 13: reliability)
 KEY = "console-operator-key"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1600,1000", "--lang=ja"]
+         "--lang=ja"]
+SCREENS = [(1366, 768), (1920, 1080)]
 
 
 def _ensure_chromium() -> tuple[str, str]:
@@ -114,7 +116,7 @@ def wide_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _browser() -> Iterator[object]:
+def _browser(size: tuple[int, int] = (1600, 1000)) -> Iterator[object]:
     _, driver_path = _ensure_chromium()
     _ensure_japanese_font()
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install -e '.[dev]')")
@@ -123,9 +125,11 @@ def _browser() -> Iterator[object]:
     options = webdriver.ChromeOptions()
     for flag in FLAGS:
         options.add_argument(flag)
+    options.add_argument(f"--window-size={size[0]},{size[1]}")
     profile = tempfile.mkdtemp(prefix="kanra-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
     options.binary_location = shutil.which("chromium")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     browser = webdriver.Chrome(service=Service(driver_path), options=options)
     OUT.mkdir(exist_ok=True)
     try:
@@ -135,11 +139,11 @@ def _browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _open_console(browser, base: str, wait, day: str, hhmm: str) -> None:
+def _open_console(browser, base: str, wait, day: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 
-    browser.get(f"{base}/console")
+    browser.get(f"{base}/console")  # the former address leads to the desk
     wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
     browser.find_element(By.ID, "api-key-save").click()
     wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
@@ -147,6 +151,9 @@ def _open_console(browser, base: str, wait, day: str, hhmm: str) -> None:
     for field in ("day-input", "date-input"):
         browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
                                "e.dispatchEvent(new Event('change'));", field, day)
+
+
+def _set_time(browser, hhmm: str) -> None:
     browser.execute_script("document.getElementById('time-input').value = arguments[0];", hhmm)
 
 
@@ -156,6 +163,46 @@ def _choose(browser, wait, which: str, typed: str, key: str) -> None:
 
     browser.find_element(By.ID, f"{which}-input").send_keys(typed)
     wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f"#{which}-list li[data-key='{key}']"))).click()
+
+
+def _search(browser, wait, query: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    box = browser.find_element(By.ID, "rider-phone")
+    box.clear()
+    box.send_keys(query)
+    browser.find_element(By.ID, "rider-search").click()
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#rider-results li"))
+
+
+def _take_rider(browser, wait, phone: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    _search(browser, wait, phone)
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-results .rider-item"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "call-rider"), name))
+
+
+def _in_view(browser, element_id: str) -> bool:
+    """The element's whole box lies inside the viewport (no scrolling needed to see and press it)."""
+    return browser.execute_script(
+        "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
+        "return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth"
+        " && r.height > 0;", element_id)
+
+
+def _book_and_confirm(browser, wait) -> str:
+    """Check availability and confirm; returns whom the offer read-out named."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    browser.find_element(By.ID, "offer-button").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "offer-window")))
+    named = browser.find_element(By.ID, "offer-for").text
+    browser.find_element(By.ID, "confirm-button").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+    return named
 
 
 def test_phone_booking_through_the_console(server):
@@ -169,11 +216,9 @@ def test_phone_booking_through_the_console(server):
     day = tomorrow()
     with _browser() as browser:
         wait = WebDriverWait(browser, 40)  # generous: the machine is shared
-        _open_console(browser, server, wait, day, "10:00")
-        browser.find_element(By.ID, "rider-phone").send_keys("0274629876")
-        browser.find_element(By.ID, "rider-search").click()
-        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-results .rider-item"))).click()
-        assert "富岡 はな" in browser.find_element(By.ID, "rider-selected").text
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274629876", "富岡 はな")
+        _set_time(browser, "10:00")
 
         _choose(browser, wait, "pickup", "総合病院", "tomioka_general_hospital")  # Japanese
         _choose(browser, wait, "dropoff", "joshu-tomioka", "st:Joshu-Tomioka")  # romaji
@@ -182,6 +227,11 @@ def test_phone_booking_through_the_console(server):
         browser.find_element(By.ID, "offer-button").click()
         window = wait.until(ec.visibility_of_element_located((By.ID, "offer-window")))
         assert "〜" in window.text and window.text[:2].isdigit(), window.text
+        assert "富岡 はな" in browser.find_element(By.ID, "offer-for").text
+        vehicle = browser.find_element(By.ID, "offer-vehicle").text
+        assert "号" in vehicle and "-" not in vehicle, vehicle  # the label staff read out, not the id
+        fare = browser.find_element(By.ID, "offer-fare").text
+        assert fare.endswith(" 円") and int(fare.split()[0]) in (100, 200, 500), fare  # priced, no longer 0 円
         browser.save_screenshot(str(OUT / "console_offer.png"))
 
         browser.find_element(By.ID, "confirm-button").click()
@@ -199,15 +249,102 @@ def test_phone_booking_through_the_console(server):
     assert [b["status"] for b in booking] == ["confirmed"] and booking[0]["rider_id"] == rider["id"]
 
 
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_two_callers_in_a_row_never_share_a_rider(server, size):
+    """A known rider books; the next caller's number is unknown: nobody is selected, nothing can be booked
+    until the caller is registered, and the second booking lands under the second rider."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    taro = httpx.post(f"{server}/riders", json={"name": "富岡 太郎", "phone": "0274-62-1111", "wheelchair": True,
+                                                "notes": "車いすのまま乗車", "fare_class": "senior"},
+                      headers=headers).json()
+    day = tomorrow()
+    with _browser(size) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        # the window is the screen: the page gets what the browser's own bars leave (625 px of 768 here)
+        inner = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+        assert inner[0] == size[0] and inner[1] <= size[1], inner
+        assert not browser.find_element(By.ID, "offer-button").is_enabled()  # nobody chosen yet
+
+        # caller 1: a known rider
+        _take_rider(browser, wait, "62-1111", "富岡 太郎")
+        banner = browser.find_element(By.ID, "call-rider").text
+        assert "富岡 太郎" in banner and "0274-62-1111" in banner and "高齢者" in banner and "車いす" in banner
+        assert browser.find_element(By.ID, "wheelchairs-input").get_attribute("value") == "1"
+        _set_time(browser, "10:00")
+        _choose(browser, wait, "pickup", "総合病院", "tomioka_general_hospital")
+        _choose(browser, wait, "dropoff", "joshu-tomioka", "st:Joshu-Tomioka")
+        browser.find_element(By.ID, "notes-input").send_keys("玄関で待つ")
+        assert _in_view(browser, "offer-button"), "空き確認 needs scrolling"
+        browser.save_screenshot(str(OUT / f"desk_caller1_{size[0]}x{size[1]}.png"))
+        assert "富岡 太郎" in _book_and_confirm(browser, wait)
+
+        # caller 2: an unknown number. The search itself starts a new call: nothing of caller 1 remains.
+        _search(browser, wait, "0274-99-0000")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-results"), "該当なし"))
+        banner = browser.find_element(By.ID, "call-rider")
+        assert "富岡 太郎" not in banner.text and "利用者が選ばれていません" in banner.text
+        assert browser.find_element(By.ID, "call-rider").get_attribute("data-rider-id") == ""
+        for field, empty in (("pickup-input", ""), ("dropoff-input", ""), ("notes-input", ""),
+                             ("wheelchairs-input", "0"), ("seats-input", "1"), ("time-input", "10:00")):
+            assert browser.find_element(By.ID, field).get_attribute("value") == empty, field
+        assert not browser.find_element(By.ID, "offer-panel").is_displayed()
+        assert browser.find_element(By.ID, "booking-status-msg").text == ""
+        offer = browser.find_element(By.ID, "offer-button")
+        assert not offer.is_enabled()
+        browser.execute_script("arguments[0].click()", offer)  # even a forced click books nothing
+        _choose(browser, wait, "pickup", "七日市", "oz:富岡市/七日市")
+        _choose(browser, wait, "dropoff", "総合病院", "tomioka_general_hospital")
+        browser.execute_script("document.getElementById('offer-button').disabled = false;"
+                               "document.getElementById('offer-button').click()")
+        time.sleep(0.5)
+        assert len(httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()) == 1
+
+        # register the caller from the form: the new rider becomes the call's rider
+        assert browser.find_element(By.ID, "new-rider-phone").get_attribute("value") == "0274-99-0000"
+        browser.find_element(By.ID, "new-rider-name").send_keys("甘楽 花子")
+        browser.find_element(By.ID, "new-rider-kana").send_keys("かんら はなこ")
+        browser.find_element(By.ID, "new-rider-save").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "call-rider"), "甘楽 花子"))
+        assert "富岡 太郎" not in browser.find_element(By.ID, "call-rider").text
+        _set_time(browser, "11:00")
+        assert _in_view(browser, "offer-button")
+        assert "甘楽 花子" in _book_and_confirm(browser, wait)
+        browser.save_screenshot(str(OUT / f"desk_caller2_{size[0]}x{size[1]}.png"))
+
+        # 次の電話: the desk is empty again
+        browser.find_element(By.ID, "next-call").click()
+        assert "利用者が選ばれていません" in browser.find_element(By.ID, "call-rider").text
+        assert browser.find_element(By.ID, "pickup-input").get_attribute("value") == ""
+        assert browser.find_element(By.ID, "booking-status-msg").text == ""
+        assert not browser.find_element(By.ID, "offer-button").is_enabled()
+
+    bookings = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+    hanako = httpx.get(f"{server}/riders", params={"phone": "0274990000"}, headers=headers).json()[0]
+    by_time = sorted(bookings, key=lambda b: b["time"])
+    assert [b["status"] for b in by_time] == ["confirmed", "confirmed"]
+    assert by_time[0]["rider_id"] == taro["id"] and by_time[0]["wheelchairs"] == 1
+    assert by_time[1]["rider_id"] == hanako["id"] and hanako["kana"] == "かんら はなこ"
+    assert by_time[1]["wheelchairs"] == 0 and by_time[1]["notes"] == "" and by_time[1]["seats"] == 1
+    assert by_time[1]["pickup"]["place"] == "oz:富岡市/七日市"
+
+
 def test_wide_area_itinerary_is_read_out_leg_by_leg(wide_server):
     """With the wide-area operating model, a Nanmoku -> Takasaki trip is a feeder taxi and a Joshin train."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
+    httpx.post(f"{wide_server}/riders", json={"name": "南牧 一郎", "phone": "0274-87-2222"}, headers={"X-API-Key": KEY})
     with _browser() as browser:
         wait = WebDriverWait(browser, 40)
-        _open_console(browser, wide_server, wait, tomorrow(), "09:00")
+        _open_console(browser, wide_server, wait, tomorrow())
+        _take_rider(browser, wait, "0274872222", "南牧 一郎")
+        _set_time(browser, "09:00")
         _choose(browser, wait, "pickup", "大日向", "oz:南牧村/大日向")
         _choose(browser, wait, "dropoff", "takasaki", "st:Takasaki")
         browser.find_element(By.ID, "offer-button").click()
@@ -215,7 +352,108 @@ def test_wide_area_itinerary_is_read_out_leg_by_leg(wide_server):
         legs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#offer-legs li")]
         assert len(legs) == 2 and "乗合タクシー" in legs[0] and "上信電鉄" in legs[1], legs
         assert "Takasaki" in legs[1]
+        ready = browser.find_element(By.ID, "offer-ready").text
+        assert "までにご準備ください" in ready and ready[:2].isdigit(), ready
         browser.find_element(By.ID, "confirm-button").click()
         wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
         wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "区間 1"))
         browser.save_screenshot(str(OUT / "console_wide_area.png"))
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_rider_edit_and_cancel_with_reason(server, size):
+    """The rider card edits the registry (kept in the history) and opens an upcoming booking to cancel it
+    with a reason, which the day's list and the booking record then show."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "下仁田 正", "phone": "0274-82-3333"}, headers=headers).json()
+    day = tomorrow()
+    booking = httpx.post(f"{server}/bookings", headers={**headers, "Idempotency-Key": "browser-cancel-1"}, json={
+        "rider_id": rider["id"], "pickup": {"place": "tomioka_general_hospital"},
+        "dropoff": {"place": "st:Joshu-Tomioka"}, "time": f"{day}T13:00:00+09:00"}).json()
+    httpx.post(f"{server}/bookings/{booking['id']}/confirm", headers=headers)
+    with _browser(size) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274823333", "下仁田 正")
+        browser.find_element(By.ID, "rider-open").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-upcoming"), "公立富岡総合病院"))
+        kana = browser.find_element(By.ID, "edit-kana")
+        kana.clear()
+        kana.send_keys("しもにた ただし")
+        browser.find_element(By.ID, "edit-walker").click()
+        browser.find_element(By.ID, "rider-save").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "call-rider"), "歩行器"))
+        assert "しもにた ただし" in browser.find_element(By.ID, "call-rider").text
+
+        browser.find_element(By.ID, "rider-open").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-edits"), "operator:"))
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-upcoming .open-booking"))).click()
+        wait.until(ec.visibility_of_element_located((By.ID, "cancel-button")))
+        assert "取消期限" in browser.find_element(By.ID, "cancel-deadline").text
+        Select(browser.find_element(By.ID, "cancel-reason")).select_by_value("illness")
+        browser.find_element(By.ID, "cancel-note").send_keys("発熱のため")
+        browser.find_element(By.ID, "cancel-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-detail"), "取消しました（体調不良）"))
+        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#bookings-table tbody"), "体調不良"))
+        browser.save_screenshot(str(OUT / f"desk_cancel_{size[0]}x{size[1]}.png"))
+
+    stored = httpx.get(f"{server}/bookings/{booking['id']}", headers=headers).json()
+    assert stored["status"] == "cancelled" and stored["cancellation"]["reason"] == "illness"
+    assert stored["cancellation"]["note"] == "発熱のため"
+    edited = httpx.get(f"{server}/riders/{rider['id']}", headers=headers).json()
+    assert edited["kana"] == "しもにた ただし" and edited["mobility"]["walker"] is True
+    history = httpx.get(f"{server}/riders/{rider['id']}/history", headers=headers).json()
+    assert history[0]["changes"]["kana"] == ["", "しもにた ただし"]
+
+
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_round_trip_and_a_two_week_standing_booking(server, size):
+    """One call books there and back (offered and confirmed together), then registers the same trip as a
+    standing booking for two weeks: the dates inside the horizon are booked, the later ones wait."""
+    from datetime import date, timedelta
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "甘楽 透", "phone": "0274-74-4444"}, headers=headers).json()
+    day = tomorrow()
+    with _browser(size) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274744444", "甘楽 透")
+        _set_time(browser, "08:30")
+        _choose(browser, wait, "pickup", "七日市", "oz:富岡市/七日市")
+        _choose(browser, wait, "dropoff", "総合病院", "tomioka_general_hospital")
+        Select(browser.find_element(By.ID, "return-kind")).select_by_value("timed")
+        browser.execute_script("document.getElementById('return-time').value = '12:30';")
+        assert _in_view(browser, "offer-button")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "offer-return"), "帰り"))
+        assert "号" in browser.find_element(By.ID, "offer-return").text
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+        trips = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+        assert sorted(b["round_trip_leg"] for b in trips) == ["outbound", "return"]
+        assert {b["status"] for b in trips} <= {"confirmed", "assigned"}
+
+        browser.find_element(By.ID, "standing-open").click()
+        for label in browser.find_elements(By.CSS_SELECTOR, "#standing-weekdays input"):
+            label.click()  # every day of the week
+        end = (date.fromisoformat(day) + timedelta(days=13)).isoformat()
+        browser.execute_script("document.getElementById('standing-end').value = arguments[0];", end)
+        browser.find_element(By.ID, "standing-save").click()
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#standing-dates li"))
+        states = [li.get_attribute("data-state") for li in browser.find_elements(By.CSS_SELECTOR, "#standing-dates li")]
+        assert "booked" in states and "pending" in states, states
+        texts = browser.find_element(By.ID, "standing-dates").text
+        assert "予約済" in texts and "受付前" in texts
+        browser.save_screenshot(str(OUT / f"desk_standing_{size[0]}x{size[1]}.png"))
+
+    series = httpx.get(f"{server}/standing-bookings", params={"rider_id": rider["id"]}, headers=headers).json()
+    assert len(series) == 1 and series[0]["end_date"] == end and series[0]["return_time"] == "12:30"

@@ -75,3 +75,11 @@ def test_network_geojson_for_the_map(client):
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) > 10
     lon, lat = geo["features"][0]["geometry"]["coordinates"][0]
     assert 138.5 <= lon <= 139.1 and 36.08 <= lat <= 36.38
+
+
+def test_stop_poles_are_places_searchable_by_kana(client):
+    stops = client.get("/places", params={"kind": "stop", "limit": 500}, headers=OP).json()
+    assert len(stops) == 290 and all(p["kind"] == "stop" and p["access_m"] >= 0 for p in stops)
+    by_kana = client.get("/places", params={"q": "そうごうびょういん"}, headers=OP).json()
+    assert by_kana[0]["key"] == "stop:tomioka/総合病院" and by_kana[0]["feed"] == "tomioka"
+    assert "愛タク" in by_kana[0]["service"] and by_kana[0]["jis_code"] == "10210"

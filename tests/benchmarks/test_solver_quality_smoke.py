@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import benchmarks.solver_quality as quality
 from benchmarks.instances import default_data_dir, read_bks, read_cordeau, read_li_lim
-from benchmarks.solver_quality import main, params_for
+from benchmarks.solver_quality import main, params_for, summarise
 from dispatch.problem import Solution, VisitKind
 from dispatch.solver import solve
 from dispatch.validator import schedule_route, validate
@@ -89,3 +90,49 @@ def test_benchmark_writes_gap_and_feasibility(tmp_path, capsys):
 def test_benchmark_refuses_unknown_instances_with_exit_2(capsys):
     assert main(["--set", "cordeau_a", "--only", "nope"]) == 2
     assert "unknown instance" in capsys.readouterr().err
+
+
+def test_any_folder_of_cordeau_files_is_read_whatever_the_names(tmp_path, capsys):
+    """A renamed copy of a set-a file (no leading "a") in a folder of its own, with its own BKS file."""
+    folder = tmp_path / "darp"
+    folder.mkdir()
+    (folder / "tiny_party.txt").write_text((CORDEAU / "instances" / "a2-16.txt").read_text())
+    bks = tmp_path / "bks.csv"
+    bks.write_text("instance,vehicles,best_known_cost\ntiny_party,2,294.25\n")
+    out = tmp_path / "r.json"
+    args = ["--set", "cordeau", "--instances", str(folder), "--bks", str(bks), "--seconds", "1", "--json", str(out)]
+    assert main(args) == 0
+    (row,) = json.loads(out.read_text())["instances"]
+    assert row["instance"] == "tiny_party" and row["feasible"] is True
+    assert row["bks_distance"] == 294.25 and row["gap_pct"] is not None
+
+
+def test_folder_of_other_files_is_refused_with_exit_2(tmp_path, capsys):
+    (tmp_path / "x.txt").write_text("1 2 3\n")
+    assert main(["--set", "li_lim", "--instances", str(tmp_path), "--no-pyvrp"]) == 2
+    assert "not a li_lim instance" in capsys.readouterr().err
+    assert main(["--set", "li_lim", "--instances", str(tmp_path / "missing")]) == 2
+
+
+def test_missing_pyvrp_is_skipped_with_a_note(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(quality, "pyvrp_available", lambda: False)
+    out = tmp_path / "r.json"
+    assert main(["--set", "li_lim_100", "--only", "lc101", "--seconds", "1", "--json", str(out)]) == 0
+    assert "PyVRP is not installed" in capsys.readouterr().out
+    (row,) = json.loads(out.read_text())["instances"]
+    assert "pyvrp" not in row and row["feasible"] is True
+
+
+def test_summary_averages_the_gap_over_same_fleet_instances_only():
+    rows = [
+        {"vehicles": 10, "bks_vehicles": 10, "gap_pct": 2.0, "seconds": 1.0, "budget_s": 1.0, "feasible": True},
+        {"vehicles": 11, "bks_vehicles": 10, "gap_pct": -5.0, "seconds": 1.0, "budget_s": 1.0, "feasible": True,
+         "pyvrp": {"vehicles": 10, "gap_pct": 1.0, "feasible": True}},
+    ]
+    rows[0]["pyvrp"] = {"vehicles": 10, "gap_pct": 0.5, "feasible": True}
+    summary = summarise(rows, hierarchical=True)
+    assert summary["mean_gap_pct"] == 2.0 and summary["gap_instances"] == 1
+    assert summary["extra_vehicles"] == 1 and summary["pyvrp_extra_vehicles"] == 0
+    assert summary["pyvrp_mean_gap_pct"] == 0.75
+    assert summary["paired_instances"] == 1 and summary["paired_pyvrp_mean_gap_pct"] == 0.5
+    assert summarise(rows, hierarchical=False)["mean_gap_pct"] == -1.5

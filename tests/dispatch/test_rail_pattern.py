@@ -15,6 +15,7 @@ from dispatch.rail.pattern import (
     build_trips,
     pick_short_turns,
     read_pattern,
+    read_running_minutes,
     read_stations,
     spread_departures,
 )
@@ -78,11 +79,13 @@ def test_run_times_follow_station_minutes(trips, stations):
     by_name = {s.name_en: s for s in stations}
     down = next(t for t in trips if t.direction == 0 and t.calls[-1][0].name_en == "Shimonita")
     times = {s.name_en: at for s, at in down.calls}
-    assert times["Joshu-Tomioka"] - times["Takasaki"] == 40 * 60
-    assert times["Shimonita"] - times["Takasaki"] == 60 * 60
+    # the 2026 timetable's median running times (joshin_running_minutes_2026.csv)
+    assert times["Joshu-Tomioka"] - times["Takasaki"] == 37 * 60
+    assert times["Shimonita"] - times["Takasaki"] == 61 * 60
+    assert times["Shimonita"] - times["Sendaira"] == 7 * 60  # the longest run, up the valley
     up = next(t for t in trips if t.direction == 1 and t.calls[0][0].name_en == "Shimonita")
     up_times = {s.name_en: at for s, at in up.calls}
-    assert up_times["Joshu-Tomioka"] - up_times["Shimonita"] == 20 * 60
+    assert up_times["Joshu-Tomioka"] - up_times["Shimonita"] == 24 * 60
     assert [s.name_en for s, _ in up.calls] == [s.name_en for s in reversed(stations)]
     for t in trips:
         assert all(a < b for (_, a), (_, b) in pairwise(t.calls))
@@ -120,3 +123,31 @@ def test_missing_fact_is_named(tmp_path: Path):
         read_pattern(tmp_path)
     with pytest.raises(FactsError, match="missing"):
         read_stations(tmp_path / "nowhere")
+
+
+def test_running_minutes_chain_from_takasaki():
+    minutes = read_running_minutes(DEFAULT_FACTS_DIR)
+    assert minutes is not None and len(minutes) == 21
+    assert (minutes["高崎"], minutes["上州富岡"], minutes["下仁田"]) == (0.0, 37.0, 61.0)
+    assert minutes["吉井"] == 23.0  # 吉井(群馬) in the timetable
+
+
+def test_without_running_times_the_estimated_minutes_apply(tmp_path: Path):
+    shutil.copy(DEFAULT_FACTS_DIR / "stations.csv", tmp_path / "stations.csv")
+    assert read_running_minutes(tmp_path) is None
+    assert read_stations(tmp_path)[-1].minutes_from_takasaki == 60.0  # est_min_from_takasaki
+
+
+def test_running_times_that_do_not_chain_are_refused(tmp_path: Path):
+    shutil.copy(DEFAULT_FACTS_DIR / "stations.csv", tmp_path / "stations.csv")
+    (tmp_path / "joshin_running_minutes_2026.csv").write_text(
+        "from_station,to_station,median_run_min,cum_min_from_takasaki\n高崎(上信),南高崎,3,3\n山名,西山名,2,5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FactsError, match="does not continue the line"):
+        read_stations(tmp_path)
+    (tmp_path / "joshin_running_minutes_2026.csv").write_text(
+        "from_station,to_station,median_run_min,cum_min_from_takasaki\n高崎(上信),南高崎,3,3\n", encoding="utf-8"
+    )
+    with pytest.raises(FactsError, match="no running time to 佐野のわたし"):
+        read_stations(tmp_path)

@@ -11,7 +11,10 @@ from routing import RoadNetwork
 from routing.facts import DEFAULT_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FACT_FILES = ("stations.csv", "landmarks.csv", "oaza.csv", "municipalities.csv", "corridors.csv", "oaza_romaji.csv")
+FACT_FILES = (
+    "stations.csv", "landmarks.csv", "oaza.csv", "municipalities.csv", "corridors.csv", "oaza_romaji.csv",
+    "stops.csv", "stop_readings.csv",
+)
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ def test_every_oaza_reaches_every_other(net: RoadNetwork) -> None:
 
 def test_graph_is_strongly_connected_with_all_places(net: RoadNetwork) -> None:
     assert nx.is_strongly_connected(net.graph)
-    assert len(net.places) == 21 + 14 + 97
+    assert len(net.places) == 21 + 14 + 97 + 290  # stations, landmarks, 大字, stop poles
     assert all(p.node in net.graph for p in net.places)
 
 

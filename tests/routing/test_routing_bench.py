@@ -21,6 +21,12 @@ def test_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert bench.main(argv) == 0
     assert "regional" in capsys.readouterr().out
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["case"] for r in doc["results"]] == ["regional", "synthetic grid"]
+    cases = [r["case"] for r in doc["results"]]
+    assert cases in (["regional", "real OSM extract", "synthetic grid"], ["regional", "synthetic grid"])
+    if "real OSM extract" in cases:  # present wherever the package index answers
+        real = doc["results"][1]
+        assert real["source"].startswith("osm-extract") and real["nodes"] > 100 and real["build_s"] > 0
     assert all(r["cold_s"] >= 0 and r["peak_mb"] >= 0 for r in doc["results"])
     assert bench.main(["--grid-size", "0"]) == 2
+    assert bench.main(argv[:-2] + ["--no-extract"]) == 0
+    assert "real OSM extract" not in capsys.readouterr().out

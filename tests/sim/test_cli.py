@@ -69,7 +69,8 @@ def test_compare_runs_both_on_the_same_demand(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(a), str(b), "--out", str(out), "--no-progress"]) == 0
     columns = json.loads((out / "compare.json").read_text(encoding="utf-8"))
-    assert columns["a"]["requests"] == columns["b"]["requests"]
+    assert columns["scenarios"]["a"]["requests"] == columns["scenarios"]["b"]["requests"]
+    assert columns["paired"]["requests"]["difference"] == 0
     assert "data:image/png;base64," in (out / "compare.html").read_text(encoding="utf-8")
     assert (out / "a" / "kpis.json").is_file() and (out / "b" / "report.html").is_file()
 

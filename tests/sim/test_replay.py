@@ -69,3 +69,12 @@ def test_header_problems_and_duplicates(tmp_path, facts):
         read_bookings_csv(path, facts)
     with pytest.raises(ScenarioError, match="does not exist"):
         read_bookings_csv(tmp_path / "none.csv", facts)
+
+
+def test_a_replayed_booking_may_name_a_stop_pole(tmp_path, facts):
+    path = tmp_path / "s.csv"
+    path.write_text(HEADER + "s,2026-12-01T08:00,2026-12-01T10:00,stop:tomioka/富岡駅,stop:tomioka/総合病院,1,0,,,\n",
+                    encoding="utf-8")
+    (request,) = read_bookings_csv(path, facts).requests
+    assert (request.origin.key, request.destination.key) == ("stop:tomioka/富岡駅", "stop:tomioka/総合病院")
+    assert request.origin.jis_code == "10210"

@@ -1,0 +1,78 @@
+"""Route minimisation (vehicles first): empty one route at a time through an ejection pool.
+
+The requests of the emptied route wait in the pool (``Plan.unassigned``); every iteration ruins the
+remaining routes and recreates them together with the pool, no new route allowed. A result is
+accepted when fewer requests wait, or when the waiting ones have been absent less often in total
+(the absence counters of Christiaens & Vanden Berghe's fleet minimisation: a request that keeps
+failing gets priority by making plans that leave it out look worse). When the pool empties, the
+fleet is one smaller and the next route goes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dispatch.solver.rr.plan import Plan
+
+if TYPE_CHECKING:
+    from dispatch.solver.rr.search import Toolkit
+
+
+def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) -> tuple[Plan, int]:
+    """The plan with the fewest vehicles found (every request of ``plan`` served) and the iterations
+    run. ``plan`` must leave no required request out."""
+    flat = kit.flat
+    absences = np.zeros(flat.n_requests)
+    best = plan
+    current: Plan | None = None
+    done = 0
+    while iterations is None or done < iterations:
+        if time.monotonic() >= deadline:
+            break
+        if current is None or not _waiting(current):
+            if current is not None:
+                best = current
+            current = _without_a_route(best, kit)
+            if current is None:
+                break
+        candidate = current.copy()
+        removed_now = kit.ruin(candidate)
+        kit.rebuild(candidate, removed_now)
+        done += 1
+        waiting_now = _waiting(candidate)
+        absences[waiting_now] += 1
+        waiting_before = _waiting(current)
+        if len(waiting_now) < len(waiting_before) or absences[waiting_now].sum() < absences[waiting_before].sum():
+            current = candidate
+    if current is not None and not _waiting(current):
+        best = current
+    return best, done
+
+
+def _waiting(plan: Plan) -> list[int]:
+    """Requests in the pool that must (or were) served: required ones and the emptied route's."""
+    return sorted(plan.unassigned - plan.optional_out)
+
+
+def _without_a_route(plan: Plan, kit: Toolkit) -> Plan | None:
+    """A copy of ``plan`` with one route emptied into the pool: a short one, chosen at random among
+    the shortest few; None when every route is pinned (riders on board, locked visits)."""
+    flat = kit.flat
+    choices = [
+        (len(seq), k)
+        for k, seq in enumerate(plan.codes)
+        if seq and not flat.v_locked[k] and not flat.v_onboard[k] and not any(flat.pinned[c >> 1] for c in seq)
+    ]
+    if len(choices) <= 1:
+        return None
+    choices.sort()
+    few = choices[: min(3, len(choices))]
+    _, k = few[int(kit.rng.integers(len(few)))]
+    out = plan.copy()
+    out.optional_out = set(plan.unassigned)
+    out.open_vehicles.discard(k)
+    out.remove({c >> 1 for c in plan.codes[k]})
+    return out

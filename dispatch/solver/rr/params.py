@@ -1,0 +1,63 @@
+"""Knobs of the ruin-and-recreate search; plain values with defaults, checked on creation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RrParams:
+    """How the ruin-and-recreate search removes, re-inserts and accepts.
+
+    Parameters
+    ----------
+    mean_removed
+        Average number of requests removed per iteration (SISR's c-bar).
+    max_string
+        Longest string of consecutive visits removed from one route (SISR's L_max).
+    related_share
+        Share of iterations that use Shaw-related removal instead of string removal.
+    blink_rate
+        Probability that recreate skips an insertion position it would otherwise take (SISR's beta).
+    start_temperature, end_temperature
+        Simulated-annealing temperature at the start and end of the search, as a share of the mean
+        distance per request of the starting plan; it falls geometrically in between.
+    fleet_share
+        Vehicles first: share of the budget (or of the iterations) spent emptying routes before
+        the distance search.
+    max_iterations
+        Deterministic work limit: iterations of the whole search (fleet phase included). None: the
+        deadline alone stops it. With a limit that binds before the deadline, the same problem,
+        start, seed and parameters give the same routes.
+    max_exact_checks
+        Candidates scheduled exactly per request before it is left out of this iteration (only
+        when ride limits make the quick estimate optimistic).
+    """
+
+    mean_removed: float = 10.0
+    max_string: int = 10
+    related_share: float = 0.3
+    blink_rate: float = 0.01
+    start_temperature: float = 0.1
+    end_temperature: float = 0.001
+    fleet_share: float = 0.5
+    max_iterations: int | None = None
+    max_exact_checks: int = 1000
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.mean_removed >= 1:
+            problems.append(f"mean_removed must be >= 1, got {self.mean_removed}")
+        if not self.max_string >= 1:
+            problems.append(f"max_string must be >= 1, got {self.max_string}")
+        for name in ("related_share", "blink_rate", "fleet_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} must be within [0, 1], got {getattr(self, name)}")
+        if not self.start_temperature >= self.end_temperature > 0:
+            problems.append("temperatures must satisfy start >= end > 0")
+        if self.max_iterations is not None and not self.max_iterations >= 0:
+            problems.append(f"max_iterations must be >= 0 (or None), got {self.max_iterations}")
+        if not self.max_exact_checks >= 1:
+            problems.append(f"max_exact_checks must be >= 1, got {self.max_exact_checks}")
+        if problems:
+            raise ValueError("invalid RrParams: " + "; ".join(problems))

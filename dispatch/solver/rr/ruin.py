@@ -1,0 +1,83 @@
+"""Ruin operators on a :class:`Plan`: SISR string removal and Shaw-related removal.
+
+Both start from a random seed request and walk its neighbours, most related first (Shaw
+relatedness of :class:`dispatch.solver.ruin.Relatedness`: pickups and drop-offs close in space and
+time). Pinned requests (on board, locked visits) are never removed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dispatch.solver.rr.flat import FlatProblem
+from dispatch.solver.rr.plan import Plan
+from dispatch.solver.ruin import Relatedness
+
+
+class Neighbours:
+    """For every request, all requests ordered by relatedness (itself first)."""
+
+    def __init__(self, flat: FlatProblem) -> None:
+        if flat.n_requests:
+            score = Relatedness(flat.problem, flat.problem.requests).score
+            self.order = np.argsort(score, axis=1, kind="stable")
+        else:
+            self.order = np.empty((0, 0), dtype=np.int64)
+
+
+def string_removal(
+    plan: Plan, neighbours: Neighbours, rng: np.random.Generator, mean_removed: float, max_string: int
+) -> set[int]:
+    """SISR: strings of consecutive visits from routes near a seed request (Christiaens & Vanden
+    Berghe 2020). Returns the requests removed from ``plan`` (already taken out)."""
+    flat = plan.flat
+    removable = [r for r in plan.route_of if not flat.pinned[r]]
+    if not removable:
+        return set()
+    used = [len(seq) for seq in plan.codes if seq]
+    string_cap = min(float(max_string), sum(used) / len(used))
+    routes_max = max(1.0, 4.0 * mean_removed / (1.0 + string_cap) - 1.0)
+    routes_to_ruin = int(rng.uniform(1.0, routes_max + 1.0))
+    seed = removable[int(rng.integers(len(removable)))]
+    removed: set[int] = set()
+    ruined: set[int] = set()
+    for c in neighbours.order[seed]:
+        if len(ruined) >= routes_to_ruin:
+            break
+        k = plan.route_of.get(int(c))
+        if k is None or k in ruined or flat.pinned[c]:
+            continue
+        seq = plan.codes[k]
+        length = int(rng.uniform(1.0, min(len(seq), string_cap) + 1.0))
+        where = [i for i, code in enumerate(seq) if code >> 1 == c]
+        anchor = where[int(rng.integers(len(where)))]
+        first = int(rng.integers(max(0, anchor - length + 1), min(anchor, len(seq) - length) + 1))
+        removed.update(code >> 1 for code in seq[first : first + length] if not flat.pinned[code >> 1])
+        ruined.add(k)
+    plan.remove(removed)
+    return removed
+
+
+def related_removal(plan: Plan, neighbours: Neighbours, rng: np.random.Generator, mean_removed: float) -> set[int]:
+    """Shaw removal: a seed and the requests most related to it, now and then one further down the
+    list (randomised greedy, Ropke & Pisinger). Returns the requests removed (already taken out)."""
+    flat = plan.flat
+    removable = [r for r in plan.route_of if not flat.pinned[r]]
+    if not removable:
+        return set()
+    count = min(len(removable), max(1, int(rng.uniform(1.0, 2.0 * mean_removed))))
+    seed = removable[int(rng.integers(len(removable)))]
+    allowed = set(removable)
+    pool = [int(c) for c in neighbours.order[seed] if int(c) in allowed]
+    removed: set[int] = set()
+    while pool and len(removed) < count:
+        removed.add(pool.pop(int(len(pool) * rng.random() ** 6)))
+    plan.remove(removed)
+    return removed
+
+
+def removal_size_ok(mean_removed: float, n_requests: int) -> float:
+    """``mean_removed`` capped for small problems: at most a third of the requests, at least one."""
+    return max(1.0, min(mean_removed, math.ceil(n_requests / 3)))

@@ -1,0 +1,170 @@
+"""The ruin-and-recreate search: route minimisation first when asked, then simulated annealing on
+distance, from a plan that serves every required request; it never returns worse than its start.
+
+Every iteration copies the current plan, ruins it (SISR strings or Shaw-related removal), recreates
+it (greedy insertion with blinks) and accepts it when its cost is below the current one plus a
+temperature term (``current - T ln U``, U uniform), the temperature falling geometrically from
+``start_temperature`` to ``end_temperature`` (shares of the mean distance per request). Progress is
+measured in iterations when ``max_iterations`` is set (deterministic), else in wall clock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dispatch.problem import RoutingProblem
+from dispatch.solver.params import SolveParams
+from dispatch.solver.rr.flat import FlatProblem, VisitKey, flatten, to_codes, to_keys
+from dispatch.solver.rr.fleet import minimise_fleet as remove_routes
+from dispatch.solver.rr.params import RrParams
+from dispatch.solver.rr.plan import Plan
+from dispatch.solver.rr.recreate import Orders, recreate
+from dispatch.solver.rr.route import earliest_starts
+from dispatch.solver.rr.ruin import Neighbours, related_removal, removal_size_ok, string_removal
+
+
+@dataclass
+class RrResult:
+    """Best visit orders found (by vehicle id), and counters of the run."""
+
+    routes: dict[str, list[VisitKey]]
+    start_times: dict[VisitKey, float]
+    vehicles: int
+    cost: float
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Toolkit:
+    """What every iteration needs, built once per run."""
+
+    flat: FlatProblem
+    neighbours: Neighbours
+    orders: Orders
+    rng: np.random.Generator
+    rr: RrParams
+    mean_removed: float
+
+    def ruin(self, plan: Plan) -> set[int]:
+        if self.rng.random() < self.rr.related_share:
+            return related_removal(plan, self.neighbours, self.rng, self.mean_removed)
+        return string_removal(plan, self.neighbours, self.rng, self.mean_removed, self.rr.max_string)
+
+    def rebuild(self, plan: Plan, removed: set[int]) -> None:
+        wanted = removed | {r for r in plan.unassigned if not self.flat.pinned[r]}
+        order = self.orders.sorted(wanted, self.rng)
+        recreate(plan, order, self.rng, self.rr.blink_rate, self.rr.max_exact_checks)
+
+
+def ruin_and_recreate(
+    problem: RoutingProblem,
+    params: SolveParams,
+    rr: RrParams,
+    start: Mapping[str, Sequence[VisitKey]],
+    deadline: float,
+    minimise_fleet: bool = False,
+    closed: frozenset[str] = frozenset(),
+    seed: int | None = None,
+) -> RrResult:
+    """Improve the visit orders ``start`` until ``deadline`` (monotonic seconds) or
+    ``rr.max_iterations``, whichever comes first.
+
+    Parameters
+    ----------
+    problem
+        The routing problem; ``start`` must serve every required request of it.
+    params
+        Fixed cost per vehicle (``vehicle_fixed_cost``, scaled by ``time_scale``) and the seed.
+    rr
+        Knobs of the search.
+    minimise_fleet
+        Vehicles first: empty whole routes, then shorten the routes on the fleet so found (no
+        vehicle unused at that point is opened again).
+    closed
+        Vehicles that stay unused.
+    seed
+        Seed of the random stream (default ``params.seed``).
+    """
+    began = time.monotonic()
+    flat = flatten(problem, params)
+    kit = Toolkit(
+        flat,
+        Neighbours(flat),
+        Orders(flat),
+        np.random.default_rng(params.seed if seed is None else seed),
+        rr,
+        removal_size_ok(rr.mean_removed, flat.n_requests),
+    )
+    openable = {k for k, v in enumerate(problem.vehicles) if v.id not in closed}
+    plan = Plan(flat, to_codes(flat, start), set() if minimise_fleet else openable)
+    start_rank = (plan.vehicles_used() if minimise_fleet else 0, plan.cost())
+    stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0, "routes_removed": 0.0}
+    total = rr.max_iterations
+    fleet_iterations = None if total is None else int(rr.fleet_share * total)
+    if minimise_fleet and not plan.missing_required():
+        fleet_deadline = began + rr.fleet_share * (deadline - began)
+        before = plan.vehicles_used()
+        plan, done = remove_routes(plan, kit, min(deadline, fleet_deadline), fleet_iterations)
+        stats["iterations"] += done
+        stats["fleet_iterations"] = float(done)
+        stats["routes_removed"] = float(before - plan.vehicles_used())
+    left = None if total is None else max(0, total - int(stats["iterations"]))
+    best, counters = anneal(plan, kit, deadline, left)
+    for key, value in counters.items():
+        stats[key] = stats.get(key, 0.0) + value
+    stats["seconds"] = time.monotonic() - began
+    if (best.vehicles_used() if minimise_fleet else 0, best.cost()) > start_rank:
+        best = Plan(flat, to_codes(flat, start))
+    return RrResult(to_keys(flat, best.codes), _start_times(flat, best), best.vehicles_used(), best.cost(), stats)
+
+
+def _start_times(flat: FlatProblem, plan: Plan) -> dict[VisitKey, float]:
+    """Earliest valid service starts of every routed visit (for timing where the shared scheduler's
+    greedy delays fall short of the ride limits)."""
+    out: dict[VisitKey, float] = {}
+    for k, seq in enumerate(plan.codes):
+        starts = earliest_starts(flat, k, seq)
+        if starts is not None:
+            out.update(zip((flat.key(c) for c in seq), starts, strict=True))
+    return out
+
+
+def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) -> tuple[Plan, dict[str, float]]:
+    """Simulated annealing on cost; returns the best plan (serving every required request the start
+    served) and counters."""
+    stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0}
+    if plan.missing_required() or not plan.route_of:
+        return plan, stats
+    began = time.monotonic()
+    scale = max(sum(plan.dist), 1e-9) / max(1, len(plan.route_of))
+    t0 = kit.rr.start_temperature * scale
+    ratio = kit.rr.end_temperature / kit.rr.start_temperature
+    current, current_cost = plan, plan.cost()
+    best, best_cost = plan, current_cost
+    done = 0
+    while iterations is None or done < iterations:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        progress = done / iterations if iterations else (now - began) / max(1e-9, deadline - began)
+        temperature = t0 * ratio**progress
+        candidate = current.copy()
+        removed = kit.ruin(candidate)
+        kit.rebuild(candidate, removed)
+        done += 1
+        if candidate.missing_required():
+            continue
+        cost = candidate.cost()
+        if cost < current_cost - temperature * math.log(max(kit.rng.random(), 1e-300)):
+            current, current_cost = candidate, cost
+            stats["accepted"] += 1
+            if cost < best_cost - 1e-9:
+                best, best_cost = candidate, cost
+                stats["improved"] += 1
+    stats["iterations"] = float(done)
+    return best, stats

@@ -1,0 +1,1 @@
+"""``sim sweep``: a grid of scenario variants, each replicated, run on Dask."""

@@ -264,9 +264,10 @@ def _changes_from_trail(record: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"at": moment(entry.get("at")), "status": current, "op": entry["op"], "ok": entry.get("ok"),
                         "reason": entry.get("reason")})
         else:
+            moved = entry["status"] == current and entry.get("vehicle_id")  # same status, another vehicle
             current = entry["status"]
             out.append({"at": moment(entry.get("at")), "status": current, "op": "status", "ok": None,
-                        "reason": entry.get("reason")})
+                        "reason": entry.get("reason") or (f"vehicle {entry['vehicle_id']}" if moved else None)})
     return out
 
 

@@ -48,7 +48,8 @@ def test_a_real_day_lands_in_the_history(day_redis, world, history_engine, histo
         assert ride.promised_pickup_start_s is not None and ride.promised_pickup_end_s > ride.promised_pickup_start_s
         assert ride.fare_yen == 100  # Tomioka's resident fare, one rider
         assert bookings[made.rejected].rejection_reason == "outside_service_hours"
-        assert bookings[made.cancelled].cancel_reason == "caller"
+        assert bookings[made.cancelled].cancel_reason == "illness"  # the reason code the desk gave
+        assert bookings[made.cancelled].cancel_late is False
         mine = select(StatusChange).where(StatusChange.booking_id == made.completed).order_by(StatusChange.seq)
         trail = list(s.scalars(mine))
         assert [(c.op, c.ok) for c in trail if c.op not in ("status", "intake")] == [("request", True),

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.kpis import TABLE_ROWS, format_value, lookup  # noqa: E402
 from sim.report.fonts import use_japanese_font  # noqa: E402
+from sim.report.labels import kpi_label  # noqa: E402
 from sim.stats import is_summary  # noqa: E402
 from sim.sweep.runner import PointResult  # noqa: E402
 
@@ -26,11 +27,11 @@ from sim.sweep.runner import PointResult  # noqa: E402
 CSV_KPIS = tuple(key for _, key, _ in TABLE_ROWS)
 # The planner's plots: (kpis.json path, title, axis label).
 PLOTS = (
-    ("rejection_rate", "拒否率 / Rejection rate", "予約の割合 / share of requests"),
-    ("wait_min.mean", "平均待ち時間 / Wait, mean", "分 / minutes"),
-    ("wait_min.p95", "待ち時間95%値 / Wait, 95th percentile", "分 / minutes"),
-    ("cost_per_rider_yen", "利用者1人あたり費用 / Cost per rider", "円 / yen"),
-    ("rides_per_vehicle_hour", "車両1時間あたり乗車 / Rides per vehicle-hour", "乗車 / 車両時 / rides per veh-h"),
+    ("rejection_rate", kpi_label("rejection_rate"), "依頼に対する割合 / share of requests"),
+    ("wait_min.mean", kpi_label("wait_min.mean"), "分 / minutes"),
+    ("wait_min.p95", kpi_label("wait_min.p95"), "分 / minutes"),
+    ("cost_per_rider_yen", kpi_label("cost_per_rider_yen"), "円 / yen"),
+    ("rides_per_vehicle_hour", kpi_label("rides_per_vehicle_hour"), "乗車人回/車両時間 / rider legs per vehicle-hour"),
 )
 
 
@@ -126,7 +127,7 @@ def figure(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title:
                             color=line.get_color(), alpha=0.2, linewidth=0)
     if not numeric or all(isinstance(x, int) for x in xs):
         ax.set_xticks(list(position.values()), [str(x) for x in xs])
-    ax.set_xlabel(keys[0])
+    ax.set_xlabel(f"変化させた設定 / varied: {keys[0]}")
     ax.set_ylabel(unit)
     ax.set_title(f"{title}（平均と95%信頼区間 / mean, 95% CI）", fontsize=10)
     ax.grid(alpha=0.3)
@@ -149,7 +150,7 @@ def write_html(path: Path, document: dict[str, Any], results: Sequence[PointResu
     for kpi, title, unit in PLOTS if ok else ():
         png = base64.b64encode(plot(keys, results, kpi, title, unit)).decode("ascii")
         parts.append(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{png}">')
-    head = ["point", *keys, "status / 状態", "workers", *[label for label, _, _ in TABLE_ROWS[:8]]]
+    head = ["点 / point", *keys, "状態 / status", "ワーカー / workers", *[label for label, _, _ in TABLE_ROWS[:8]]]
     rows = []
     for r in results:
         cells = [str(r.point.index), *(str(r.point.values[k]) for k in keys),

@@ -147,7 +147,7 @@ def _open_console(browser, base: str, wait, day: str) -> None:
     wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
     browser.find_element(By.ID, "api-key-save").click()
     wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
-    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map svg polyline"))
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#map path.road"))  # the road graph on Leaflet
     for field in ("day-input", "date-input"):
         browser.execute_script("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
                                "e.dispatchEvent(new Event('change'));", field, day)
@@ -242,7 +242,7 @@ def test_phone_booking_through_the_console(server):
         wait.until(ec.text_to_be_present_in_element((By.ID, "manifest-table"), "富岡 はな"))
         manifest = browser.find_element(By.ID, "manifest-table").text
         assert "乗車" in manifest and "降車" in manifest and "玄関前で待つ" in manifest
-        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map svg g.routes polyline")) >= 1)
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map path.route")) >= 1)
         browser.save_screenshot(str(OUT / "console.png"))
 
     booking = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
@@ -394,6 +394,11 @@ def test_rider_edit_and_cancel_with_reason(server, size):
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-upcoming .open-booking"))).click()
         wait.until(ec.visibility_of_element_located((By.ID, "cancel-button")))
         assert "取消期限" in browser.find_element(By.ID, "cancel-deadline").text
+        browser.execute_script("document.getElementById('change-time').value = '14:00';")
+        browser.find_element(By.ID, "change-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "change-msg"), "変更しました"))
+        changed = httpx.get(f"{server}/bookings/{booking['id']}", headers=headers).json()
+        assert changed["time"].endswith("T14:00:00+09:00")
         Select(browser.find_element(By.ID, "cancel-reason")).select_by_value("illness")
         browser.find_element(By.ID, "cancel-note").send_keys("発熱のため")
         browser.find_element(By.ID, "cancel-button").click()
@@ -454,6 +459,154 @@ def test_round_trip_and_a_two_week_standing_booking(server, size):
         texts = browser.find_element(By.ID, "standing-dates").text
         assert "予約済" in texts and "受付前" in texts
         browser.save_screenshot(str(OUT / f"desk_standing_{size[0]}x{size[1]}.png"))
+        first_booked = browser.find_element(By.CSS_SELECTOR, "#standing-dates li[data-state='booked']")
+        skip = first_booked.get_attribute("data-date")
+        browser.find_element(By.ID, "standing-close").click()
+
+        # the series from the rider card: skip the first booked date, then pause
+        browser.find_element(By.ID, "rider-open").click()
+        item = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#rider-standing li[data-series]")))
+        assert "月・火・水・木・金・土・日 08:30" in item.text and "有効" in item.text
+        skip_input = item.find_element(By.CSS_SELECTOR, ".skip-date")
+        browser.execute_script("arguments[0].value = arguments[1];", skip_input, skip)
+        item.find_element(By.CSS_SELECTOR, "button[data-op='skip']").click()
+        listed = f"{skip[5:]}（"  # the card lists the next dates as MM-DD（曜）
+        wait.until(lambda b: listed not in b.find_element(By.ID, "rider-standing").text)
+        browser.find_element(By.CSS_SELECTOR, "#rider-standing button[data-op='pause']").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rider-standing"), "一時停止中"))
 
     series = httpx.get(f"{server}/standing-bookings", params={"rider_id": rider["id"]}, headers=headers).json()
     assert len(series) == 1 and series[0]["end_date"] == end and series[0]["return_time"] == "12:30"
+    assert series[0]["status"] == "paused" and series[0]["skipped"] == [skip]
+    skipped = [b for b in httpx.get(f"{server}/bookings", params={"day": skip}, headers=headers).json()
+               if b.get("standing_id") == series[0]["id"]]
+    assert skipped and all(b["status"] == "cancelled" for b in skipped)
+
+
+def test_map_layers_labels_and_picking_a_place(server):
+    """Leaflet map: road graph, municipal areas, places and vehicles as layers; visible labels never overlap;
+    a click offers the nearest place for the form."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    rider = httpx.post(f"{server}/riders", json={"name": "富岡 地図", "phone": "0274-62-4321"}, headers=headers).json()
+    httpx.post(f"{server}/bookings", headers={**headers, "Idempotency-Key": "browser-map-1"}, json={
+        "rider_id": rider["id"], "pickup": {"place": "tomioka_general_hospital"},
+        "dropoff": {"place": "st:Joshu-Tomioka"}, "time": f"{tomorrow()}T10:00:00+09:00"})  # the day has plans
+    with _browser((1366, 768)) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, tomorrow())
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#map path.vehicle")) == 6)
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#map path.area")) == 4
+        roads = httpx.get(f"{server}/network.geojson", headers=headers).json()["features"]
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#map path.road")) == len(roads)
+        assert not browser.execute_script(  # no tile or other outside request
+            "return performance.getEntriesByType('resource').some(e => !e.name.startsWith(location.origin))")
+        overlaps = browser.execute_script("""
+            const shown = [...document.querySelectorAll('#map .map-label')]
+              .filter(e => e.style.visibility !== 'hidden').map(e => e.getBoundingClientRect());
+            let n = 0;
+            for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+              const a = shown[i], b = shown[j];
+              if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) n++;
+            }
+            return [shown.length, n];""")
+        assert overlaps[0] >= 5 and overlaps[1] == 0, overlaps
+        station = browser.find_element(By.CSS_SELECTOR, "#map path.place-st_Joshu-Tomioka")
+        ActionChains(browser).move_to_element(station).click().perform()
+        popup = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".map-pick")))
+        assert "上州富岡" in popup.text
+        popup.find_element(By.CSS_SELECTOR, "button[data-which='pickup']").click()
+        wait.until(lambda b: "上州富岡" in b.find_element(By.ID, "pickup-input").get_attribute("value"))
+        browser.save_screenshot(str(OUT / "desk_map.png"))
+
+
+def test_refusals_in_japanese_alternatives_split_and_call_back(server):
+    """Out of hours: a Japanese refusal with the first and last times; a later refusal replaces the panel;
+    a party of 8 is split over two vehicles and both offers are confirmed; a refusal goes on 折り返し."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    httpx.post(f"{server}/riders", json={"name": "富岡 団体", "phone": "0274-62-8888"}, headers=headers)
+    day = tomorrow()
+    with _browser((1366, 768)) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274628888", "富岡 団体")
+        _set_time(browser, "05:00")
+        _choose(browser, wait, "pickup", "総合病院", "tomioka_general_hospital")
+        _choose(browser, wait, "dropoff", "joshu-tomioka", "st:Joshu-Tomioka")
+        browser.find_element(By.ID, "offer-button").click()
+        panel = wait.until(ec.visibility_of_element_located((By.ID, "rejection-panel")))
+        assert "お受けできません" in panel.text and "運行時間外です（運行 08:00〜17:00）" in panel.text
+        times = [b.text for b in panel.find_elements(By.CSS_SELECTOR, "button.alternative")]
+        assert times[0] == "08:00" and len(times) == 2, times
+        browser.find_element(By.ID, "callback-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "callback-list"), "富岡 団体"))
+        assert "運行時間外" in browser.find_element(By.ID, "callback-list").text
+
+        browser.execute_script("document.getElementById('seats-input').value = 8;")
+        _set_time(browser, "10:00")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "rejection-panel"), "人数が多すぎます"))
+        text = browser.find_element(By.ID, "rejection-panel").text
+        assert "運行時間外" not in text and text.count("お受けできません") == 1  # replaced, not stacked
+        browser.find_element(By.ID, "split-button").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "offer-panel")))
+        legs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#offer-legs li")]
+        assert len(legs) == 2 and all(leg.startswith("4人") for leg in legs), legs
+        assert not browser.find_element(By.ID, "rejection-panel").is_displayed()
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+        browser.find_element(By.CSS_SELECTOR, "#callback-list .callback-done").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "callback-list"), "折り返し待ちはありません"))
+        browser.save_screenshot(str(OUT / "desk_split.png"))
+
+    bookings = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+    confirmed = [b for b in bookings if b["status"] in ("confirmed", "assigned")]
+    assert sorted(b["seats"] for b in confirmed) == [4, 4]
+    assert sorted(b["status"] for b in bookings if b not in confirmed) == ["rejected", "rejected"]
+
+
+def test_open_return_booked_when_the_rider_calls(server):
+    """帰りは電話で: the outbound is booked with an open return; on the rider's later call the return is
+    placed from the rider card, the wait read out, and confirmed."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    headers = {"X-API-Key": KEY}
+    httpx.post(f"{server}/riders", json={"name": "南牧 かえる", "phone": "0274-87-5555"}, headers=headers)
+    day = tomorrow()
+    with _browser((1366, 768)) as browser:
+        wait = WebDriverWait(browser, 40)
+        _open_console(browser, server, wait, day)
+        _take_rider(browser, wait, "0274875555", "南牧 かえる")
+        _set_time(browser, "09:00")
+        _choose(browser, wait, "pickup", "七日市", "oz:富岡市/七日市")
+        _choose(browser, wait, "dropoff", "総合病院", "tomioka_general_hospital")
+        Select(browser.find_element(By.ID, "return-kind")).select_by_value("open")
+        browser.find_element(By.ID, "offer-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "offer-return"), "帰りはお電話ください"))
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+
+        browser.find_element(By.ID, "next-call").click()  # later: the rider calls for the way back
+        _take_rider(browser, wait, "0274875555", "南牧 かえる")
+        browser.find_element(By.ID, "rider-open").click()
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#rider-upcoming .book-return"))).click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "offer-return"), "お待ち時間"))
+        assert "南牧 かえる" in browser.find_element(By.ID, "offer-for").text
+        browser.find_element(By.ID, "confirm-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "booking-status-msg"), "予約を確定しました"))
+
+    bookings = httpx.get(f"{server}/bookings", params={"day": day}, headers=headers).json()
+    assert sorted((b["round_trip_leg"], b["status"] in ("confirmed", "assigned")) for b in bookings) == [
+        ("outbound", True), ("return", True)]
+    back = next(b for b in bookings if b["round_trip_leg"] == "return")
+    assert back["pickup"]["place"] == "tomioka_general_hospital" and back["round_trip_id"]

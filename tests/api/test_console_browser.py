@@ -134,6 +134,9 @@ def _browser(size: tuple[int, int] = (1600, 1000)) -> Iterator[object]:
     OUT.mkdir(exist_ok=True)
     try:
         yield browser
+        # the page itself never failed: no uncaught error or rejected promise in its scripts
+        errors = [e["message"] for e in browser.get_log("browser") if e.get("source") == "javascript"]
+        assert errors == [], errors
     finally:
         browser.quit()
         shutil.rmtree(profile, ignore_errors=True)

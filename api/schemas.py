@@ -425,6 +425,8 @@ class VehicleEventIn(Strict):
     lat: Latitude | None = None
     lon: Longitude | None = None
     at: datetime | None = Field(None, description="when it happened (default: when received)")
+    stop: Literal["pickup", "dropoff"] | None = Field(
+        None, description="for arrived: which stop the driver is at (default: the one due for the booking)")
 
     @model_validator(mode="after")
     def _fields_of_type(self) -> VehicleEventIn:

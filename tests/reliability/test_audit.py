@@ -98,3 +98,23 @@ def test_audit_checks_the_desk_records(client, credentials, clean_redis, world):
     assert f"round trip {trip['id']}: booking {trip['return']['id']} is missing" in problems
     assert "call-back cb-bad names unknown rider rd-gone" in problems
     assert f"standing booking {sid} {start} outbound: booking bk-gone is missing" in problems
+
+
+def test_audit_checks_pins_and_the_audit_log(client, credentials, clean_redis, world):
+    day = day_after(1)
+    booking = _book(client, credentials, "audit-pin-0001", day, "10:00", "tomioka_city_hall", "st:Joshu-Tomioka")
+    moved = client.post("/dispatch/reassign", json={"booking_id": booking["id"], "vehicle_id": "kanra-1"},
+                        headers=credentials.header("dispatcher"))
+    assert moved.status_code == 200, moved.text
+    assert audit(clean_redis, PREFIX, [day], network=world.network).problems == []
+    keys = Keys(PREFIX)
+    record = json.loads(clean_redis.get(keys.booking(booking["id"])))
+    clean_redis.set(keys.booking(booking["id"]), json.dumps({**record, "pinned_to": None}))
+    problems = "\n".join(audit(clean_redis, PREFIX, [day], network=world.network).problems)
+    assert f"booking {booking['id']}: the record says pinned to None, the dispatcher kanra-1" in problems
+    clean_redis.set(keys.booking(booking["id"]), json.dumps(record))
+    for entry_id, fields in clean_redis.xrange(f"{PREFIX}:audit"):
+        if fields["action"] == "booking.created":
+            clean_redis.xdel(f"{PREFIX}:audit", entry_id)
+    problems = "\n".join(audit(clean_redis, PREFIX, [day], network=world.network).problems)
+    assert f"booking {booking['id']} has 0 'booking.created' audit entries" in problems

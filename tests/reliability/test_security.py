@@ -21,8 +21,11 @@ from api.app import create_app
 
 from .conftest import DRIVER_VEHICLE, at, day_after, stack_env
 
-PUBLIC = {"/health", "/console", "/desk", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-"""Routes open without a key: liveness, the static console pages and the API description (no data)."""
+PUBLIC = {"/health", "/console", "/desk", "/dispatcher", "/driver", "/runsheet", "/administration", "/static",
+          "/openapi.json", "/docs",
+          "/docs/oauth2-redirect", "/redoc", "/auth/login"}
+"""Routes open without a key: liveness, the static console pages (their data need a key or session), the API
+description (no data), staff log-in."""
 
 
 def _concrete(path: str) -> str:

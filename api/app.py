@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.accounts import Accounts
 from api.errors import install_error_handlers
 from api.keys import Keys
 from api.limits import BodyLimits
@@ -21,7 +22,20 @@ from api.privacy import install_pii_filter
 from api.redis_client import async_client
 from api.redis_client import sync_client as connect_sync
 from api.replication import ReplicaWait
-from api.routers import bookings, callbacks, dispatch, events, places, rail, riders, round_trips, standing, vehicles
+from api.routers import (
+    bookings,
+    callbacks,
+    dispatch,
+    events,
+    map_layers,
+    places,
+    rail,
+    riders,
+    round_trips,
+    staff,
+    standing,
+    vehicles,
+)
 from api.settings import Settings
 from api.store import Store
 from api.world import World, load_fleet_file
@@ -29,6 +43,14 @@ from api.writer import AreaWriter
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _page(name: str):
+    """A console page (static HTML; its data come from the API with the caller's key or session)."""
+    async def serve() -> FileResponse:
+        return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8")
+
+    return serve
 
 
 def create_app(settings: Settings | None = None, world: World | None = None) -> FastAPI:
@@ -55,6 +77,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         app.state.redis = client
         app.state.keys = keys
         app.state.store = Store(client, keys, settings.idempotency_ttl_s)
+        app.state.accounts = Accounts(client, keys)
         app.state.writer = AreaWriter(sync_client, keys, settings, app.state.world,
                                       name=f"api:{os.getpid()}@{socket.gethostname()}", may_solve=False)
         try:
@@ -79,7 +102,8 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.add_middleware(BodyLimits)
     app.add_middleware(ReplicaWait)  # KANRA_REDIS_WAIT_REPLICAS: a 2xx to a write only once replicas have it
     install_error_handlers(app)
-    for module in (places, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail, events):
+    for module in (places, map_layers, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail,
+                   events, staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -87,6 +111,10 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     async def desk() -> FileResponse:
         """The phone desk (電話予約デスク)."""
         return FileResponse(STATIC_DIR / "desk.html", media_type="text/html; charset=utf-8")
+
+    for page, name in (("/dispatcher", "dispatch.html"), ("/driver", "driver.html"), ("/runsheet", "runsheet.html"),
+                       ("/administration", "admin.html")):
+        app.add_api_route(page, _page(name), methods=["GET"], include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)
     async def console() -> RedirectResponse:

@@ -1,8 +1,9 @@
-"""API keys, roles and the one table that says which role may do what.
+"""API keys, staff sessions, roles and the one table that says which role may do what.
 
-A request carries its key in ``X-API-Key`` or ``Authorization: Bearer <key>``. No key or an unknown
-key is 401; a known key whose role may not perform the action is 403. A driver key is bound to one
-vehicle and may only act on it.
+A request carries an API key (machine clients) in ``X-API-Key`` or ``Authorization: Bearer <key>``, or a
+staff session token from ``POST /auth/login`` (``s_...``, see :mod:`api.accounts`) the same way. None, an
+unknown key, or an expired or ended session (or a disabled account) is 401; a role that may not perform
+the action is 403. A driver is bound to one vehicle and may only act on it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
 from fastapi import Request
 
+from api.accounts import SESSION_PREFIX
 from api.errors import ApiError
 
 
@@ -35,6 +38,12 @@ class ApiKey:
     vehicle_id: str | None = None
     name: str = ""
     key_id: str = ""  # sha-256 prefix of the key: names its rate-limit counter without storing the key
+    kind: str = "key"  # "key" (a machine client) or "session" (a member of staff logged in)
+    municipality: str | None = None
+
+
+#: Who is acting in the current request (account name or key label): commands and audit entries carry it.
+actor: ContextVar[str] = ContextVar("actor", default="")
 
 
 _O, _D, _DR, _P, _A = Role.OPERATOR, Role.DISPATCHER, Role.DRIVER, Role.PLANNER, Role.ADMIN
@@ -58,6 +67,9 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "rail.delay": frozenset({_D, _A}),  # report a late train: its riders' onward legs are re-planned
     "events.read": frozenset({_O, _D, _P, _A}),
     "stats.read": frozenset({_D, _P, _A}),
+    "auth.self": ALL_ROLES,  # who am I, log out
+    "accounts.manage": frozenset({_A}),  # add, disable, reset staff accounts
+    "audit.read": frozenset({_A}),
 }
 """Action -> roles allowed. Every endpoint names one action; this is the only place roles are listed."""
 
@@ -93,7 +105,7 @@ def parse_api_keys(entries: Iterable[str]) -> dict[str, ApiKey]:
     return keys
 
 
-def _presented_key(request: Request) -> str | None:
+def presented_key(request: Request) -> str | None:
     key = request.headers.get("x-api-key")
     if key:
         return key.strip()
@@ -104,11 +116,19 @@ def _presented_key(request: Request) -> str | None:
     return None
 
 
-def authenticate(request: Request) -> ApiKey:
-    """The caller's key, or 401."""
-    presented = _presented_key(request)
+async def authenticate(request: Request) -> ApiKey:
+    """The caller's key or staff session, or 401."""
+    presented = presented_key(request)
     if presented is None:
-        raise ApiError(401, "X-API-Key", "an API key is required (X-API-Key header or Authorization: Bearer)")
+        raise ApiError(401, "X-API-Key", "an API key or a session is required (X-API-Key header or Authorization:"
+                                         " Bearer; staff log in at POST /auth/login)")
+    if presented.startswith(SESSION_PREFIX):
+        session = await request.app.state.accounts.session(presented)
+        if session is None:
+            raise ApiError(401, "Authorization", "the session has expired or ended; log in again")
+        return ApiKey(role=Role(session["role"]), vehicle_id=session.get("vehicle_id"), name=session["name"],
+                      key_id="acct-" + hashlib.sha256(session["name"].encode()).hexdigest()[:16], kind="session",
+                      municipality=session.get("municipality"))
     keys: Mapping[str, ApiKey] = request.app.state.settings.api_keys
     for known, principal in keys.items():
         if hmac.compare_digest(known.encode(), presented.encode()):
@@ -139,7 +159,7 @@ def require(action: str) -> Callable[[Request], ApiKey]:
     allowed = PERMISSIONS[action]  # KeyError at import time for a misspelt action
 
     async def dependency(request: Request) -> ApiKey:  # async: no thread hop per request
-        principal = authenticate(request)
+        principal = await authenticate(request)
         await _count_request(request, principal)
         if principal.role not in allowed:
             raise ApiError(403, "X-API-Key", f"role {principal.role.value} may not {action}")
@@ -148,6 +168,7 @@ def require(action: str) -> Callable[[Request], ApiKey]:
             if vehicle is None or vehicle != principal.vehicle_id:
                 raise ApiError(403, "vehicle_id", "a driver may only act on their own vehicle")
         request.state.principal = principal
+        actor.set(principal.name)
         return principal
 
     dependency.__name__ = f"require_{action.replace('.', '_')}"

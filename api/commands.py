@@ -212,7 +212,9 @@ def _vehicle_event(engine: Any, command: dict[str, Any], now: int) -> Outcome:
         engine.update_position(vehicle_id, to_location(command["location"]), now)
     elif op == "drop_off":  # a feeder set down at the station may have missed its train: re-planned
         changed = replans(engine.drop_off(vehicle_id, booking_id, now), command["at"])
-    elif op in ("arrive", "board", "no_show"):
+    elif op == "arrive":
+        engine.arrive(vehicle_id, booking_id, now, stop=command.get("stop"))
+    elif op in ("board", "no_show"):
         getattr(engine, op)(vehicle_id, booking_id, now)
     elif op in ("start_shift", "end_shift"):
         getattr(engine, op)(vehicle_id, now)

@@ -98,8 +98,8 @@ class DayEngine:
     def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
         self.dispatcher.update_position(vehicle_id, location, now)
 
-    def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
-        self.dispatcher.arrive(vehicle_id, booking_id, now)
+    def arrive(self, vehicle_id: str, booking_id: str, now: int, stop: str | None = None) -> None:
+        self.dispatcher.arrive(vehicle_id, booking_id, now, stop=stop)
 
     def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
         self.dispatcher.board(vehicle_id, booking_id, now)

@@ -41,11 +41,13 @@ def store_refused(exc: BaseException) -> bool:
 class ApiError(Exception):
     """An error with an HTTP status, the offending field and a reason a caller can act on."""
 
-    def __init__(self, status: int, field: str, reason: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, field: str, reason: str, headers: dict[str, str] | None = None,
+                 reason_ja: str | None = None) -> None:
         super().__init__(f"{field}: {reason}")
         self.status = status
         self.field = field
         self.reason = reason
+        self.reason_ja = reason_ja  # the reason in Japanese, for the console (when there is one)
         self.headers = headers or {}
 
 
@@ -56,8 +58,11 @@ class Busy(ApiError):
         super().__init__(503, "service", reason, {"Retry-After": str(RETRY_AFTER_S)})
 
 
-def body(field: str, reason: str) -> dict[str, list[dict[str, str]]]:
-    return {"detail": [{"field": field, "reason": reason}]}
+def body(field: str, reason: str, reason_ja: str | None = None) -> dict[str, list[dict[str, str]]]:
+    item = {"field": field, "reason": reason}
+    if reason_ja:
+        item["reason_ja"] = reason_ja
+    return {"detail": [item]}
 
 
 def _field_of(loc: tuple[object, ...]) -> str:
@@ -76,7 +81,7 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 
 
 async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse(body(exc.field, exc.reason), status_code=exc.status, headers=exc.headers)
+    return JSONResponse(body(exc.field, exc.reason, exc.reason_ja), status_code=exc.status, headers=exc.headers)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 
+from api.auth import actor
 from api.writer import LostLease
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def drain(app: FastAPI, area: str) -> dict[str, dict[str, Any]]:
 async def run_command(app: FastAPI, area: str, stream: str, command: dict[str, Any]) -> tuple[str, dict | None]:
     """Append ``command`` to ``stream`` and return ``(entry_id, result)``; result None if still pending."""
     store = app.state.store
-    command = {"at": time.time(), **command}  # a driver's event may say when it happened
+    command = {"at": time.time(), "by": actor.get(), **command}  # a driver's event may say when it happened
     entry_id = await store.enqueue(stream, command)
     return entry_id, await await_result(app, area, entry_id)
 

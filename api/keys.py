@@ -30,6 +30,10 @@ class Keys:
     def idempotency(self, key: str) -> str:
         return f"{self.prefix}:idem:{key}"
 
+    def event_idempotency(self, vehicle_id: str, key: str) -> str:
+        """A driver event's ``Idempotency-Key``: ``<stream entry id>|<digest of the event>``."""
+        return f"{self.prefix}:idem-event:{vehicle_id}:{key}"
+
     def bookings_of_day(self, day: str) -> str:
         return f"{self.prefix}:bookings:day:{day}"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 CATALOGUE = Path(__file__).resolve().parent / "static" / "messages.json"
-PREFIXES = ("common", "desk", "refusal", "status")
+PREFIXES = ("admin", "common", "desk", "dispatch", "driver", "refusal", "status")
 _PARAM = re.compile(r"\{(\w+)\}")
 
 

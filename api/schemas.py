@@ -66,6 +66,7 @@ def phone_digits(phone: str) -> str:
 class ErrorItem(BaseModel):
     field: str = Field(description="what was wrong: body.pickup.place, query.day, header.Idempotency-Key, ...")
     reason: str
+    reason_ja: str | None = Field(None, description="the reason in Japanese, where the desk reads it out")
 
 
 class ErrorOut(BaseModel):
@@ -424,6 +425,8 @@ class VehicleEventIn(Strict):
     lat: Latitude | None = None
     lon: Longitude | None = None
     at: datetime | None = Field(None, description="when it happened (default: when received)")
+    stop: Literal["pickup", "dropoff"] | None = Field(
+        None, description="for arrived: which stop the driver is at (default: the one due for the booking)")
 
     @model_validator(mode="after")
     def _fields_of_type(self) -> VehicleEventIn:

@@ -16,6 +16,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from api import audit
+from api.auth import actor
 from api.keys import Keys
 from api.schemas import phone_digits
 
@@ -81,9 +83,12 @@ class Store:
             await self.redis.set(self.keys.rider_phone(digits), rider_id)  # repair a dangling index entry
         now = time.time()
         record = {**record, "id": rider_id, "created_at": now, "updated_at": now}
+        before, after = audit.rider_change(None, record)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.rider(rider_id), json.dumps(record, ensure_ascii=False))
             pipe.hset(self.keys.rider_index, rider_id, search_text(record))
+            pipe.xadd(audit.stream_key(self.keys.prefix), audit.entry(actor.get(), "rider.created", rider_id, before,
+                                                                      after))
             await pipe.execute()
         return record, True
 
@@ -119,6 +124,8 @@ class Store:
             if diff:
                 entry = {"at": now, "by": by, "changes": diff}
                 pipe.rpush(self.rider_history_key(rider_id), json.dumps(entry, ensure_ascii=False))
+                before, after = audit.rider_change(rider, updated)
+                pipe.xadd(audit.stream_key(self.keys.prefix), audit.entry(by, "rider.edited", rider_id, before, after))
             await pipe.execute()
         return updated, None
 

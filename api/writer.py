@@ -20,11 +20,14 @@ from typing import Any
 from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
+from api import audit
 from api.commands import BOOKING_OPS, apply
 from api.engine import BookingState, DayEngine
 from api.history.trail import note_command, note_status
 from api.keys import Keys
 from api.lock import AreaLock
+from api.record_sync import AUDIT_ACTIONS, audit_entry, follow_plan, state_events
+from api.reopt_run import ReoptimisationRun
 from api.settings import Settings
 from api.timefmt import epoch_seconds_on
 from api.world import World
@@ -36,29 +39,6 @@ STREAMS = ("bookings", "vehicles")
 
 class LostLease(RuntimeError):
     """Our area lease expired or was taken over before we committed; nothing was written."""
-
-
-def _follow_plan(record: dict[str, Any], current: BookingState) -> bool:
-    """Make a stored booking record agree with the engine's view of it; True if anything changed."""
-    before = json.dumps(record, sort_keys=True, default=str)
-    if record["status"] == "offered" and current.status == "requested":  # the engine let the hold lapse
-        record["error"] = "the offer's hold lapsed: confirming tries to keep the same pickup window"
-    record["status"] = current.status
-    record["vehicle_id"] = current.vehicle_id or record.get("vehicle_id")
-    record["pinned_to"] = current.pinned_to
-    offer = record.get("offer")
-    legs = offer.get("legs") or [] if offer else []
-    if offer and current.vehicle_id and len(legs) <= 1:  # several legs: the planner re-plans those (replans)
-        offer["vehicle_id"] = current.vehicle_id
-        if current.pickup is not None:
-            offer["expected_pickup"] = current.pickup
-        if current.dropoff is not None:
-            offer["expected_dropoff"] = current.dropoff
-        for leg in legs:
-            if leg.get("mode") == "drt":
-                leg.update(vehicle_id=current.vehicle_id, depart=offer["expected_pickup"],
-                           arrive=offer["expected_dropoff"])
-    return json.dumps(record, sort_keys=True, default=str) != before
 
 
 def _entry_key(entry_id: str) -> tuple[int, int]:
@@ -73,31 +53,6 @@ class DayState:
     version: int
     engine: DayEngine
     states: dict[str, BookingState]
-
-
-@dataclass(frozen=True)
-class ReoptimisationRun:
-    """What one re-optimisation by the writer came to.
-
-    ``status``: ``published`` (a better plan was committed), ``unchanged`` (nothing better, or not safe:
-    ``reason`` says), ``discarded`` (the plans changed while the solver ran; the next round tries again),
-    ``busy`` (no lease), ``empty`` (no booking for the day). ``result`` is the engine's
-    :class:`dispatch.reoptimise.ReoptimisationResult` (None when nothing was solved); seconds wall-clock.
-    """
-
-    status: str
-    reason: str = ""
-    result: Any | None = None
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        r = self.result
-        out: dict[str, Any] = {"status": self.status, "reason": self.reason, "seconds": round(self.seconds, 3)}
-        if r is not None:
-            out.update(saved_m=round(r.saved_m, 1), moved=r.moved, cost_before_m=round(r.cost_before_m, 1),
-                       cost_after_m=round(r.cost_after_m, 1), requests=r.requests, vehicles=r.vehicles,
-                       solver=r.solver, solver_seconds=round(r.seconds, 3))
-        return out
 
 
 @dataclass
@@ -118,6 +73,7 @@ class _Batch:
     dirty: set[str] = field(default_factory=set)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, str]] = field(default_factory=list)
 
 
 class AreaWriter:
@@ -196,6 +152,10 @@ class AreaWriter:
             return None
         self._views[(area, day)] = (version, engine)
         return engine
+
+    def scratch_copy(self, area: str, day: str) -> DayEngine | None:
+        """A new engine of the last committed state that the caller may change and throw away (a dry run)."""
+        return self._committed(area, day)[1]
 
     def forget_days_before(self, day: str) -> int:
         """Drop cached engines and read views of service days before ``day``; returns how many days went.
@@ -326,6 +286,7 @@ class AreaWriter:
             batch.days[day] = self._load(area, day)
         booking_id = command.get("booking_id")
         record = self._record(batch, booking_id)
+        before = audit.booking_summary(record)
         outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)
@@ -340,6 +301,12 @@ class AreaWriter:
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)
+        elif record is not None and outcome.ok:  # a driver's event that happened: in the booking's trail
+            record["updated_at"] = command["at"]
+            note_command(record, command, outcome)
+            batch.dirty.add(booking_id)
+        if command["op"] in AUDIT_ACTIONS:
+            batch.audit.append(audit_entry(command, record, before, outcome))
         for event in outcome.events:
             batch.events.append({**event, "booking_id": booking_id, "day": day, "area": area, "at": command["at"]})
         for trip_id, change in outcome.replans.items():
@@ -376,32 +343,23 @@ class AreaWriter:
                 if record is None:
                     continue
                 at = record.get("updated_at") if booking_id in batch.dirty else None
-                if _follow_plan(record, current):
+                if follow_plan(record, current):
                     record["updated_at"] = now
                     batch.dirty.add(booking_id)
                 previous = state.states.get(booking_id)
                 if previous is None or (previous.status, previous.vehicle_id) != (current.status, current.vehicle_id):
                     note_status(record, current.status, current.vehicle_id, at)
                     batch.dirty.add(booking_id)
-                self._state_events(batch, record, state.states.get(booking_id), current, day, area)
+                state_events(batch.events, record, state.states.get(booking_id), current, day, area)
             state.states = now_states
         for booking_id in batch.dirty:  # a rejected request never enters the dispatcher's books
             record = batch.records[booking_id]
             if record.get("rejection") and record["status"] == "requested":
                 record["status"] = "rejected"
-
-    @staticmethod
-    def _state_events(batch: _Batch, record: dict[str, Any], before: BookingState | None, current: BookingState,
-                      day: str, area: str) -> None:
-        booking_id = record["id"]
-        if before is not None and (before.status, before.vehicle_id) == (current.status, current.vehicle_id):
-            return
-        batch.events.append({"type": "status", "booking_id": booking_id, "status": current.status,
-                             "vehicle_id": current.vehicle_id, "day": day, "area": area})
-        old_vehicle = before.vehicle_id if before is not None else None
-        if current.vehicle_id and old_vehicle is not None and current.vehicle_id != old_vehicle:
-            batch.events.append({"type": "assignment", "booking_id": booking_id, "vehicle_id": current.vehicle_id,
-                                 "previous_vehicle_id": old_vehicle, "day": day, "area": area})
+        for fields in batch.audit:
+            record = batch.records.get(fields["target"])
+            if record is not None:
+                fields["after"] = json.dumps(audit.booking_summary(record), ensure_ascii=False)
 
     # ------------------------------------------------------------------ committing
     def _commit(self, area: str, token: int, batch: _Batch) -> None:
@@ -433,6 +391,8 @@ class AreaWriter:
                     pipe.set(self.keys.booking(booking_id), json.dumps(record, ensure_ascii=False))
                 for entry_id, result in batch.results.items():
                     pipe.set(self.keys.result(area, entry_id), json.dumps(result), ex=self.settings.result_ttl_s)
+                for fields in batch.audit:  # append-only: never trimmed
+                    pipe.xadd(audit.stream_key(self.keys.prefix), fields)
                 for event in batch.events:
                     pipe.xadd(
                         self.keys.events,

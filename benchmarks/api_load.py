@@ -57,8 +57,8 @@ def _bookings(n: int, day: str, seed: int) -> list[dict]:
     """Plausible requests: stations, hospitals, shops and 大字 of the four municipalities, 08:30-16:00."""
     from routing import RoadNetwork
 
-    places = [p.key for p in RoadNetwork.load().places if p.node >= 0 and p.jis_code in
-              ("10210", "10382", "10383", "10384")]
+    places = [p.key for p in RoadNetwork.load().places if p.node >= 0 and p.kind != "stop" and p.jis_code in
+              ("10210", "10382", "10383", "10384")]  # the same draws as before stop poles became places
     rng = random.Random(seed)
     out = []
     for _ in range(n):

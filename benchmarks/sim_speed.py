@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     base = load_scenario(args.scenario).with_overrides(days=1)
     base = resize_fleets(base, args.vehicles)
     base = replace(base, reoptimisation=replace(base.reoptimisation, every=parse_duration(args.reopt_every, "every"),
-                                                time_limit=args.reopt_limit, metaheuristic=args.metaheuristic))
+                                                time_limit=args.reopt_limit, metaheuristic=args.metaheuristic,
+                                                solution_limit=None))
     scenario = replace(base, demand=replace(base.demand, scale=scale_for(base, network, args.requests)))
     rows = [run_case("synthetic day", scenario, network, make_demand(scenario, network))]
     replay = args.bench_data / "sim" / "bookings.csv"

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from dispatch import snapshot as snapshot_io
 from dispatch import undo
 from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
@@ -375,16 +376,12 @@ class Dispatcher(ExecutionEvents):
     # ------------------------------------------------------------------------------------ snapshots
     def snapshot(self) -> dict[str, Any]:
         """Everything needed to rebuild this dispatcher, as JSON-safe data."""
-        from dispatch.snapshot import dump
-
-        return dump(self)
+        return snapshot_io.dump(self)
 
     @classmethod
     def restore(cls, snapshot: dict[str, Any], costs: TravelCosts) -> Dispatcher:
         """Rebuild a dispatcher from :meth:`snapshot` output over the given travel costs."""
-        from dispatch.snapshot import load
-
-        return load(cls, snapshot, costs)
+        return snapshot_io.load(cls, snapshot, costs)
 
     # ------------------------------------------------------------------------------------ internals
     def _advance(self, now: int) -> None:

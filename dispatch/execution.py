@@ -2,8 +2,11 @@
 
 Reality wins over the plan: an event that is possible is applied even when the vehicle runs late (the
 plan is then re-timed with relaxed bounds, see :mod:`dispatch.state`). An event that cannot have happened
-(boarding a booking planned on another vehicle, dropping off someone not on board, a no-show before the
-pickup window opens) raises :class:`dispatch.errors.InvalidEvent` and changes nothing.
+raises :class:`dispatch.errors.InvalidEvent` with the reason and changes nothing: boarding a booking
+planned on another vehicle, dropping off someone not on board or before they boarded, arriving at or
+boarding at a pickup earlier than its promised window minus ``ServiceRules.early_event_tolerance_s``,
+boarding before arriving, arriving at the pickup of a party already on board, arriving at the drop-off
+sooner after boarding than half the direct drive, a no-show before the pickup window opens.
 """
 
 from __future__ import annotations
@@ -52,14 +55,26 @@ def update_position(fleet: Fleet, vehicle_id: str, location: Location, now: int)
     fleet.retime(vs, at=now)
 
 
-def arrive(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
-    """The vehicle stands at the booking's pickup (or, if the party is on board, its drop-off)."""
+def arrive(fleet: Fleet, vehicle_id: str, booking_id: str, now: int, stop: str | None = None) -> None:
+    """The vehicle stands at the booking's pickup (or, if the party is on board, its drop-off).
+
+    ``stop`` (``"pickup"`` or ``"dropoff"``) is what the driver says it is; None: the one due.
+    """
     vs = _on_duty(fleet, vehicle_id)
     rec = fleet.record(booking_id)
     kind = VisitKind.DROPOFF if booking_id in vs.onboard else VisitKind.PICKUP
+    if stop is not None and stop != str(kind):
+        if kind == VisitKind.DROPOFF:
+            raise InvalidEvent(f"booking {booking_id!r} boarded at {hhmm(rec.picked_up_at or now)}: arriving at its"
+                               " pickup cannot come after that")
+        raise InvalidEvent(f"booking {booking_id!r} has not boarded: the vehicle cannot be at its drop-off for it")
     item = (booking_id, kind)
     if item not in vs.sequence:
         raise InvalidEvent(f"booking {booking_id!r} has no {kind} planned on vehicle {vehicle_id!r}")
+    if kind == VisitKind.PICKUP:
+        _not_too_early(fleet, rec, "arrived at", now)
+    else:
+        _not_before_drive(fleet, rec, now)
     fleet.advance(now)
     vs.sequence.remove(item)
     vs.sequence.insert(0, item)
@@ -86,6 +101,11 @@ def board(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
             f"vehicle {vehicle_id!r} cannot take booking {booking_id!r}: {seats} seats and {chairs} wheelchair"
             f" place(s) needed, it has {vs.vehicle.seats} and {vs.vehicle.wheelchair_places}"
         )
+    _not_too_early(fleet, rec, "boarded at", now)
+    here = vs.arrived and vs.sequence and vs.sequence[0] == (booking_id, VisitKind.PICKUP)
+    if here and vs.lock_time is not None and now < vs.lock_time:
+        raise InvalidEvent(f"booking {booking_id!r} cannot board at {hhmm(now)}: the vehicle arrived at its pickup"
+                           f" at {hhmm(vs.lock_time)}")
     fleet.advance(now)
     arrived_at = _arrival_time(vs, (booking_id, VisitKind.PICKUP), now)
     vs.sequence.remove((booking_id, VisitKind.PICKUP))
@@ -103,6 +123,9 @@ def drop_off(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
     rec = fleet.record(booking_id)
     if booking_id not in vs.onboard:
         raise InvalidEvent(f"booking {booking_id!r} is not on board vehicle {vehicle_id!r}")
+    if rec.picked_up_at is not None and now < rec.picked_up_at:
+        raise InvalidEvent(f"booking {booking_id!r} cannot be dropped off at {hhmm(now)}: it boarded at"
+                           f" {hhmm(rec.picked_up_at)}")
     fleet.advance(now)
     arrived_at = _arrival_time(vs, (booking_id, VisitKind.DROPOFF), now)
     vs.sequence = [item for item in vs.sequence if item != (booking_id, VisitKind.DROPOFF)]
@@ -205,9 +228,9 @@ class ExecutionEvents:
         self._expire(now)  # the event itself is checked before the clock moves
         update_position(self._fleet, vehicle_id, location, now)
 
-    def arrive(self, vehicle_id: str, booking_id: str, now: int) -> None:
+    def arrive(self, vehicle_id: str, booking_id: str, now: int, stop: str | None = None) -> None:
         self._expire(now)  # the event itself is checked before the clock moves
-        arrive(self._fleet, vehicle_id, booking_id, now)
+        arrive(self._fleet, vehicle_id, booking_id, now, stop)
         self._held.pop(booking_id, None)
 
     def board(self, vehicle_id: str, booking_id: str, now: int) -> None:
@@ -268,6 +291,30 @@ class ExecutionEvents:
                 )
             self._placement.commit(rec, found, keep_promise=True)
             moved.append(rid)
+
+
+def _not_too_early(fleet: Fleet, rec: BookingRecord, what: str, now: int) -> None:
+    """Refuse a pickup event earlier than the promised window allows (minus the rules' tolerance)."""
+    opens = rec.pickup_window[0]
+    tolerance = fleet.rules.early_event_tolerance_s
+    if now < opens - tolerance:
+        raise InvalidEvent(
+            f"{what} the pickup of {rec.id!r} at {hhmm(now)}, {(opens - now) // 60} min before its window"
+            f" {hhmm(opens)}-{hhmm(rec.pickup_window[1])} opens (at most {tolerance // 60} min early is possible)"
+        )
+
+
+def _not_before_drive(fleet: Fleet, rec: BookingRecord, now: int) -> None:
+    """Refuse an arrival at the drop-off sooner after boarding than half the direct drive."""
+    if rec.picked_up_at is None:
+        return
+    cache = fleet.cache
+    direct = float(cache.seconds[cache.index(rec.booking.pickup.node), cache.index(rec.booking.dropoff.node)])
+    if now < rec.picked_up_at + direct / 2:
+        raise InvalidEvent(
+            f"arrived at the drop-off of {rec.id!r} at {hhmm(now)}, {max(0, now - rec.picked_up_at) // 60} min after"
+            f" boarding at {hhmm(rec.picked_up_at)}; the drive takes about {round(direct / 60)} min"
+        )
 
 
 def _on_duty(fleet: Fleet, vehicle_id: str, allow_off_duty: bool = False) -> VehicleState:

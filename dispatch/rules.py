@@ -33,6 +33,9 @@ class ServiceRules:
         True: any address point; False: named stops only (Tomioka's current model).
     arrive_by_slack_s
         For "arrive by" bookings, how much earlier than the stated time the rider may arrive.
+    early_event_tolerance_s
+        A driver's "arrived" or "boarded" at a pickup is refused when it is earlier than the promised
+        pickup window's start minus this (10 min): it cannot have happened (a wrong tap, a wrong clock).
     """
 
     service_start: int = 8 * 3600
@@ -48,6 +51,7 @@ class ServiceRules:
     dwell_wheelchair_s: int = 120
     door_to_door: bool = True
     arrive_by_slack_s: int = 20 * 60
+    early_event_tolerance_s: int = 10 * 60
 
     def max_ride_s(self, direct_s: float) -> int:
         """Longest allowed in-vehicle time for a ride whose direct drive takes ``direct_s`` seconds."""

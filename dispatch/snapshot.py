@@ -8,8 +8,9 @@ them to :func:`load` (node ids, not cache indices, are stored, so any cost sourc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dispatch.insertion import InsertionParams, route_arrays
 from dispatch.model import (
@@ -33,12 +34,29 @@ from dispatch.windows import BookingWindows
 
 if TYPE_CHECKING:
     from dispatch.costs import TravelCosts
-    from dispatch.dispatcher import Dispatcher
+    from dispatch.fleet import Fleet
 
 FORMAT = 1
 
 
-def dump(d: Dispatcher) -> dict[str, Any]:
+class Snapshotted(Protocol):
+    """What a snapshot reads from and rebuilds into: the dispatcher's state (this module does not import it)."""
+
+    _fleet: Fleet
+    _vehicles: list[Vehicle]
+    _held: dict[str, int]
+    service_day: str
+    rules: ServiceRules
+    solve_params: SolveParams
+    offer_hold_s: int
+    max_alternatives: int
+    stats: DispatchStats
+
+
+D = TypeVar("D", bound=Snapshotted)
+
+
+def dump(d: Snapshotted) -> dict[str, Any]:
     fleet = d._fleet
     cache = fleet.cache
     states = []
@@ -80,7 +98,8 @@ def dump(d: Dispatcher) -> dict[str, Any]:
     }
 
 
-def load(cls: type[Dispatcher], data: dict[str, Any], costs: TravelCosts) -> Dispatcher:
+def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
+    """Rebuild with ``cls`` (the dispatcher class: ``cls(costs, vehicles, rules, day, solve_params, ...)``)."""
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown snapshot format {data.get('format')!r} (expected {FORMAT})")
     d = cls(

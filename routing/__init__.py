@@ -9,6 +9,7 @@
 from routing.errors import OutOfServiceArea, RoutingError
 from routing.facts import Corridor, Municipality, Place, Station
 from routing.network import Path, RoadNetwork, Snap
+from routing.provenance import network_provenance
 from routing.zones import Zone
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "Snap",
     "Station",
     "Zone",
+    "network_provenance",
 ]

@@ -18,6 +18,7 @@ import os
 import tempfile
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
@@ -147,7 +148,8 @@ def save_graph(G: nx.MultiDiGraph, path: Path, **meta: str) -> Path:
     import osmnx as ox
 
     G.graph.pop("created_date", None)
-    G.graph.update(meta, graph_format=GRAPH_FORMAT)
+    built = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    G.graph.update(meta, graph_format=GRAPH_FORMAT, built_utc=built)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".graphml.tmp")
     os.close(fd)
     try:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m routing {build-skeleton,build,info,time}``.
+"""Command line: ``python -m routing {build-skeleton,build,info,time,calibrate}``.
 
 Bad input (unknown place, missing file, bad option) prints one ``error:`` line and exits
 with status 2; no stack trace.
@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("time", help="drive time and distance between two named places")
     t.add_argument("origin", help="place key or name, e.g. st:Shimonita, 南牧村役場")
     t.add_argument("destination")
+    c = sub.add_parser("calibrate", help="drive times against scheduled bus times of stop pairs")
+    c.add_argument("pairs", type=Path, help="pairs CSV (columns of data/osm_gunma/bus_2019/calibration_pairs.csv)")
+    c.add_argument("--json", type=Path, default=None, help="write the full report (every pair) as JSON here")
+    c.add_argument("--min-km", type=float, default=2.0, help="summarise pairs at least this far apart (km)")
+    c.add_argument("--sched-column", default="sched_min_median", help="column of scheduled minutes")
+    c.add_argument("--record", action="store_true",
+                   help="store the summary beside the network (shown by `info` and network_provenance)")
     return p
 
 
@@ -58,6 +65,41 @@ def _info(data_dir: Path) -> None:
     for hw, km in net.km_by_class.items():
         print(f"  {hw:<16}{km:9.1f}")
     print(f"places: {len(net.places)} ({len(net.stations)} stations)")
+    from routing.provenance import network_provenance
+
+    prov = network_provenance(net)
+    print(f"kind: {prov['kind_en']} / {prov['kind_ja']}")
+    print(f"built: {prov['built_utc'] or 'unknown'}; source sha256 {prov['source_sha256'][:12] or 'unknown'}")
+    cal = prov["calibration"]
+    if cal is None:
+        print(f"calibration: {prov['calibration_status']} (run `routing calibrate PAIRS_CSV --record`)")
+    else:
+        print(
+            f"calibration: median ratio {cal['median_ratio']:.2f} to scheduled bus times, "
+            f"{cal['share_in_band']:.0%} of {cal['pairs']} pairs >= {cal['min_km']:g} km in "
+            f"{cal['band'][0]:.2f}-{cal['band'][1]:.2f} ({cal['pairs_file']}, {cal['measured_utc']})"
+        )
+
+
+def _calibrate(data_dir: Path, args: argparse.Namespace) -> None:
+    import json
+
+    from routing.calibrate import calibrate, format_report, read_pairs, write_record
+    from routing.network import RoadNetwork
+
+    if not args.min_km >= 0:
+        raise RoutingError(f"--min-km must be a non-negative number, not {args.min_km}")
+    pairs = read_pairs(args.pairs, args.sched_column)
+    net = RoadNetwork.load(data_dir)
+    report = calibrate(net, pairs, args.min_km)
+    print(format_report(report))
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    if args.record:
+        if net.source_path is None:
+            raise RoutingError("this network has no data directory to record its calibration in")
+        print(f"wrote {write_record(report, Path(net.source_path).parent, args.pairs)}")
 
 
 def _time(data_dir: Path, origin: str, destination: str) -> None:
@@ -99,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _info(data_dir)
         elif args.command == "time":
             _time(data_dir, args.origin, args.destination)
+        elif args.command == "calibrate":
+            _calibrate(data_dir, args)
     except (ValueError, OSError) as exc:  # RoutingError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -119,7 +119,8 @@ class RoadNetwork:
         self._lat = np.array([graph.nodes[n]["y"] for n in self.node_ids], dtype=np.float64)
         self._lon = np.array([graph.nodes[n]["x"] for n in self.node_ids], dtype=np.float64)
         self._lat0 = float(np.mean(self._lat))
-        self._tree = cKDTree(local_xy_m(self._lat, self._lon, self._lat0))
+        self._snappable = _snappable_positions(graph, self.node_ids)
+        self._tree = cKDTree(local_xy_m(self._lat[self._snappable], self._lon[self._snappable], self._lat0))
         m = graph.number_of_edges()
         u = np.empty(m, dtype=np.int64)
         v = np.empty(m, dtype=np.int64)
@@ -184,7 +185,8 @@ class RoadNetwork:
         if mode not in ACCESS_SPEED_KPH:
             raise RoutingError(f"unknown access mode {mode!r}; use 'walk' or 'drive'")
         lat, lon = check_point(lat, lon, self.box)
-        _, i = self._tree.query(local_xy_m(np.array([lat]), np.array([lon]), self._lat0)[0])
+        _, j = self._tree.query(local_xy_m(np.array([lat]), np.array([lon]), self._lat0)[0])
+        i = int(self._snappable[j])
         straight = haversine_m(lat, lon, float(self._lat[i]), float(self._lon[i]))
         ground = straight * ACCESS_CIRCUITY
         return Snap(int(self.node_ids[i]), ground, ground / (ACCESS_SPEED_KPH[mode] / 3.6), straight)
@@ -332,6 +334,19 @@ class RoadNetwork:
             f"RoadNetwork(source={self.source!r}, nodes={self.graph.number_of_nodes()}, "
             f"edges={self.graph.number_of_edges()})"
         )
+
+
+def _snappable_positions(graph: nx.MultiDiGraph, node_ids: np.ndarray) -> np.ndarray:
+    """Positions in ``node_ids`` of nodes a point may snap to: nodes touching a road other than a
+    motorway or its ramps (nobody is picked up on the expressway); all nodes if there is none."""
+    ordinary: set[int] = set()
+    for u, v, d in graph.edges(data=True):
+        hw = d.get("highway")
+        hws = hw if isinstance(hw, list) else [str(hw)]
+        if not all(h.startswith("motorway") for h in hws):
+            ordinary.update((u, v))
+    mask = np.fromiter((n in ordinary for n in node_ids), dtype=bool, count=len(node_ids))
+    return np.flatnonzero(mask) if mask.any() else np.arange(len(node_ids))
 
 
 def facts_of(data_dir: pathlib.Path) -> RegionFacts | None:

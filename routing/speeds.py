@@ -14,6 +14,8 @@ import re
 
 import networkx as nx
 
+from routing.speed_model import FITTED
+
 JP_DEFAULT_KPH: dict[str, float] = {
     "motorway": 80.0,
     "motorway_link": 40.0,
@@ -108,10 +110,11 @@ def add_speeds_and_times(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 CLASSIFIED = frozenset(
     hw for hw in JP_DEFAULT_KPH if hw.split("_")[0] in {"motorway", "trunk", "primary", "secondary", "tertiary"}
 )
-JUNCTION_DELAY_S = 10.0
+JUNCTION_DELAY_S = FITTED.junction_delay_s
 """Average control delay, seconds, for passing a junction of classified roads (signals,
-stop lines, turning). Free-flow speeds alone miss it; 10 s is the low end of the delay at
-a signalised junction that flows well."""
+stop lines, turning). Free-flow speeds alone miss it; the value (10 s, the low end of the
+delay at a signalised junction that flows well) is the one the skeleton's speed model was
+fitted with, and applies to real extracts too."""
 
 
 def _is_classified(data: dict) -> bool:

@@ -97,15 +97,16 @@ def _run(args: argparse.Namespace) -> int:
     paths = write_outputs(first, network, out, kpis)
     print(format_table({_column(scenario.name, len(runs)): kpis}))
     fleets = means(kpis).get("per_fleet", {})
-    print("rides / vehicle-hour by fleet: " + ", ".join(
+    print("車両群別の車両1時間あたり乗車人回 / rides per vehicle-hour by fleet: " + ", ".join(
         f"{name} {_round(row['rides_per_vehicle_hour'])}" for name, row in fleets.items()))
     wall = sum(r.wall_s for r in runs)
-    print(f"\n{first.kpis['requests']} requests over {first.kpis['days']} day(s) per replication, "
+    print(f"\n依頼 {first.kpis['requests']} 件、{first.kpis['days']} 日 / {first.kpis['requests']} requests over "
+          f"{first.kpis['days']} day(s) per replication, "
           f"{len(runs)} replication(s) (seeds {', '.join(map(str, seeds[:4]))}{', ...' if len(seeds) > 4 else ''}),"
           f" {wall / len(runs):.1f} s each ({100 * first.solver_share:.0f}% in the re-optimiser)")
     _warn_clock(sum(r.clock_bound_reoptimisations for r in runs))
-    print(f"report: {paths['report'].resolve()}")
-    print(f"data:   {paths['kpis']}, {paths['xlsx']}, {paths['legs']}, {paths['vehicles']}")
+    print(f"報告書 / report: {paths['report'].resolve()}")
+    print(f"データ / data: {paths['kpis']}, {paths['xlsx']}, {paths['legs']}, {paths['vehicles']}")
     return 0
 
 
@@ -114,7 +115,7 @@ def _round(value: float | None) -> float | None:
 
 
 def _column(name: str, replications: int) -> str:
-    return name if replications == 1 else f"{name} (mean [95% CI], n={replications})"
+    return name if replications == 1 else f"{name} (平均 [95%信頼区間] / mean [95% CI], n={replications})"
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -145,13 +146,13 @@ def _compare(args: argparse.Namespace) -> int:
     document = compare_document(names, (sides[0], sides[1]), seeds)
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "compare.html").write_text(compare_report({n: means(k) for n, k in zip(names, sides, strict=True)}),
-                                      encoding="utf-8")
+    (out / "compare.html").write_text(compare_report({n: means(k) for n, k in zip(names, sides, strict=True)},
+                                                     document), encoding="utf-8")
     print(format_paired(document))
     if len(seeds) > 1:
         print(f"\n{len(seeds)} 回の反復、共通乱数（各反復で同じ需要）/ {len(seeds)} replications on common random"
               " numbers; n.s. = 差の95%信頼区間が0を含む / the difference's 95% interval contains 0")
-    print(f"\nreport: {(out / 'compare.html').resolve()} (runs in {out}/<scenario>/)")
+    print(f"\n報告書 / report: {(out / 'compare.html').resolve()} (各シナリオ / runs in {out}/<scenario>/)")
     return 0
 
 

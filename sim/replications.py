@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -47,6 +48,7 @@ class Replication:
     kpis: dict[str, Any]
     clock_bound_reoptimisations: int
     wall_s: float
+    cpu_s: float = 0.0  # processor seconds of this process (load-independent, unlike wall_s)
     result: Any = None  # sim.run.SimResult when keep_result
 
 
@@ -71,11 +73,12 @@ def replicate(scenario: Scenario, seed: int, demand_of: Scenario | None = None,
     from sim.run import load_network, make_demand, simulate
 
     network = load_network()
+    began = time.process_time()
     run = scenario.with_overrides(seed=seed)
     demand = make_demand((demand_of or scenario).with_overrides(seed=seed), network)
     result = simulate(replace(run, days=demand.days), network, demand, day_done=day_done)
     return Replication(seed, result.kpis, result.records.clock_bound_reoptimisations, result.records.wall_s,
-                       result if keep_result else None)
+                       time.process_time() - began, result if keep_result else None)
 
 
 def run_replications(tasks: Sequence[tuple[Scenario, int, Scenario | None, bool]], workers: int | None = None,

@@ -115,7 +115,7 @@ class ReoptimisationSpec:
     """
 
     every: Duration = Duration(15 * 60)
-    time_limit: float = 30.0
+    time_limit: float = 120.0
     enabled: bool = True
     metaheuristic: str = "GREEDY_DESCENT"
     solution_limit: int | None = 50

@@ -41,6 +41,35 @@ def published_facts(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, str]:
         return {row["metric"]: row["value"] for row in csv.DictReader(fh)}
 
 
+@cache
+def stop_count(feeds: tuple[str, ...], data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """Stops of the given feeds in ``data/osm_gunma/stops.csv``."""
+    path = Path(data_dir) / "stops.csv"
+    if not path.exists():
+        return 0
+    with path.open(encoding="utf-8") as fh:
+        return sum(1 for row in csv.DictReader(fh) if row.get("feed") in feeds)
+
+
+def tomioka_at_stops(scenario: Scenario) -> bool:
+    """True if Tomioka's riders board at stops (a ``stop_service`` covering Tomioka, or no door-to-door)."""
+    spec = scenario.stop_service
+    if spec is not None and (not spec.municipalities
+                             or any(str(m).strip().lower() in TOMIOKA_NAMES for m in spec.municipalities)):
+        return True
+    return not scenario.service_rules.door_to_door
+
+
+def _boarding(scenario: Scenario, stops: int | None) -> str:
+    if not tomioka_at_stops(scenario):
+        return "戸口 (大字の代表点) / door to door (大字 points)"
+    spec = scenario.stop_service
+    if stops is None:
+        stops = stop_count(tuple(spec.feeds)) if spec is not None else None
+    walk = f"、徒歩 {spec.max_walk_m:,.0f} m まで / walk up to {spec.max_walk_m:,.0f} m" if spec is not None else ""
+    return f"{stops if stops is not None else '-'} 停留所 / stops{walk}"
+
+
 def tomioka_fleet(scenario: Scenario) -> FleetSpec | None:
     return next((f for f in scenario.fleets if str(f.municipality).strip().lower() in TOMIOKA_NAMES), None)
 
@@ -58,8 +87,11 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def tomioka_validation(scenario: Scenario, kpis: dict[str, Any]) -> list[ValidationRow]:
-    """Rows of the published-vs-simulated table, or [] when the scenario has no Tomioka fleet."""
+def tomioka_validation(scenario: Scenario, kpis: dict[str, Any], stops: int | None = None) -> list[ValidationRow]:
+    """Rows of the published-vs-simulated table, or [] when the scenario has no Tomioka fleet.
+
+    ``stops`` overrides the number of stops shown for a stop-based service (default: those of its feeds).
+    """
     fleet = tomioka_fleet(scenario)
     row = (kpis.get("per_fleet") or {}).get("Tomioka")
     if fleet is None or not row:
@@ -67,7 +99,6 @@ def tomioka_validation(scenario: Scenario, kpis: dict[str, Any]) -> list[Validat
     facts = published_facts()
     days = number(kpis.get("days")) or 1
     hours = " ".join(f"{_clock(a)}-{_clock(b)}" for a, b in fleet.shifts)
-    door = scenario.service_rules.door_to_door
     return [
         ValidationRow("1か月の乗車人回", "rides a month", float(facts["rides_per_month"]),
                       _scaled(row.get("rider_legs"), DAYS_PER_MONTH / days), "{:,.0f}",
@@ -83,8 +114,7 @@ def tomioka_validation(scenario: Scenario, kpis: dict[str, Any]) -> list[Validat
                       f"{fleet.vehicles} ({fleet.wheelchair_vehicles})", "{}"),
         ValidationRow("定員", "seats", facts["seats"], str(fleet.seats), "{}"),
         ValidationRow("乗降場所", "where riders board",
-                      f"{facts['stops']} 停留所 / stops", "戸口 (大字の代表点) / door to door (大字 points)" if door
-                      else "停留所 / stops", "{}"),
+                      f"{facts['stops']} 停留所 / stops", _boarding(scenario, stops), "{}"),
     ]
 
 
@@ -98,7 +128,17 @@ def reasons(scenario: Scenario, kpis: dict[str, Any]) -> list[str]:
                    "fewer rides are carried than demanded.")
     out.append("道路網は公開情報から作った骨格網で、実際の道路より所要時間の誤差が大きい / the road network is a "
                "skeleton built from public facts, so drive times are rougher than on the real roads.")
-    if scenario.service_rules.door_to_door:
+    spec = scenario.stop_service
+    if tomioka_at_stops(scenario) and spec is not None:
+        far = number((kpis.get("rejections_by_reason") or {}).get("no_stop_within_walk")) or 0
+        requests = number(kpis.get("requests")) or 0
+        share = f"{far / requests:.0%}" if requests else "-"
+        out.append(f"愛タクの432停留所の代わりに {stop_count(tuple(spec.feeds))} 停留所 (feeds: "
+                   f"{', '.join(spec.feeds)}) を使い、停留所から {spec.max_walk_m:,.0f} m より遠い戸口の依頼は断る "
+                   f"(依頼の {share}) / the model uses {stop_count(tuple(spec.feeds))} stops (feeds: "
+                   f"{', '.join(spec.feeds)}) instead of 愛タク's 432 and refuses doors farther than "
+                   f"{spec.max_walk_m:,.0f} m from every stop ({share} of requests).")
+    elif not tomioka_at_stops(scenario):
         out.append("実際は432か所の停留所で乗降するが、モデルは戸口 (大字の代表点) で乗降する。停留所に集まると乗合が"
                    "増え、車両1時間あたりの乗車人回は上がる / the service boards at 432 stops; the model picks up at "
                    "the door (大字 points). Stops gather riders, so pooling and rides per vehicle-hour are higher.")

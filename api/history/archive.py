@@ -8,8 +8,9 @@ Per (area, day), in this order, each step safe to interrupt:
    an unchanged day (same checksum, verified) is not written again, so a second run changes nothing;
 3. **verify**: read the day back, compare the counts with Redis and the checksum with the one computed
    from Redis; only then ``verified_at`` is set;
-4. **trim** (only days older than the retention window, only when verified and the Redis copy still has
-   the verified checksum): delete the Redis copy in one MULTI, then note ``redis_trimmed_at``. A crash
+4. **trim** (only days older than the retention window, only when verified and the Redis copy is still
+   the verified snapshot version, under WATCH): delete the Redis copy in one MULTI, then note
+   ``redis_trimmed_at``. A crash
    between the two is found on the next run (verified, no snapshot left in Redis) and noted then;
 5. **streams**: cut the command streams and the commit log up to the first entry whose day is not trimmed
    yet (or not applied by the writer yet).
@@ -104,9 +105,9 @@ class Archiver:
                 report.waiting[name] = (f"archived and trimmed from Redis at {trimmed.isoformat()}; it came back "
                                         "(late commands?): the history keeps the archived copy, check by hand")
                 continue
-            digest = self._archive_day(area, day, area_log, report)
-            if digest is not None and day < cutoff:
-                self._trim_day(area, day, digest, report)
+            archived = self._archive_day(area, day, area_log, report)
+            if archived is not None and day < cutoff:
+                self._trim_day(area, day, *archived, report)
         self._note_trimmed(area, cutoff, report)
         gone = self._gone(area)
         # days that only ever had commands (a train delay on a day nobody booked) have nothing to archive
@@ -115,7 +116,9 @@ class Archiver:
         removed = redis_day.trim_streams(self.redis, self.keys, area, gone, area_log)
         report.stream_entries_removed += sum(removed.values())
 
-    def _archive_day(self, area: str, day: str, area_log: redis_day.AreaLog, report: ArchiveReport) -> str | None:
+    def _archive_day(self, area: str, day: str, area_log: redis_day.AreaLog,
+                     report: ArchiveReport) -> tuple[str, int] | None:
+        """Write and verify the day; (checksum, snapshot version) of what is verified, None if Redis has none."""
         name = f"{area}/{day}"
         loaded = redis_day.load_day(self.redis, self.keys, self.world, area, day, area_log)
         if loaded is None:
@@ -126,7 +129,7 @@ class Archiver:
             known = archived_day(session, area, day)
             if known is not None and known.checksum == digest and known.verified_at is not None:
                 report.unchanged.append(name)
-                return digest
+                return digest, loaded.version
         # changed, or not verified (a crash before verifying, a failed verification): written again from Redis
         with Session(self.engine) as session, session.begin():
             write_day(session, area, day, rows, source="redis")
@@ -135,7 +138,7 @@ class Archiver:
         self.step("before_verify", area, day)
         self._verify(area, day, rows, digest)
         report.archived.append(name)
-        return digest
+        return digest, loaded.version
 
     def _verify(self, area: str, day: str, rows: dict, digest: str) -> None:
         with Session(self.engine) as session, session.begin():
@@ -151,12 +154,15 @@ class Archiver:
             assert record is not None
             record.verified_at = datetime.now(UTC)
 
-    def _trim_day(self, area: str, day: str, digest: str, report: ArchiveReport) -> None:
+    def _trim_day(self, area: str, day: str, digest: str, version: int, report: ArchiveReport) -> None:
         with Session(self.engine) as session:
             record = archived_day(session, area, day)
             if record is None or record.verified_at is None or record.checksum != digest:
                 return
-        removed = redis_day.trim_day(self.redis, self.keys, area, day)
+        removed = redis_day.trim_day(self.redis, self.keys, area, day, version)
+        if removed is None:  # a late command changed the day after it was verified: archived again next pass
+            log.warning("%s/%s: changed in Redis while archiving; trimmed on a later pass", area, day)
+            return
         self.step("redis_trimmed", area, day)
         self._mark_trimmed(area, day)
         report.trimmed.append(f"{area}/{day}")

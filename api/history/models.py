@@ -109,6 +109,7 @@ class BookingRow(Base):
     rejection_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     rejection_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    cancel_late: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # after the cancellation deadline
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     booked_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from redis import Redis
+from redis import Redis, WatchError
 
 from api.engine import DayEngine
 from api.history.rows import OPEN_STATUSES, EngineDay
@@ -105,7 +105,7 @@ def closed_reason(redis: Redis, keys: Keys, area: str, day: str, log: AreaLog, n
 
 def load_day(redis: Redis, keys: Keys, world: World, area: str, day: str, log: AreaLog) -> EngineDay | None:
     """The (area, day) as an :class:`EngineDay`, or None when Redis has no snapshot of it."""
-    data, trips = redis.hmget(keys.snapshot(area, day), ["data", "trips"])
+    data, trips, version = redis.hmget(keys.snapshot(area, day), ["data", "trips", "version"])
     if not data:
         return None
     engine: DayEngine = world.restore_engine(json.loads(data), json.loads(trips) if trips else None, day)
@@ -129,15 +129,23 @@ def load_day(redis: Redis, keys: Keys, world: World, area: str, day: str, log: A
         itineraries=engine.planner.itineraries() if engine.planner is not None else [],
         commands=commands, results=results, commits=log.commits.get(day, []), costs=world.network,
         fares=model.fares if model is not None else FareTable(), source="redis",
-        shift_times={v: (t[0], t[1]) for v, t in shift_times.items()},
+        shift_times={v: (t[0], t[1]) for v, t in shift_times.items()}, version=int(version or 0),
     )
 
 
-def trim_day(redis: Redis, keys: Keys, area: str, day: str) -> int:
+def trim_day(redis: Redis, keys: Keys, area: str, day: str, version: int) -> int | None:
     """Delete the Redis copy of (area, day) in one MULTI: booking records and their indexes, the snapshot and
-    the day's entry in the area's day set. Riders stay (they book again). Returns the bookings removed."""
+    the day's entry in the area's day set. Riders stay (they book again).
+
+    Only if the snapshot is still at ``version`` (the one archived) when the MULTI runs; None (nothing
+    deleted) when a writer committed to the day meanwhile. Returns the bookings removed.
+    """
     records = day_records(redis, keys, area, day)
     with redis.pipeline(transaction=True) as pipe:
+        pipe.watch(keys.snapshot(area, day))
+        if int(pipe.hget(keys.snapshot(area, day), "version") or 0) != version:
+            return None
+        pipe.multi()
         for booking_id, record in records.items():
             pipe.delete(keys.booking(booking_id))
             pipe.zrem(keys.bookings_of_day(day), booking_id)
@@ -145,7 +153,10 @@ def trim_day(redis: Redis, keys: Keys, area: str, day: str) -> int:
                 pipe.zrem(keys.bookings_of_rider(record["rider_id"]), booking_id)
         pipe.delete(keys.snapshot(area, day))
         pipe.srem(keys.days(area), day)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except WatchError:
+            return None
     return len(records)
 
 

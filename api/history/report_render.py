@@ -11,7 +11,9 @@ from api.history.reports import UNKNOWN, Report, station_names
 REASONS_JA = {
     "outside_service_hours": "運行時間外", "too_little_notice": "予約締切後", "beyond_horizon": "予約受付期間外",
     "party_too_large": "人数超過", "outside_service_area": "運行区域外", "no_vehicle_available": "車両不足",
-    "invalid_request": "不正な依頼", "caller": "利用者の都合", UNKNOWN: "不明",
+    "invalid_request": "不正な依頼", "caller": "利用者の都合（理由なし）", UNKNOWN: "不明",
+    "rider": "本人都合", "illness": "体調不良", "weather": "天候", "operator": "運行側都合",
+    "no_show": "無断キャンセル",
 }
 
 Table = tuple[str, list[str], list[list[Any]]]
@@ -30,6 +32,7 @@ def tables(report: Report) -> list[Table]:
     out: list[Table] = []
     res_cols = [("rides", "利用件数 rides"), ("riders", "利用者数 riders"), ("distinct_riders", "実利用者 distinct"),
                 ("refusals", "お断り refusals"), ("cancellations", "取消 cancellations"),
+                ("late_cancellations", "直前取消 late cancellations"),
                 ("no_shows", "無断不乗 no-shows"), ("fares_yen", "運賃 fares (円)")]
     rows = [[name(m)] + [round(report.residents[m].get(c, 0)) for c, _ in res_cols] for m in res_ms]
     rows.append(["合計 total"] + [round(report.total("residents", c)) for c, _ in res_cols])

@@ -163,6 +163,7 @@ def build_report(engine: Engine, period: Period, rule: CostRule, municipalities:
             report.refusals.setdefault(home, Counter())[b.rejection_reason or UNKNOWN] += 1
         elif b.status == "cancelled":
             row["cancellations"] += 1
+            row["late_cancellations"] += 1 if b.cancel_late else 0
             report.cancellations.setdefault(home, Counter())[b.cancel_reason or UNKNOWN] += 1
         elif b.status == "no_show":
             row["no_shows"] += 1

@@ -58,6 +58,7 @@ class EngineDay:
     fares: FareTable | None = None
     source: str = "redis"
     shift_times: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    version: int = 0  # the snapshot version it was read at (the archiver trims only that version)
 
 
 def moment(epoch_s: float | None) -> datetime | None:
@@ -122,6 +123,7 @@ def day_rows(day: EngineDay, policy: RiderPolicy, position_sample_s: int = 60) -
         fare = _fare(record, drt, fleet_of, day.fares)
         offer = record.get("offer") or {}
         rejection = record.get("rejection") or {}
+        cancellation = record.get("cancellation") or {}
         keep = policy.keeps_pii(record.get("home_municipality"))
         pickup, dropoff = record.get("pickup") or {}, record.get("dropoff") or {}
         booking_rows.append({
@@ -140,7 +142,10 @@ def day_rows(day: EngineDay, policy: RiderPolicy, position_sample_s: int = 60) -
             "dropped_off_s": drt[-1]["dropped_off_s"] if drt else None,
             "fare_yen": fare, "rejection_reason": rejection.get("reason"),
             "rejection_message": rejection.get("message"),
-            "cancel_reason": record.get("cancel_reason") or _cancel_reason(changes.get(booking_id, [])),
+            "cancel_reason": (cancellation.get("reason") or record.get("cancel_reason")
+                              or _cancel_reason(changes.get(booking_id, []))) if record["status"] == "cancelled"
+            else None,
+            "cancel_late": cancellation.get("late") if cancellation else None,
             "notes": record.get("notes") or None if keep else None,
             "booked_at": moment(record.get("created_at")), "updated_at": moment(record.get("updated_at")),
         })
@@ -263,9 +268,10 @@ def _changes_from_trail(record: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({"at": moment(entry.get("at")), "status": current, "op": entry["op"], "ok": entry.get("ok"),
                         "reason": entry.get("reason")})
         else:
+            moved = entry["status"] == current and entry.get("vehicle_id")  # same status, another vehicle
             current = entry["status"]
             out.append({"at": moment(entry.get("at")), "status": current, "op": "status", "ok": None,
-                        "reason": entry.get("reason")})
+                        "reason": entry.get("reason") or (f"vehicle {entry['vehicle_id']}" if moved else None)})
     return out
 
 
@@ -280,7 +286,8 @@ def _changes_from_commands(day: EngineDay) -> dict[str, list[dict[str, Any]]]:
         result = day.results.get(entry_id)
         ok = None if result is None else bool(result.get("ok"))
         op = command["op"]
-        reason = command.get("reason") or (result or {}).get("error")
+        reason = (command.get("reason") or (command.get("cancellation") or {}).get("reason")
+                  or (result or {}).get("error"))
         if op == "request":
             rejection = record.get("rejection")
             status = "rejected" if rejection and not record.get("offer") else "offered"

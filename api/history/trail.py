@@ -22,7 +22,9 @@ def _append(record: dict[str, Any], entry: dict[str, Any]) -> None:
 def note_command(record: dict[str, Any], command: dict[str, Any], outcome: Any) -> None:
     """A command was applied to the booking: its op, when it was taken, whether it succeeded and why not."""
     rejection = getattr(outcome, "rejection", None) or {}
-    reason = command.get("reason") or getattr(outcome, "error", None) or rejection.get("reason")
+    cancellation = command.get("cancellation") or {}
+    reason = (command.get("reason") or cancellation.get("reason") or getattr(outcome, "error", None)
+              or rejection.get("reason"))
     _append(record, {"at": command.get("at"), "op": command["op"], "ok": bool(outcome.ok), "reason": reason})
     status = outcome.record_changes.get("status")
     if status:  # a refusal: the booking never enters the dispatcher's books, so no status change follows

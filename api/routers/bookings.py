@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from api import messages
 from api.auth import ApiKey, require
 from api.errors import ApiError
 from api.intake import await_result, run_command
-from api.readout import desk_context, is_late, present
+from api.readout import desk_context, is_late, present, refusal_ja, state_of
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, FARE_RULE_CLASS, BookingChange, BookingIn, BookingOut, CancelIn, CancelReason
 from api.settings import SettingsError
@@ -207,14 +208,19 @@ async def _change(request: Request, booking_id: str, op: str, **extra: Any) -> J
     if record is None:
         raise ApiError(404, "booking_id", f"no booking {booking_id}")
     if record["status"] not in _ALLOWED_FROM[op]:
-        raise ApiError(409, "status", f"a {record['status']} booking cannot be {op}ed".replace("modifyed", "modified"))
+        raise ApiError(409, "status", f"a {record['status']} booking cannot be {op}ed".replace("modifyed", "modified"),
+                       reason_ja=f"{messages.text(f'desk.refused.{op}')}（{messages.text(f'status.{state_of(record)}')}）")
     command = {"op": op, "booking_id": booking_id, "day": record["service_day"], **extra}
     entry_id, result = await run_command(app, record["area"], app.state.keys.booking_stream(record["area"]), command)
     stored = await store.get_booking(booking_id) or record
     if result is None:
         return await _out(request, stored, 202)
     if not result["ok"]:
-        raise ApiError(409, "booking_id", result["error"] or f"{op} refused")
+        reason_ja = messages.text(f"desk.refused.{op}")
+        if result.get("rejection"):
+            ctx = await desk_context(app, [record])
+            reason_ja += f": {refusal_ja(result['rejection'], record, ctx)}"
+        raise ApiError(409, "booking_id", result["error"] or f"{op} refused", reason_ja=reason_ja)
     log.info("booking %s: %s applied (%s)", booking_id, op, entry_id)
     return await _out(request, stored, 200)
 

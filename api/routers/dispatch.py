@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from api import reopt_requests
+from api import dispatch_views, reopt_requests
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
-from api.timefmt import today
+from api.timefmt import epoch_seconds_on, today
 from api.views import plan_out
 
 router = APIRouter(prefix="/dispatch", tags=["dispatch"], responses=ERROR_RESPONSES)
@@ -71,6 +72,59 @@ async def reassign(request: Request, body: ReassignIn) -> JSONResponse:
     log.info("booking %s reassigned to %s (pinned=%s)", body.booking_id, body.vehicle_id, body.pin)
     return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "booking_id": body.booking_id,
                          "vehicle_id": body.vehicle_id, "pinned": body.pin})
+
+
+@router.post("/reassign/check", dependencies=[Depends(require("dispatch.reassign"))])
+async def reassign_check(request: Request, body: ReassignIn) -> dict[str, Any]:
+    """The validator's verdict on a reassignment before it is made: nothing changes.
+
+    ``ok`` with the change in fleet distance and in each affected rider's planned times, or the reason it
+    would be refused (the same text ``POST /dispatch/reassign`` would give).
+    """
+    app = request.app
+    record = await _booking(request, body.booking_id)
+    if await app.state.store.vehicle_definition(body.vehicle_id) is None:
+        raise ApiError(404, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
+    day, area = record["service_day"], record["area"]
+
+    def verdict() -> dict[str, Any]:
+        engine = app.state.writer.scratch_copy(area, day)
+        if engine is None:
+            return {"ok": False, "booking_id": body.booking_id, "vehicle_id": body.vehicle_id,
+                    "reason": "the day has no plan yet"}
+        return dispatch_views.reassign_verdict(engine, day, body.booking_id, body.vehicle_id,
+                                               epoch_seconds_on(day, time.time()))
+
+    return await anyio.to_thread.run_sync(verdict)
+
+
+@router.get("/alerts", dependencies=[Depends(require("dispatch.read"))])
+async def alerts(request: Request, day: DayQuery = None, area: str | None = None,
+                 silent_min: float = Query(5.0, gt=0, le=120, description="minutes without a position report")
+                 ) -> dict[str, Any]:
+    """Late vehicles, vehicles not reporting, riders not picked up, unassigned and at-risk bookings."""
+    day = day or today()
+    app = request.app
+    names = _areas(request, area)
+    ids = [d["id"] for d in await app.state.store.vehicle_definitions()]
+    positions = await app.state.store.positions(ids)
+    now_epoch = time.time()
+
+    def build() -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name in names:
+            view = app.state.writer.view(name, day)
+            if view is None:
+                continue
+            found = dispatch_views.alerts(view, day, epoch_seconds_on(day, now_epoch), positions, now_epoch,
+                                          int(silent_min * 60))
+            for kind, items in found.items():
+                out.setdefault(kind, []).extend({"area": name, **item} for item in items)
+        return out
+
+    found = await anyio.to_thread.run_sync(build)
+    kinds = ("late", "not_reporting", "not_picked_up", "unassigned", "at_risk")
+    return {"day": day, "at": now_epoch, **{k: found.get(k, []) for k in kinds}}
 
 
 @router.post("/unpin", dependencies=[Depends(require("dispatch.reassign"))])

@@ -22,7 +22,7 @@ from api.errors import ApiError
 from api.routers.bookings import IdempotencyKey, _change, present_all, take_booking
 from api.schemas import ERROR_RESPONSES, BookingIn, Name, Notes, PointIn, Strict, TimeKindIn
 from api.store import new_id
-from api.timefmt import JST, now_jst
+from api.timefmt import JST, day_start, now_jst
 
 router = APIRouter(tags=["round trips"], responses=ERROR_RESPONSES)
 
@@ -167,7 +167,8 @@ async def call_for_return(
     principal: Annotated[ApiKey, Depends(require("bookings.create"))],
 ) -> JSONResponse:
     """The rider of an open return calls: the return is placed at once, leaving as soon as the notice allows
-    (or after ``time``); the answer's ``wait_min`` is the wait to read out (until the pickup window opens)."""
+    and not before the outbound's arrival (or after ``time``); the answer's ``wait_min`` is the wait to read
+    out (until the pickup window opens)."""
     trip = await _load(request, trip_id)
     store = request.app.state.store
     if not trip["open_return"]:
@@ -180,6 +181,9 @@ async def call_for_return(
     if outbound is None or outbound["status"] in ("cancelled", "rejected", "requested", "offered"):
         raise ApiError(409, "trip_id", "the outbound was not ridden or confirmed: book the return as a new trip")
     soonest = now_jst() + timedelta(seconds=request.app.state.world.rules.min_notice_s + 60)
+    offer = outbound.get("offer") or {}
+    if offer.get("expected_dropoff") is not None:  # the return cannot leave before the outbound arrives
+        soonest = max(soonest, day_start(outbound["service_day"]) + timedelta(seconds=offer["expected_dropoff"]))
     when = max(_aware(body.time), soonest) if body.time is not None else soonest
     leg = BookingIn(
         rider_id=trip["rider_id"], pickup=_point(outbound["dropoff"]), dropoff=_point(outbound["pickup"]),

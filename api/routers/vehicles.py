@@ -6,16 +6,17 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
+from api import event_idempotency
 from api.auth import require
 from api.engine import leg_owner
 from api.errors import ApiError
-from api.intake import drain, run_command
+from api.intake import await_result, drain, run_command
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, VehicleEventIn, VehicleIn
 from api.timefmt import JST, now_jst, to_service_time, today
@@ -162,15 +163,30 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DayQuery = No
     return {"vehicle_id": vehicle_id, "day": day, "label": definition.get("label", ""), "stops": out}
 
 
+EventKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$",
+           description="client-chosen key of this tap; a retry with the same key is applied once"),
+]
+
+
 @router.post("/vehicles/{vehicle_id}/events", dependencies=[Depends(require("vehicles.events"))])
-async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn) -> JSONResponse:
-    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end."""
+async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
+                        idempotency_key: EventKey = None) -> JSONResponse:
+    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end.
+
+    An event that cannot have happened (too early for the pickup window, out of order, another vehicle's
+    rider) is 409 with the reason and changes nothing. With an ``Idempotency-Key`` a retry of the same
+    event is applied once and answered with the first one's result (``Idempotent-Replayed: true``).
+    """
     app = request.app
     definition = await _definition(request, vehicle_id)
     area = app.state.settings.area_of(definition["municipality"])
     day = _event_day(body.at)
     command: dict[str, Any] = {"op": _OPS[body.type], "vehicle_id": vehicle_id, "day": day,
                                "booking_id": body.booking_id}
+    if body.stop is not None:
+        command["stop"] = body.stop
     if body.at is not None:
         moment = body.at if body.at.tzinfo is not None else body.at.replace(tzinfo=JST)
         command["at"] = moment.timestamp()
@@ -178,19 +194,37 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn)
         location = app.state.world.point_location(body.lat, body.lon, None, "body")
         command["location"] = location
         await app.state.redis.set(app.state.keys.vehicle_position(vehicle_id),
-                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": time.time()}))
+                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": time.time(),
+                                              "reported_at": command.get("at", time.time())}))
     if body.booking_id is not None:
         record = await app.state.store.get_booking(leg_owner(body.booking_id))
         if record is None:
             raise ApiError(404, "body.booking_id", f"no booking {body.booking_id}")
         day = record["service_day"]
         command["day"] = day
-    entry_id, result = await run_command(app, area, app.state.keys.vehicle_stream(area), command)
+    stream = app.state.keys.vehicle_stream(area)
+    replayed = False
+    if idempotency_key is None:
+        entry_id, result = await run_command(app, area, stream, command)
+    else:
+        command = {"at": time.time(), **command}
+        digest = event_idempotency.fingerprint(body.model_dump(mode="json"))
+        entry_id, created, same = await event_idempotency.append_once(
+            app.state.redis, app.state.keys.event_idempotency(vehicle_id, idempotency_key), stream, command, digest,
+            app.state.settings.idempotency_ttl_s)
+        if not same:
+            raise ApiError(409, "header.Idempotency-Key", "this key was used for a different event")
+        replayed = not created
+        raw = await app.state.redis.get(app.state.keys.result(area, entry_id)) if replayed else None
+        result = json.loads(raw) if raw else None
+        if result is None:
+            result = await await_result(app, area, entry_id)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
     if result is None:
-        return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202)
+        return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202, headers=headers)
     if not result["ok"]:
-        raise ApiError(409, "type", result["error"] or "event refused")
-    return JSONResponse({"entry_id": entry_id, "status": "applied"})
+        raise ApiError(409, "type", result["error"] or "event refused", headers or None)
+    return JSONResponse({"entry_id": entry_id, "status": "applied"}, headers=headers)
 
 
 __all__ = ["router", "drain"]

@@ -18,6 +18,7 @@ from dispatch.solver.ortools_model import VisitKey, load_dimensions
 from dispatch.solver.params import SolveParams
 from dispatch.solver.phases import complete, eliminate_routes, search_once, served, unused
 from dispatch.solver.rr.parallel import best_of_seeds
+from dispatch.solver.rr.search import construct
 from dispatch.solver.screening import infeasible_alone
 from dispatch.solver.search import SearchResult, search_parameters
 from dispatch.solver.timing import time_solution, visit_orders
@@ -71,7 +72,9 @@ def solve(problem: RoutingProblem, params: SolveParams, initial: Solution | None
     modelled = [r for r in problem.requests if r.id not in screened]
     start_from = visit_orders(initial) if initial is not None else None
     try:
-        candidates = _search(problem, modelled, params, deadline - _reserve(params.time_limit_s), start_from)
+        candidates = _search(
+            problem, modelled, params, deadline - _reserve(params.time_limit_s), start_from, initial_ok
+        )
     except ValueError as exc:
         return _fall_back(problem, params, initial, initial_ok, f"problem cannot be modelled: {exc}", {})
 
@@ -114,11 +117,12 @@ def _search(
     params: SolveParams,
     deadline: float,
     start_from: dict[str, list[VisitKey]] | None,
+    start_valid: bool = False,
 ) -> list[_Candidate]:
     """Candidate solutions, best last: one OR-Tools search, or the vehicles-first phases."""
     left = deadline - time.monotonic()
     if params.ruin_recreate is not None:
-        return _ruin_recreate(problem, modelled, params, deadline, start_from)
+        return _ruin_recreate(problem, modelled, params, deadline, start_from, start_valid)
     if not params.minimise_fleet:
         share = params.first_search_share if params.lns else 1.0
         result = search_once(problem, modelled, params, _first_slice(share, left), start_from)
@@ -165,29 +169,55 @@ def _ruin_recreate(
     params: SolveParams,
     deadline: float,
     start_from: dict[str, list[VisitKey]] | None,
+    start_valid: bool,
 ) -> list[_Candidate]:
-    """OR-Tools' first solution (completed if it left required requests out), then the numpy
-    ruin-and-recreate search to the deadline; both are candidates."""
+    """A start, then the numpy ruin-and-recreate search to the deadline; both are candidates.
+
+    The start is the caller's valid plan when there is one (live re-optimisation), else OR-Tools'
+    first solution (completed if it left required requests out), else a greedy insertion.
+    """
     assert params.ruin_recreate is not None
+    if start_from is not None and start_valid:
+        # The caller's plans (live re-optimisation) are already a complete, valid start: the whole
+        # budget goes to ruin and recreate, however short it is.
+        # (``solve`` compares the result with the initial itself.)
+        return _rr_candidate(problem, params, start_from, deadline, None, "initial + ")
     left = deadline - time.monotonic()
     first = search_once(problem, modelled, params, _first_slice(params.first_search_share, left), start_from)
-    if first is None:
-        return []
-    first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
-    out = [_Candidate("ortools", first.routes, first.start_times, first)]
-    routed = served(first.routes)
-    if not all(r.id in routed for r in modelled if _must_serve(problem, r.id)):
-        return out
-    result = best_of_seeds(
-        problem, params, params.ruin_recreate, first.routes, deadline, params.minimise_fleet, params.workers
-    )
+    if first is not None:
+        first = complete(problem, modelled, params, first, time.monotonic() + 0.5 * (deadline - time.monotonic()))
+    must = [r.id for r in modelled if _must_serve(problem, r.id)]
+    out: list[_Candidate] = []
+    prefix = "ortools + "
+    if first is not None:
+        out.append(_Candidate("ortools", first.routes, first.start_times, first))
+    if first is None or not set(must) <= served(first.routes):
+        built = construct(problem, params, params.ruin_recreate)
+        if built is None:
+            return out
+        first, prefix = SearchResult(built, {}, 0, 0.0, False), "greedy insertion + "
+        out.append(_Candidate("greedy insertion", built, None))
+    return out + _rr_candidate(problem, params, first.routes, deadline, first.start_times, prefix)
+
+
+def _rr_candidate(
+    problem: RoutingProblem,
+    params: SolveParams,
+    start: dict[str, list[VisitKey]],
+    deadline: float,
+    start_times: dict[VisitKey, float] | None = None,
+    prefix: str = "",
+) -> list[_Candidate]:
+    assert params.ruin_recreate is not None
+    rr, fleet = params.ruin_recreate, params.minimise_fleet
+    result = best_of_seeds(problem, params, rr, start, deadline, fleet, params.workers)
     stats = {f"rr_{k}": v for k, v in result.stats.items()}
     label = (
-        f"ortools + ruin-and-recreate ({result.stats['iterations']:.0f} iterations, "
+        f"{prefix}ruin-and-recreate ({result.stats['iterations']:.0f} iterations, "
         f"{result.stats.get('routes_removed', 0.0):.0f} route(s) removed)"
     )
-    starts = first.start_times | result.start_times
-    return out + [_Candidate(label, result.routes, starts, None, stats)]
+    return [_Candidate(label, result.routes, (start_times or {}) | result.start_times, None, stats)]
+
 
 
 def _first_slice(share: float, left: float) -> float:

@@ -139,6 +139,7 @@ def audit(
             report.add(f"booking {booking_id} is still requested: nobody answered it")
 
     planned: dict[str, str] = {}
+    pins: dict[str, str] = {}
     for area in area_names:
         for day in days:
             data = client.hget(keys.snapshot(area, day), "data")
@@ -146,6 +147,10 @@ def audit(
                 continue
             dispatcher = Dispatcher.restore(json.loads(data), network)
             _check_dispatcher(dispatcher, area, day, planned, report)
+            pins.update(dispatcher.pins())
+    _check_pins(records, planned, pins, report)
+    if settled:
+        _check_audit_log(client, prefix, records, report)
     for booking_id, record in records.items():
         vehicle = planned.get(booking_id)
         if record["status"] in IN_PLAN:
@@ -158,7 +163,38 @@ def audit(
     for booking_id in planned:
         if booking_id not in records:
             report.add(f"a plan carries booking {booking_id} that has no record")
+    from api.desk_audit import audit_desk  # the rider registry, standing series, round trips, call-backs
+
+    for problem in audit_desk(client, prefix):
+        report.add(problem)
     return report
+
+
+def _check_pins(records: Mapping[str, dict[str, Any]], planned: Mapping[str, str], pins: Mapping[str, str],
+                report: AuditReport) -> None:
+    """A pinned booking is planned on its pinned vehicle, and its record says it is pinned there."""
+    for booking_id, vehicle in pins.items():
+        if planned.get(booking_id) not in (None, vehicle):
+            report.add(f"booking {booking_id} is pinned to {vehicle} but planned on {planned[booking_id]}")
+    for booking_id, record in records.items():
+        if record["status"] in IN_PLAN and record.get("pinned_to") != pins.get(booking_id):
+            report.add(f"booking {booking_id}: the record says pinned to {record.get('pinned_to')}, the dispatcher"
+                       f" {pins.get(booking_id)}")
+
+
+def _check_audit_log(client: redis.Redis, prefix: str, records: Mapping[str, dict[str, Any]],
+                     report: AuditReport) -> None:
+    """Each answered booking has exactly one ``booking.created`` entry in the append-only audit log."""
+    stream = f"{prefix}:audit"
+    if not client.exists(stream):
+        return  # books written before the audit log existed
+    created: Counter[str] = Counter()
+    for _, fields in client.xrange(stream):
+        if fields.get("action") == "booking.created":
+            created[fields.get("target", "")] += 1
+    for booking_id, record in records.items():
+        if record["status"] != "requested" and created[booking_id] != 1:
+            report.add(f"booking {booking_id} has {created[booking_id]} 'booking.created' audit entries")
 
 
 def _check_streams_applied(client: redis.Redis, keys: Keys, area: str, report: AuditReport) -> None:

@@ -23,18 +23,21 @@ def municipality_labels(network) -> list[tuple[str, float, float]]:
     return out
 
 
-def bilingual_names(network) -> dict[str, str]:
-    """``日本語 / English`` for each municipality and station by the English name the KPIs use."""
-    out = {m.name_en: f"{m.name_ja} / {m.name_en}" for m in network.municipalities}
-    out.update({s.name_en: f"{s.name_ja} / {s.name_en}" for s in network.stations if s.name_ja})
-    return out
+def municipality_names(network) -> dict[str, str]:
+    """``富岡市 / Tomioka`` for each municipality, by the English name the KPIs use."""
+    return {m.name_en: f"{m.name_ja} / {m.name_en}" for m in network.municipalities}
+
+
+def station_names(network) -> dict[str, str]:
+    """``上州富岡 / Joshu-Tomioka`` for each station, by the English name the KPIs use."""
+    return {s.name_en: f"{s.name_ja} / {s.name_en}" for s in network.stations if s.name_ja}
 
 
 def render_run(scenario: Scenario, kpis: dict[str, Any], records, network, sections: Sequence[str] = ()) -> str:
     """The HTML report of one run."""
     stations = [(s.name_ja or s.name_en, s.lat, s.lon) for s in network.stations]
-    names = bilingual_names(network)
+    names = municipality_names(network)
     parts = [basis(scenario, kpis, network_provenance(network)), validation(scenario, kpis), *sections,
-             cost_sharing(kpis, names), rail_feeder(kpis, names), definitions()]
+             cost_sharing(kpis, names), rail_feeder(kpis, station_names(network)), definitions()]
     return run_report(scenario, kpis, records, network.graph, stations, municipality_labels(network),
                       sections=parts, names=names)

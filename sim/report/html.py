@@ -73,14 +73,17 @@ def kpi_table(kpis: dict[str, Any]) -> str:
 
 
 def nested_table(title: str, data: dict[str, dict[str, Any]], columns: Sequence[tuple[str, str, str]],
-                 names: dict[str, str] | None = None) -> str:
-    """A table of per-name rows; ``columns`` are (key in the row, TEXT label key, format); ``names`` relabels rows."""
+                 names: dict[str, str] | None = None, first: str = "fleet") -> str:
+    """A table of per-name rows; ``columns`` are (key in the row, TEXT label key, format); ``names`` relabels rows.
+
+    ``first`` is the TEXT key of the first column's header.
+    """
     if not data:
         return ""
     names = names or {}
     rows = [[names.get(name, name)] + [show(row.get(key), fmt) for key, _, fmt in columns]
             for name, row in data.items()]
-    return f"<h3>{html.escape(title)}</h3>" + table([""] + [text(label) for _, label, _ in columns], rows)
+    return f"<h3>{html.escape(title)}</h3>" + table([text(first)] + [text(label) for _, label, _ in columns], rows)
 
 
 _FLEET_COLUMNS = (("vehicles", "vehicles", "{:d}"), ("vehicle_km", "vehicle_km", "{:,.1f}"),
@@ -121,15 +124,57 @@ def run_report(scenario: Scenario, kpis: dict[str, Any], records, graph, station
     return page(scenario.name, parts)
 
 
-def compare_report(columns: dict[str, dict[str, Any]]) -> str:
-    """The HTML of ``sim compare``: the KPI table side by side and a bar chart of the key ones."""
+def _signed(fmt: str) -> str:
+    """A format with an explicit sign, fractional for counts (a difference of means)."""
+    return {"{:d}": "{:+.1f}", "{:,d}": "{:+,.1f}"}.get(fmt, fmt.replace("{:", "{:+", 1))
+
+
+def paired_table(document: dict[str, Any]) -> str:
+    """Per KPI: both means, the paired difference B - A with its 95% interval, and whether it is significant."""
+    paired = document.get("paired") or {}
+    replicated = int(document.get("replications") or 1) > 1
+    head = [text("kpi"), str(document.get("a", "A")), str(document.get("b", "B")),
+            "差 B−A [95%信頼区間] / difference B−A [95% CI]"]
+    if replicated:
+        head.append("有意差 / significant")
+    rows = []
+    for k in KPIS:
+        row = paired.get(k.key)
+        if row is None:
+            continue
+        diff = show(row.get("difference"), _signed(k.fmt))
+        if row.get("ci95"):
+            low, high = row["ci95"]
+            diff += f" [{show(low, _signed(k.fmt))} – {show(high, _signed(k.fmt))}]"
+        cells = [k.label, show(row.get("a"), k.fmt), show(row.get("b"), k.fmt), diff]
+        if replicated:
+            cells.append({True: "あり / yes", False: "なし (n.s.) / not significant", None: "-"}
+                         [row.get("significant")])
+        rows.append(cells)
+    n = int(document.get("replications") or 1)
+    note = ""
+    if replicated:
+        note = (f"<p class=meta>{n} 回の反復、各反復で両シナリオに同じ需要 (共通乱数)。"
+                "「なし」は差の95%信頼区間が0を含むこと / replications on common random numbers "
+                "(the same demand for both in each replication); 'not significant' means the "
+                "difference's 95% interval contains 0.</p>")
+    return table(head, rows) + note
+
+
+def compare_report(columns: dict[str, dict[str, Any]], document: dict[str, Any] | None = None) -> str:
+    """The HTML of ``sim compare``: the KPIs side by side (or, given ``compare.json``'s document, both
+    means with the paired difference and its interval) and a bar chart of the key ones."""
     names = list(columns)
-    rows = [[k.label] + [show(lookup(columns[n], k.key), k.fmt) for n in names] for k in KPIS]
+    if document is not None and document.get("paired"):
+        body = paired_table(document)
+    else:
+        rows = [[k.label] + [show(lookup(columns[n], k.key), k.fmt) for n in names] for k in KPIS]
+        body = table([text("kpi")] + names, rows)
     parts = [
         f"<h1>{html.escape(text('compare_title'))}: {' vs '.join(html.escape(n) for n in names)}</h1>",
         "<p>両シナリオは同じ依頼を受ける (最初のシナリオの需要設定と乱数シード) / Both runs see the same requests "
         "(demand settings and seed of the first scenario).</p>",
-        table([text("kpi")] + names, rows),
+        body,
         img(plots.compare_bars(columns, [(kpi_label(k), k) for k in _COMPARE_KEYS]), TEXT["cmp_title"][1]),
     ]
     return page(bi("比較", "comparison"), parts)

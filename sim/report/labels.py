@@ -144,6 +144,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "outside_service_area": ("運行区域外 (市町村をまたぐ)", "outside the service area"),
     "no_vehicle_available": ("空き車両なし", "no vehicle available"),
     "invalid_request": ("不正な依頼", "invalid request"),
+    "no_stop_within_walk": ("徒歩圏に停留所なし", "no stop within walking distance"),
+    "same_stop": ("乗車と降車が同じ停留所", "pickup and drop-off at the same stop"),
 }
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -197,6 +199,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "published": ("公表値", "published"),
     "simulated": ("シミュレーション", "simulated"),
     "why": ("差の理由", "why they differ"),
+    "note": ("注", "note"),
     "figures": ("図", "Figures"),
     "files": ("出力ファイル", "Files"),
     # plots

@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 
 from sim.records import LegRecord, RunRecords  # noqa: E402
 from sim.report import fonts  # noqa: E402, F401 - Japanese font for every figure
-from sim.report.labels import text  # noqa: E402
+from sim.report.labels import TEXT, text  # noqa: E402
 from sim.report.values import interval, lookup, number  # noqa: E402
 
 _DPI = 110
@@ -45,7 +45,9 @@ def wait_distribution(legs: Sequence[LegRecord]) -> bytes:
         ax.text(mark + 0.3, ax.get_ylim()[1] * 0.92, label, color="#cc6677", fontsize=8)
     ax.set_xlabel(text("wait_x"))
     ax.set_ylabel(text("wait_y"))
-    ax.set_title(f"{text('wait_title')} ({text('served_legs', ' ')} {len(waits)})")
+    ja, en = TEXT["wait_title"]
+    legs_ja, legs_en = TEXT["served_legs"]
+    ax.set_title(f"{ja} ({legs_ja} {len(waits)}) / {en} ({len(waits)} {legs_en})")
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
 

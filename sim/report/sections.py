@@ -68,7 +68,8 @@ def basis(scenario: Scenario, kpis: dict[str, Any], network: NetworkProvenance) 
     seed_text = f"{scenario.seed}" + (f" (各回 / per replication: {', '.join(map(str, seeds))})"
                                       if isinstance(seeds, list) and seeds else "")
     rows = [
-        ["道路網 / road network", f"{network.kind_ja} / {network.kind_en} (<code>{html.escape(network.kind)}</code>)"],
+        ["道路網 / road network", f"{html.escape(network.kind_ja)} / {html.escape(network.kind_en)} "
+                                 f"(<code>{html.escape(network.kind)}</code>)"],
         ["道路網ファイル / network file",
          f"{html.escape(network.source or '-')}, {network.built or '-'}; "
          f"{network.nodes:,} ノード / nodes, {network.edges:,} リンク / directed edges"],

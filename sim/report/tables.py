@@ -88,12 +88,12 @@ def rail_feeder(kpis: dict[str, Any], names: dict[str, str] | None = None) -> st
     return "".join(parts)
 
 
-def validation(scenario: Scenario, kpis: dict[str, Any]) -> str:
+def validation(scenario: Scenario, kpis: dict[str, Any], stops: int | None = None) -> str:
     """Published vs simulated for the Tomioka fleet (愛タク), with the reasons they differ."""
-    rows = tomioka_validation(scenario, kpis)
+    rows = tomioka_validation(scenario, kpis, stops)
     if not rows:
         return ""
     body = [[bi(r.ja, r.en), show(r.published, r.fmt), show(r.simulated, r.fmt), r.note] for r in rows]
     why = "".join(f"<li>{html.escape(line)}</li>" for line in reasons(scenario, kpis))
-    return (h(2, "validation") + table([text("kpi"), text("published"), text("simulated"), ""], body)
+    return (h(2, "validation") + table([text("kpi"), text("published"), text("simulated"), text("note")], body)
             + f"<h3>{html.escape(text('why'))}</h3><ul>{why}</ul>")

@@ -15,6 +15,14 @@ from openpyxl.utils import get_column_letter
 from sim.report.labels import KPIS, text
 from sim.report.values import interval, is_replicated, lookup, scalar
 
+# Column keys of the nested tables and the TEXT label each shows under.
+_COLUMNS = {
+    "vehicles": "vehicles", "vehicle_km": "vehicle_km", "vehicle_hours": "vehicle_hours", "rider_legs": "rider_legs",
+    "rides_per_vehicle_hour": "rides_per_vehicle_hour", "occupancy_pkm_per_vkm": "occupancy",
+    "riders_resident": "riders_resident", "fare_revenue_yen": "fare_revenue", "cost_share_yen": "cost_share",
+    "share": "share", "net_cost_yen": "net_cost", "vehicle_km_inside": "vehicle_km", "pickups": "pickups",
+    "dropoffs": "dropoffs",
+}
 _LOW = "95%下限 / ci95 low"
 _HIGH = "95%上限 / ci95 high"
 
@@ -44,7 +52,8 @@ def _nested_sheet(data: dict[str, dict[str, Any]], first: str) -> tuple[list[str
     replicated = {c for c in columns if any(is_replicated(row.get(c)) for row in data.values())}
     header = [first]
     for c in columns:
-        header.extend([c, f"{c} {_LOW}", f"{c} {_HIGH}"] if c in replicated else [c])
+        name = f"{text(_COLUMNS[c])} [{c}]" if c in _COLUMNS else c
+        header.extend([name, f"{name} {_LOW}", f"{name} {_HIGH}"] if c in replicated else [name])
     rows = []
     for name, row in data.items():
         cells: list[Any] = [name]

@@ -18,6 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.kpis import TABLE_ROWS, format_value, lookup  # noqa: E402
+from sim.report.fonts import use_japanese_font  # noqa: E402
+from sim.report.labels import kpi_label  # noqa: E402
 from sim.stats import is_summary  # noqa: E402
 from sim.sweep.runner import PointResult  # noqa: E402
 
@@ -25,11 +27,11 @@ from sim.sweep.runner import PointResult  # noqa: E402
 CSV_KPIS = tuple(key for _, key, _ in TABLE_ROWS)
 # The planner's plots: (kpis.json path, title, axis label).
 PLOTS = (
-    ("rejection_rate", "Rejection rate", "share of requests"),
-    ("wait_min.mean", "Wait, mean", "minutes"),
-    ("wait_min.p95", "Wait, 95th percentile", "minutes"),
-    ("cost_per_rider_yen", "Cost per rider", "yen"),
-    ("rides_per_vehicle_hour", "Rides per vehicle-hour", "rider legs / vehicle-hour"),
+    ("rejection_rate", kpi_label("rejection_rate"), "依頼に対する割合 / share of requests"),
+    ("wait_min.mean", kpi_label("wait_min.mean"), "分 / minutes"),
+    ("wait_min.p95", kpi_label("wait_min.p95"), "分 / minutes"),
+    ("cost_per_rider_yen", kpi_label("cost_per_rider_yen"), "円 / yen"),
+    ("rides_per_vehicle_hour", kpi_label("rides_per_vehicle_hour"), "乗車人回/車両時間 / rider legs per vehicle-hour"),
 )
 
 
@@ -96,7 +98,17 @@ def _series(keys: Sequence[str], results: Sequence[PointResult]) -> tuple[list[A
 
 
 def plot(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title: str, unit: str) -> bytes:
+    """One KPI against the first varied key as PNG bytes (see :func:`figure`)."""
+    fig = figure(keys, results, kpi, title, unit)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def figure(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title: str, unit: str) -> plt.Figure:
     """One KPI against the first varied key: mean with its 95 % band, one line per other combination."""
+    use_japanese_font()
     xs, series = _series(keys, results)
     numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs)
     position = {x: (x if numeric else i) for i, x in enumerate(xs)}
@@ -113,18 +125,15 @@ def plot(keys: Sequence[str], results: Sequence[PointResult], kpi: str, title: s
         if banded:
             ax.fill_between([p[0] for p in banded], [p[2] for p in banded], [p[3] for p in banded],
                             color=line.get_color(), alpha=0.2, linewidth=0)
-    if not numeric:
+    if not numeric or all(isinstance(x, int) for x in xs):
         ax.set_xticks(list(position.values()), [str(x) for x in xs])
-    ax.set_xlabel(keys[0])
+    ax.set_xlabel(f"変化させた設定 / varied: {keys[0]}")
     ax.set_ylabel(unit)
-    ax.set_title(f"{title} (mean, 95% CI band)")
+    ax.set_title(f"{title}（平均と95%信頼区間 / mean, 95% CI）", fontsize=10)
     ax.grid(alpha=0.3)
     if len(series) > 1:
         ax.legend(fontsize=7)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def write_html(path: Path, document: dict[str, Any], results: Sequence[PointResult]) -> None:
@@ -141,7 +150,7 @@ def write_html(path: Path, document: dict[str, Any], results: Sequence[PointResu
     for kpi, title, unit in PLOTS if ok else ():
         png = base64.b64encode(plot(keys, results, kpi, title, unit)).decode("ascii")
         parts.append(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{png}">')
-    head = ["point", *keys, "status / 状態", "workers", *[label for label, _, _ in TABLE_ROWS[:8]]]
+    head = ["点 / point", *keys, "状態 / status", "ワーカー / workers", *[label for label, _, _ in TABLE_ROWS[:8]]]
     rows = []
     for r in results:
         cells = [str(r.point.index), *(str(r.point.values[k]) for k in keys),

@@ -116,6 +116,7 @@ def _finish(result: PointResult, runs: list[tuple[int, Replication, str]]) -> No
     runs.sort(key=lambda x: x[0])
     result.kpis = aggregate([rep.kpis for _, rep, _ in runs], result.seeds)
     result.workers = sorted({worker for _, _, worker in runs})
-    result.replications = [{"seed": rep.seed, "worker": worker, "wall_s": round(rep.wall_s, 2)}
+    result.replications = [{"seed": rep.seed, "worker": worker, "wall_s": round(rep.wall_s, 2),
+                            "cpu_s": round(rep.cpu_s, 2)}
                            for _, rep, worker in runs]
     result.clock_bound_reoptimisations = sum(rep.clock_bound_reoptimisations for _, rep, _ in runs)

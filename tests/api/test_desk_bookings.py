@@ -181,3 +181,15 @@ def test_a_lapsed_offer_reads_as_lapsed_and_names_no_vehicle(settings, world, cl
         lapsed = client.get(f"/bookings/{first['id']}", headers=OP).json()
         assert lapsed["status"] == "requested" and lapsed["state"] == "lapsed"
         assert lapsed["vehicle_id"] is None and lapsed["offer"]["hold_until"] is None
+
+
+def test_refused_changes_say_why_in_japanese_too(client):
+    booking = _book(client, _rider(client))
+    refused = client.patch(f"/bookings/{booking['id']}", json={"time": at(tomorrow(), "05:00")}, headers=OP)
+    assert refused.status_code == 409, refused.text
+    item = refused.json()["detail"][0]
+    assert item["reason"] and item["reason_ja"].startswith("変更できませんでした") and "運行時間外" in item["reason_ja"]
+    assert client.get(f"/bookings/{booking['id']}", headers=OP).json()["state"] == "offered"  # the old one stands
+    client.post(f"/bookings/{booking['id']}/cancel", json={"reason": "rider"}, headers=OP)
+    again = client.post(f"/bookings/{booking['id']}/confirm", headers=OP).json()["detail"][0]
+    assert again["reason_ja"] == "確定できませんでした（取消）" and "cancelled" in again["reason"]

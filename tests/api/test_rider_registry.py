@@ -123,9 +123,25 @@ def test_role_table_of_the_desk_endpoints(client, method, path, body, allowed):
 
 
 def test_every_desk_route_checks_a_role():
-    from api.routers import callbacks, riders
+    from api.routers import callbacks, map_layers, riders, round_trips, standing
 
-    for module in (riders, callbacks):
+    for module in (riders, callbacks, round_trips, standing, map_layers):
         for route in module.router.routes:
             names = [d.call.__name__ for d in route.dependant.dependencies]
             assert any(n.startswith("require_") for n in names), route.path
+
+
+def test_registry_edits_cancel_notes_and_call_backs_keep_personal_data_out_of_logs(client, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    rider = _register(client).json()
+    client.patch(f"/riders/{rider['id']}", json={"name": "妙義 梅子", "kana": "みょうぎ うめこ",
+                                                 "phones": ["080-9999-8888"], "care_notes": "透析の日"}, headers=OP)
+    client.get("/riders", params={"name": "うめこ"}, headers=OP)
+    client.post("/callbacks", json={"rider_id": rider["id"], "note": "夕方に電話"}, headers=OP)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert rider["id"] in text
+    for secret in ("妙義 梅子", "みょうぎ うめこ", "080-9999-8888", "08099998888", "富岡 太郎", "0274-62-1111",
+                   "富岡 一郎", "0274-62-2222", "透析の日", "耳が遠い"):
+        assert secret not in text, secret

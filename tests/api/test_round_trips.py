@@ -89,3 +89,12 @@ def test_round_trip_roles(client):
     assert client.get("/round-trips/rt-none", headers=OP).status_code == 404
     denied = client.post("/round-trips", json={}, headers={**key_header("planner"), "Idempotency-Key": "rt-roles-1"})
     assert denied.status_code == 403
+
+
+def test_an_open_return_called_early_leaves_after_the_outbound_arrives(client):
+    trip = _post(client, _trip(_rider(client, "0274-62-5556"), open_return=True), "round-trip-0004").json()
+    confirmed = client.post(f"/round-trips/{trip['id']}/confirm", headers=OP).json()
+    arrival = confirmed["outbound"]["offer"]["expected_dropoff"]
+    back = _call_back(client, trip, {}, "rt-ret-04a").json()  # "as soon as possible", called the day before
+    assert back["state"] == "offered", back.get("rejection")
+    assert back["offer"]["pickup_window"]["end"] >= arrival and back["time"] >= arrival[:16]

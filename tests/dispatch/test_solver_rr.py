@@ -16,7 +16,7 @@ from dispatch.solver.rr import RrParams
 from dispatch.solver.rr.flat import flatten, to_codes
 from dispatch.solver.rr.parallel import best_of_seeds
 from dispatch.solver.rr.route import earliest_starts
-from dispatch.solver.rr.search import ruin_and_recreate
+from dispatch.solver.rr.search import construct, ruin_and_recreate
 from dispatch.solver.timing import time_solution, visit_orders
 from dispatch.validator import schedule_route, validate
 
@@ -134,6 +134,8 @@ def test_solve_with_ruin_recreate_returns_a_validated_plan_not_worse_than_the_in
     solution = solve(problem, params, start)
     assert validate(problem, solution) == []
     assert solution.objective <= flatten_cost(problem, params, start) + 1e-6
+    # a valid initial plan is the start itself: no OR-Tools search, the budget goes to the search
+    assert solution.solver.startswith("initial")
 
 
 def test_two_workers_are_never_worse_than_one_with_the_same_seed(own):
@@ -214,3 +216,20 @@ def test_exact_route_timing_agrees_with_a_linear_programme_and_with_the_validato
             assert starts is not None  # at least as permissive as the shared scheduler
         agreed += 1
     assert agreed == 90 and 0 < feasible < 90
+
+
+def test_greedy_construction_serves_every_required_request_or_declines():
+    rng = np.random.default_rng(4)
+    points = rng.uniform(0, 50, size=(21, 2))
+    m = np.sqrt(((points[:, None] - points[None]) ** 2).sum(axis=2))
+    requests = [
+        Request(f"r{i}", 1 + 2 * i, 2 + 2 * i, (0.0, 300.0), (0.0, 400.0), max_ride=150.0, required=True)
+        for i in range(10)
+    ]
+    vehicles = [VehicleSpec(f"v{k}", 0, 0.0, 0, 600.0, capacity=(3,)) for k in range(3)]
+    problem = RoutingProblem(m, m.copy(), requests, vehicles)
+    built = construct(problem, SolveParams(), RrParams())
+    assert built is not None
+    solution = time_solution(problem, built, {})
+    assert solution is not None and validate(problem, solution) == []
+    assert construct(dispatch_like(3), SolveParams(), RrParams()) is None  # riders on board: not from scratch

@@ -114,7 +114,7 @@ def test_two_nanmoku_riders_for_the_same_train_share_the_feeder_van(network):
 
 
 def test_short_crossing_books_the_direct_ride_not_a_much_slower_chain(network):
-    trip = Booking("sn1", loc(network, "oz:下仁田町/中小坂"), loc(network, "st:Nanjai"), 13 * HH,
+    trip = Booking("sn1", loc(network, "oz:下仁田町/中小坂"), loc(network, "st:Nanjai"), 11 * HH,
                    TimeKind.DEPART_AFTER, home_municipality=SHIMONITA)
     uncapped = make_planner(network, direct_pairs=[[SHIMONITA, TOMIOKA]], max_chain_time_ratio=None)
     slow = uncapped.request(trip, NOW)
@@ -124,7 +124,7 @@ def test_short_crossing_books_the_direct_ride_not_a_much_slower_chain(network):
     assert isinstance(offer, Offer), offer
     assert planner.itinerary("sn1").kind == DIRECT and [leg.mode for leg in offer.legs] == [DRT]
     assert offer.vehicle_id.startswith(SHIMONITA)
-    assert offer.expected_dropoff - 13 * HH < (slow.expected_dropoff - 13 * HH) / 2
+    assert offer.expected_dropoff - 11 * HH < (slow.expected_dropoff - 11 * HH) / 2
     assert planner.dispatcher.check() == []
 
 

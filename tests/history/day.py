@@ -84,7 +84,9 @@ def make_day(client: TestClient) -> MadeDay:
     missed = _book(client, "hist-noshow", day, "11:00", "tomioka_general_hospital", "tomioka_city_hall")
     assert client.post(f"/bookings/{missed['id']}/confirm", headers=OP).status_code == 200
     cancelled = _book(client, "hist-cancel", day, "13:00", "tomioka_city_hall", "tomioka_general_hospital")
-    assert client.post(f"/bookings/{cancelled['id']}/cancel", headers=OP).status_code == 200
+    called_off = client.post(f"/bookings/{cancelled['id']}/cancel", json={"reason": "illness", "note": "発熱"},
+                             headers=OP)
+    assert called_off.status_code == 200, called_off.text
     refused = _book(client, "hist-refuse", day, "06:00", "tomioka_city_hall", "tomioka_general_hospital")
     assert refused["status"] == "rejected", refused
     if missed["offer"]["vehicle_id"] != vehicle:

@@ -48,11 +48,12 @@ def test_a_real_day_lands_in_the_history(day_redis, world, history_engine, histo
         assert ride.promised_pickup_start_s is not None and ride.promised_pickup_end_s > ride.promised_pickup_start_s
         assert ride.fare_yen == 100  # Tomioka's resident fare, one rider
         assert bookings[made.rejected].rejection_reason == "outside_service_hours"
-        assert bookings[made.cancelled].cancel_reason == "caller"
+        assert bookings[made.cancelled].cancel_reason == "illness"  # the reason code the desk gave
+        assert bookings[made.cancelled].cancel_late is False
         mine = select(StatusChange).where(StatusChange.booking_id == made.completed).order_by(StatusChange.seq)
         trail = list(s.scalars(mine))
-        assert [(c.op, c.ok) for c in trail if c.op not in ("status", "intake")] == [
-            ("request", True), ("confirm", True), ("arrive", True), ("board", True), ("drop_off", True)]
+        assert [(c.op, c.ok) for c in trail if c.op not in ("status", "intake")] == [("request", True),
+                                                                                     ("confirm", True)]
         statuses = [c.status for c in trail if c.op == "status"]
         assert statuses[:2] == ["offered", "confirmed"] and statuses[-2:] == ["onboard", "completed"]
         assert set(statuses[2:-2]) <= {"assigned"}  # the engine's own changes are in the trail too
@@ -285,3 +286,21 @@ def test_the_worker_runs_the_archiver_on_its_schedule(day_redis, world, history_
     assert worker.archive.last_report is None
     with Session(history_engine) as s:
         assert s.execute(text("SELECT count(*) FROM bookings")).scalar() == 4
+
+
+def test_a_commit_after_verification_stops_the_trim(day_redis, world, history_engine, history_settings):
+    made, redis = day_redis
+    keys = Keys(settings().key_prefix)
+    kept = replace(history_settings, retention_days=0)
+    now = closed_after(made.day, hours=24)
+
+    def late_commit(step: str, area: str, day: str) -> None:  # a writer commits to the day meanwhile
+        if step == "before_verify":
+            redis.hincrby(keys.snapshot(area, day), "version", 1)
+
+    report = _archiver(redis, world, history_engine, kept, step=late_commit).run_once(now)
+    assert report.archived == [f"all/{made.day}"] and report.trimmed == []
+    assert redis.exists(keys.snapshot("all", made.day)) and redis.exists(keys.booking(made.completed))
+    assert any(json.loads(f["cmd"])["day"] == made.day for _, f in redis.xrange(keys.booking_stream("all")))
+    report = _archiver(redis, world, history_engine, kept).run_once(now)
+    assert report.trimmed == [f"all/{made.day}"]

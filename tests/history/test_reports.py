@@ -30,7 +30,7 @@ def test_the_report_of_an_archived_day(day_redis, world, history_engine, history
     assert (tomioka["rides"], tomioka["riders"], tomioka["refusals"], tomioka["cancellations"],
             tomioka["no_shows"], tomioka["distinct_riders"]) == (1, 1, 1, 1, 1, 1)
     assert report.refusals[TOMIOKA] == {"outside_service_hours": 1}
-    assert report.cancellations[TOMIOKA] == {"caller": 1}
+    assert report.cancellations[TOMIOKA] == {"illness": 1}
     assert report.stations == {"st:Joshu-Tomioka": {TOMIOKA: 1}}  # the ride to the station fed the train
     fleet = report.fleets[TOMIOKA]
     assert fleet["vehicle_h"] == pytest.approx(9.0)  # shift reported 08:00-17:00 (idle vehicles: none reported)

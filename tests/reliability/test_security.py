@@ -21,8 +21,11 @@ from api.app import create_app
 
 from .conftest import DRIVER_VEHICLE, at, day_after, stack_env
 
-PUBLIC = {"/health", "/console", "/static", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-"""Routes open without a key: liveness, the static console page and the API description (no data)."""
+PUBLIC = {"/health", "/console", "/desk", "/dispatcher", "/driver", "/runsheet", "/administration", "/static",
+          "/openapi.json", "/docs",
+          "/docs/oauth2-redirect", "/redoc", "/auth/login"}
+"""Routes open without a key: liveness, the static console pages (their data need a key or session), the API
+description (no data), staff log-in."""
 
 
 def _concrete(path: str) -> str:
@@ -59,7 +62,7 @@ def test_public_routes_serve_no_records(client, credentials):
             "time": at(day, "10:00")}
     booking = client.post("/bookings", json=body, headers={**credentials.header("operator"),
                                                            "Idempotency-Key": "public-0001"}).json()
-    for path in ("/health", "/openapi.json", "/docs", "/console"):
+    for path in ("/health", "/openapi.json", "/docs", "/console", "/desk", "/static/messages.json"):
         response = client.get(path)
         assert response.status_code in (200, 404), path
         assert booking["id"] not in response.text

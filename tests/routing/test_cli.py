@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from routing import RoadNetwork
 from routing.cli import main
 from routing.facts import DEFAULT_DATA_DIR
 from routing.skeleton import SKELETON_FILE
@@ -32,7 +33,9 @@ def test_info_names_the_source(skeleton_dir: Path, capsys: pytest.CaptureFixture
     assert main(["--data-dir", str(skeleton_dir), "info"]) == 0
     out = capsys.readouterr().out
     assert "source: facts-skeleton" in out and "not OpenStreetMap" in out
-    assert "nodes: 950" in out and "primary" in out
+    assert f"nodes: {RoadNetwork.load(skeleton_dir).graph.number_of_nodes():,}" in out
+    assert "primary" in out and "motorway" in out
+    assert "calibration: not measured" in out  # no record beside this copy
 
 
 def test_unknown_place_exits_2_with_a_message(skeleton_dir: Path) -> None:

@@ -114,7 +114,7 @@ def test_geojson_feature_collection(net: RoadNetwork) -> None:
     fc = net.geojson()
     assert fc["type"] == "FeatureCollection"
     classes = {f["properties"]["highway"] for f in fc["features"]}
-    assert classes == {"primary", "secondary", "tertiary", "unclassified"}
+    assert classes == {"motorway", "motorway_link", "primary", "secondary", "tertiary", "unclassified"}
     assert len(fc["features"]) < len(net.geojson(simplify=False)["features"])
     km = sum(f["properties"]["length_m"] for f in fc["features"]) / 1000
     assert km == pytest.approx(sum(net.km_by_class.values()), rel=1e-3)

@@ -119,3 +119,31 @@ def test_report_shows_costs_per_municipality_and_the_station_target(network):
     rail = page[page.index("鉄道との接続"):]
     assert "1,140,000" in rail and "1,351,000" in rail and "211,000" in rail
     json.dumps(k)  # still JSON-safe
+
+
+def test_report_names_municipalities_and_stations_apart(network):
+    from sim.report.compose import render_run
+
+    scenario = one_hour()
+    k = compute_kpis(_two_vehicle_records(), scenario, NAMES)
+    page = render_run(scenario, k, _two_vehicle_records(), network)
+    costs = page[page.index("市町村別の費用負担"):page.index("鉄道との接続")]
+    rail = page[page.index("鉄道との接続"):]
+    assert "下仁田町 / Shimonita" in costs and "下仁田 / Shimonita" not in costs
+    assert "下仁田 / Shimonita" in rail  # the station
+
+
+def test_report_shows_transfers_when_trips_were_chained_via_rail():
+    from sim.report.tables import rail_feeder as feeder_section
+
+    k = {"rail_feeder": {"chained_trips": {"mean": 15.0, "ci95": [12.0, 18.0], "n": 3, "values": [12, 15, 18]},
+                         "chained_trips_served": 14, "transfers": 26, "missed_connections": 1,
+                         "transfer_wait_min": {"mean": 9.9, "median": 8.8, "p95": 18.5}},
+         "station_feeding": {"riders_by_station": {"Shimonita": 11}, "annualised_boardings_alightings": 13_140,
+                             "share_of_vision_gap": 0.0623}}
+    page = feeder_section(k, {"Shimonita": "下仁田 / Shimonita"})
+    assert "鉄道乗継ぎの依頼 / requests chained via rail" in page and "15.0 [12.0 – 18.0]" in page
+    assert "平均乗継ぎ待ち (分) / mean transfer wait (min)</td><td class=\"n\">9.9" in page
+    assert "乗り遅れ (人) / missed connections (riders)</td><td class=\"n\">1" in page
+    assert "下仁田 / Shimonita" in page and "13,140" in page and "6.2%" in page
+    assert "鉄道乗継ぎ" not in feeder_section({"station_feeding": {}}, {})  # no chains: no transfer table

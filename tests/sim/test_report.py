@@ -58,6 +58,10 @@ def test_every_figure_draws_japanese_in_a_font_that_has_its_glyphs(network, monk
     plots.compare_bars({"a": {"rejection_rate": 0.1}, "b": {"rejection_rate": {"mean": 0.2, "ci95": [0.1, 0.3]}}},
                        [("お断り率 / rejection rate", "rejection_rate")])
     assert len(seen) == 5
+    _check_fonts(seen)
+
+
+def _check_fonts(seen):
     for _fig, missing, japanese, primary in seen:
         assert japanese, "every figure has a Japanese title or axis"
         assert missing == {}, f"tofu: {missing}"
@@ -122,3 +126,64 @@ def test_report_shows_replicated_kpis_with_their_interval(network):
     assert "7.2 [6.5 – 8.0]" in page
     assert "6.4 [5.9 – 6.9]" in page  # a mean count prints a decimal
     assert "5 回 (平均と95%信頼区間)" in page
+
+
+def test_every_heading_and_table_header_is_japanese_then_english(network):
+    import re
+
+    from sim.kpis import compute_kpis
+    from sim.report.fonts import has_japanese
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "sim" / "scenarios" / "baseline_municipal.yaml")
+    page = _report(network, compute_kpis(records(), scenario, {"10210": "Tomioka", "10382": "Shimonita"}), scenario)
+    cells = re.findall(r"<(th|h1|h2|h3)>(.*?)</\1>", page)
+    assert len(cells) > 40
+    for tag, content in cells:
+        ja, _, en = html.unescape(content).partition(" / ")
+        assert has_japanese(ja) and en and not has_japanese(en[:1]), f"<{tag}> {content!r}"
+
+
+def test_sweep_plots_draw_japanese_in_a_font_that_has_its_glyphs(monkeypatch):
+    import matplotlib.figure
+
+    from sim.sweep import output
+    from sim.sweep.grid import GridPoint
+    from sim.sweep.runner import PointResult
+
+    seen = []
+    original = matplotlib.figure.Figure.savefig
+
+    def capture(fig, *args, **kwargs):
+        primary = {fonts.font_files(t)[0] for t in fig.findobj(Text) if fonts.has_japanese(t.get_text())}
+        seen.append((fig, fonts.missing_glyphs(fig), fonts.japanese_texts(fig), primary))
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", capture)
+    results = [PointResult(GridPoint(i, {"fleets.Tomioka.vehicles": v}, one_hour()), [1, 2],
+                           kpis={"rejection_rate": {"mean": 0.3 - 0.05 * i, "ci95": [0.2 - 0.05 * i, 0.4 - 0.05 * i],
+                                                    "n": 2, "values": []}})
+               for i, v in enumerate((4, 5, 6))]
+    for kpi, title, unit in output.PLOTS[:1]:
+        assert output.plot(["fleets.Tomioka.vehicles"], results, kpi, title, unit).startswith(PNG)
+    assert len(seen) == 1
+    _check_fonts(seen)
+
+
+def test_compare_report_shows_the_paired_difference_and_its_interval():
+    from sim.paired import compare_document
+
+    def side(values):
+        mean = sum(values) / len(values)
+        return {"rejection_rate": {"mean": mean, "ci95": [mean - 0.01, mean + 0.01], "n": 3, "values": values},
+                "requests": {"mean": 193.0, "ci95": [190.0, 196.0], "n": 3, "values": [190, 193, 196]}}
+
+    a, b = side([0.30, 0.32, 0.34]), side([0.20, 0.23, 0.26])
+    document = compare_document(("base", "wide"), (a, b), [1, 2, 3])
+    page = compare_report({"base": {"rejection_rate": 0.32}, "wide": {"rejection_rate": 0.23}}, document)
+    assert "差 B−A [95%信頼区間] / difference B−A [95% CI]" in page
+    row = page[page.index("お断り率 / rejection rate"):]
+    row = row[:row.index("</tr>")]
+    assert "32.0%" in row and "23.0%" in row and "-9.0%" in row and "あり / yes" in row
+    requests = page[page.index("依頼件数 / trip requests"):]
+    assert "なし (n.s.) / not significant" in requests[:requests.index("</tr>")]

@@ -36,9 +36,10 @@ def test_published_vs_simulated_rows_come_from_the_tomioka_fleet():
     assert rows["vehicle-hours a day"].published == 54
     assert rows["service hours"].simulated == "08:00-17:00"
     assert rows["fleet (wheelchair-capable)"].simulated == "6 (2)"
-    assert "door to door" in rows["where riders board"].simulated
+    assert rows["where riders board"].simulated == "124 停留所 / stops、徒歩 1,000 m まで / walk up to 1,000 m"
     why = " ".join(reasons(scenario, k))
-    assert f"{k['rejection_rate']:.0%} of requests are refused" in why and "432 stops" in why
+    assert f"{k['rejection_rate']:.0%} of requests are refused" in why
+    assert "uses 124 stops (feeds: tomioka) instead of 愛タク's 432" in why
 
 
 def test_replicated_kpis_keep_their_interval_in_the_comparison():
@@ -69,3 +70,17 @@ def test_report_has_the_published_vs_simulated_table(network):
     assert "公表値 / published" in section and "シミュレーション / simulated" in section
     assert "4,000" in section and "2.50" in section and "差の理由 / why they differ" in section
     assert "富岡市 / Tomioka" in page
+
+
+def test_door_to_door_service_says_so_and_why_it_differs():
+    from dataclasses import replace
+
+    door = replace(load_scenario(BASELINE), stop_service=None)
+    k = compute_kpis(records(), door, NAMES)
+    row = next(r for r in tomioka_validation(door, k) if r.en == "where riders board")
+    assert row.simulated == "戸口 (大字の代表点) / door to door (大字 points)"
+    why = " ".join(reasons(door, k))
+    assert "the service boards at 432 stops; the model picks up at the door" in why
+    stop_rules = replace(door, rules={**door.rules, "door_to_door": False})
+    row = next(r for r in tomioka_validation(stop_rules, k, stops=139) if r.en == "where riders board")
+    assert row.simulated == "139 停留所 / stops"

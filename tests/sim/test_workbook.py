@@ -29,7 +29,7 @@ def test_run_folder_has_a_workbook_with_one_sheet_per_table(tmp_path):
         assert by_key[kpi.key][2] == lookup(k, kpi.key)
     cost = {r[0]: r for r in book["費用負担 cost sharing"].iter_rows(values_only=True)}
     header = cost["市町村 / municipality"]
-    col = header.index("cost_share_yen")
+    col = header.index("負担額 (円) / cost share (yen) [cost_share_yen]")
     assert cost["Tomioka"][col] == k["per_municipality_cost"]["Tomioka"]["cost_share_yen"]
     stations = list(book["駅別 stations"].iter_rows(values_only=True))
     assert stations[1:] == [("Shimonita", 2)]
@@ -43,5 +43,5 @@ def test_replicated_kpis_get_their_interval_in_the_workbook(tmp_path):
     row = next(r for r in book["指標 KPIs"].iter_rows(values_only=True) if r[0] == "rejection_rate")
     assert row[2:] == (0.2, 0.15, 0.25)
     fleet = list(book["車両群 per fleet"].iter_rows(values_only=True))
-    col = fleet[0].index("vehicle_km")
-    assert fleet[0][col + 1].startswith("vehicle_km 95%下限") and fleet[1][col:col + 3] == (61.0, 58.0, 64.0)
+    col = fleet[0].index("走行キロ / vehicle-km [vehicle_km]")
+    assert fleet[0][col + 1].endswith("95%下限 / ci95 low") and fleet[1][col:col + 3] == (61.0, 58.0, 64.0)

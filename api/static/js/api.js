@@ -26,12 +26,13 @@ export class ApiError extends Error {
     const first = (detail && detail[0]) || {};
     const key = STATUS_MESSAGE[status] || "common.error.http";
     const params = { field: first.field || "", status };
-    super(`${t(key, params)}${first.reason ? ` — ${first.reason}` : ""}`);
+    const ja = first.reason_ja || t(key, params);  // the server's Japanese reason where it gave one
+    super(`${ja}${first.reason ? ` — ${first.reason}` : ""}`);
     this.status = status;
     this.field = first.field || null;
     this.reason = first.reason || null;
     this.detail = detail || [];
-    this.ja = t(key, params);
+    this.ja = ja;
     this.en = first.reason || en(key, params);
   }
 }

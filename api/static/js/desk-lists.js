@@ -1,7 +1,6 @@
 // The desk's side panel: the day's bookings (filters; refused rows hidden by default) with a booking's
 // detail and its cancellation, the shared call-back list, and a vehicle's manifest.
-import { api, post } from "./api.js";
-import { call } from "./call.js";
+import { api, patch, post } from "./api.js";
 import { t, both, pair, escapeHtml as esc } from "./i18n.js";
 import { stateOf, statusBadge, vehicleLabel } from "./format.js";
 import { $, hhmm } from "./shell.js";
@@ -47,6 +46,14 @@ export async function showDetail(id) {
     html += `<div>${both("desk.cancel.reason")}: ${esc(b.cancellation.label_ja)}` +
       `${b.cancellation.note ? ` — ${esc(b.cancellation.note)}` : ""}${b.cancellation.late ? ` <small>(${esc(t("desk.cancel.late"))})</small>` : ""}</div>`;
   }
+  const changeable = ["offered", "confirmed", "assigned"].includes(stateOf(b));
+  if (changeable) {
+    html += `<h3>${both("desk.change.title")}</h3><div class="row">` +
+      `<input id="change-time" type="time" step="300" value="${hhmm(b.time)}" aria-label="時刻 / Time">` +
+      `<label>${both("desk.party.seats")}<input id="change-seats" type="number" min="0" max="8" value="${b.seats}"></label>` +
+      `<label>${both("desk.party.wheelchairs")}<input id="change-wheelchairs" type="number" min="0" max="4" value="${b.wheelchairs}"></label>` +
+      `<button type="button" id="change-button">${both("desk.change.submit")}</button></div><p id="change-msg"></p>`;
+  }
   if (cancellable) {
     const deadline = b.cancel_deadline ? hhmm(b.cancel_deadline) : "";
     html += `<h3>${both("desk.cancel.title")}</h3>` +
@@ -61,6 +68,21 @@ export async function showDetail(id) {
   box.innerHTML = html;
   box.hidden = false;
   $("#detail-close").onclick = () => { box.hidden = true; selected = null; loadBookings(); };
+  const change = $("#change-button");
+  if (change) change.onclick = async () => {
+    const body = { time: `${b.service_day}T${$("#change-time").value}:00+09:00`,
+      seats: Number($("#change-seats").value), wheelchairs: Number($("#change-wheelchairs").value) };
+    try {
+      const { data } = await patch(`/bookings/${id}`, body);
+      const w = data.offer ? `${hhmm(data.offer.pickup_window.start)}〜${hhmm(data.offer.pickup_window.end)}` : hhmm(data.time);
+      $("#change-msg").className = "status-msg";
+      $("#change-msg").innerHTML = both("desk.change.done", { window: w });
+      ctx.changed();
+    } catch (e) {
+      $("#change-msg").className = "error";
+      $("#change-msg").textContent = `${pair("desk.change.kept")} — ${e.message}`;
+    }
+  };
   const button = $("#cancel-button");
   if (button) button.onclick = async () => {
     const reason = $("#cancel-reason").value;
@@ -110,5 +132,4 @@ export function wireLists(options) {
     await post(`/callbacks/${li.dataset.id}/done`).catch((err) => { $("#form-error").textContent = err.message; });
     loadCallbacks().catch(() => {});
   });
-  void call;
 }

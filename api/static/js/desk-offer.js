@@ -266,15 +266,17 @@ async function decide(op) {
   const targets = call.split && call.split.length ? call.split : (call.booking ? [call.booking] : []);
   if (!targets.length) return;
   try {
-    let last = null;
-    for (const b of targets) last = (await post(`/bookings/${b.id}/${op}`)).data;
+    const done = [];
+    for (const b of targets) done.push((await post(`/bookings/${b.id}/${op}`)).data);
     if (!isCurrent(token)) return;
+    const last = done[done.length - 1];
     $("#offer-panel").hidden = true;
     call.booking = last;
     call.split = null;
-    if (op === "confirm") {
-      const w = `${hhmm(last.offer.pickup_window.start)}〜${hhmm(last.offer.pickup_window.end)}`;
-      $("#booking-status-msg").innerHTML = both("desk.offer.confirmed", { window: w, id: last.id });
+    if (op === "confirm") {  // a split party: both vehicles and windows
+      const w = done.map((b) => `${hhmm(b.offer.pickup_window.start)}〜${hhmm(b.offer.pickup_window.end)}` +
+        (done.length > 1 ? ` ${b.offer.vehicle_label || vehicleLabel(b.offer.vehicle_id)}` : "")).join(" / ");
+      $("#booking-status-msg").innerHTML = both("desk.offer.confirmed", { window: w, id: done.map((b) => b.id).join(", ") });
       hooks.showVehicle(last.vehicle_id || last.offer.vehicle_id);
     } else $("#booking-status-msg").innerHTML = both("desk.offer.declined");
     hooks.changed();

@@ -45,8 +45,34 @@ async function fill(rider) {
   const past = bookings.data.filter((b) => !upcoming.includes(b));
   $("#rider-upcoming").innerHTML = upcoming.map((b) => bookingLine(b, true)).join("") || `<li>${both("desk.rider.no_bookings")}</li>`;
   $("#rider-past").innerHTML = past.map((b) => bookingLine(b, false)).join("") || `<li>${both("desk.rider.no_bookings")}</li>`;
+  await loadStanding(rider);
   $("#rider-edits").innerHTML = edits.data.map((e) =>
     `<li>${esc(e.at.slice(0, 16).replace("T", " "))} <small>${esc(e.by)}</small> ${esc(Object.keys(e.changes).join(", "))}</li>`).join("");
+}
+
+function seriesLine(s) {
+  const next = s.dates.filter((d) => d.state !== "skipped").slice(0, 3)
+    .map((d) => `${d.date.slice(5)}（${d.weekday_ja}）${t(`desk.standing.state.${d.state}`)}`).join("、");
+  const live = s.status !== "ended";
+  return `<li data-series="${esc(s.id)}"><b>${esc(s.pattern_ja)} ${esc(s.time)}</b>${s.return_time ? ` / ${esc(s.return_time)}` : ""} ` +
+    `${esc(t(`desk.standing.status.${s.status}`))} <small>${esc(s.start_date)}〜${esc(s.end_date || "")}</small><br>` +
+    `<small>${esc(next)}</small>` + (live ? `<br>` +
+    `<button type="button" data-op="${s.status === "paused" ? "resume" : "pause"}">${both(s.status === "paused" ? "desk.standing.resume" : "desk.standing.pause")}</button> ` +
+    `<input type="date" class="skip-date" aria-label="skip"> <button type="button" data-op="skip">${both("desk.standing.skip")}</button> ` +
+    `<button type="button" data-op="end">${both("desk.standing.end_now")}</button>` : "") + `</li>`;
+}
+
+async function loadStanding(rider) {
+  const { data } = await api("GET", `/standing-bookings?rider_id=${encodeURIComponent(rider.id)}`);
+  $("#rider-standing").innerHTML = data.map(seriesLine).join("") || `<li>${both("desk.standing.none")}</li>`;
+}
+
+async function seriesAction(li, op) {
+  const body = op === "skip" ? { date: li.querySelector(".skip-date").value } : op === "end" ? {} : undefined;
+  try {
+    await post(`/standing-bookings/${li.dataset.series}/${op}`, body);
+    await fill(call.rider);
+  } catch (e) { $("#rider-edit-error").textContent = e.message; }
 }
 
 async function save() {
@@ -93,6 +119,10 @@ export function wireRiderCard(options) {
   $("#edit-fare").innerHTML = FARE_CLASSES.map((c) => `<option value="${c}">${esc(fareClass(c))}</option>`).join("");
   $("#rider-save").onclick = save;
   $("#rider-close").onclick = () => $("#rider-dialog").close();
+  $("#rider-standing").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-op]"), li = e.target.closest("li[data-series]");
+    if (button && li) seriesAction(li, button.dataset.op);
+  });
   $("#rider-upcoming").addEventListener("click", (e) => {
     const li = e.target.closest("li[data-id]");
     const ret = e.target.closest(".book-return");

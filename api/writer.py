@@ -297,6 +297,10 @@ class AreaWriter:
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)
+        elif record is not None and command["op"] != "position" and outcome.ok:  # an event that happened
+            record["updated_at"] = command["at"]
+            note_command(record, command, outcome)
+            batch.dirty.add(booking_id)
         if command["op"] in AUDIT_ACTIONS:
             batch.audit.append(audit_entry(command, record, before, outcome))
         for event in outcome.events:

@@ -301,7 +301,7 @@ class AreaWriter:
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)
-        elif record is not None and outcome.ok:  # a driver's event that happened: in the booking's trail
+        elif record is not None and command["op"] != "position" and outcome.ok:  # an event that happened
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)

@@ -37,20 +37,26 @@ def _multi_line(value: str) -> str:
     return _text(value, allow="\n\t")
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def valid_day(value: str | None) -> str | None:
-    """A real calendar day ``YYYY-MM-DD`` (``2026-02-30`` is refused)."""
+    """A real calendar day ``YYYY-MM-DD`` (``2026-02-30``, ``0000-00-00`` and ``20261201`` are refused)."""
     if value is None:
         return None
     try:
+        if not _DAY.fullmatch(value):
+            raise ValueError
         date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a calendar day (YYYY-MM-DD)") from None
+        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD, e.g. 2026-12-01)") from None
     return value
 
 
 Name = Annotated[str, AfterValidator(_single_line)]
 Notes = Annotated[str, AfterValidator(_multi_line)]
-Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(valid_day)]
+Day = Annotated[str, Field(json_schema_extra={"format": "date"}), AfterValidator(valid_day)]
+"""A calendar day; the document says ``format: date`` (RFC 3339 full-date), the validator enforces it."""
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 

@@ -133,17 +133,20 @@ def _allowed_methods(request: Request, named: str) -> str:
     path (``GET`` for ``/bookings/{id}``, forgetting ``PATCH``), so the OpenAPI document's paths fill in the rest."""
     table = getattr(request.app.state, "allowed_methods", None)
     if table is None:
-        table = [(compile_path(path)[0], {m.upper() for m in ops if m.upper() in _HTTP_METHODS})
+        table = [(path, compile_path(path)[0], {m.upper() for m in ops if m.upper() in _HTTP_METHODS})
                  for path, ops in request.app.openapi().get("paths", {}).items()]
         request.app.state.allowed_methods = table
     path = request.scope.get("path", "")
     root = request.scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root):]
-    methods = {m.strip() for m in named.split(",") if m.strip()}
-    for regex, ops in table:
-        if regex.match(path):
-            methods |= ops
+    matching = [(template, ops) for template, regex, ops in table if regex.match(path)]
+    literal = [ops for template, ops in matching if "{" not in template]
+    if literal:  # /standing-bookings/materialise is its own resource, not a series called "materialise"
+        return ", ".join(sorted(set().union(*literal)))
+    methods = {m.strip() for m in named.split(",") if m.strip()}  # the route Starlette found (also undocumented)
+    for _, ops in matching:
+        methods |= ops
     return ", ".join(sorted(methods))
 
 

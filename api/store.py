@@ -46,7 +46,7 @@ def rider_numbers(record: dict[str, Any]) -> list[str]:
 
 def search_text(record: dict[str, Any]) -> str:
     """The rider index entry: ``<name>|<kana> <digits>,<digits>`` (the last space splits names from numbers)."""
-    names = f"{normalise_name(record['name'])}|{normalise_name(record.get('kana', ''))}"
+    names = f"{normalise_name(record['name'])}|{normalise_name(record.get('kana') or '')}"  # kana may be removed (null)
     return f"{names} {','.join(rider_numbers(record))}"
 
 

@@ -110,7 +110,7 @@ def rider_out(record: dict[str, Any]) -> RiderOut:
     return RiderOut(
         id=record["id"],
         name=record["name"],
-        kana=record.get("kana", ""),
+        kana=record.get("kana") or "",  # a change may have removed it (null)
         phone=record["phone"],
         phones=record.get("phones", []),
         home=location_out(record.get("home")),

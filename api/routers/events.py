@@ -91,7 +91,7 @@ def _stream_id(value: str | None, field: str) -> str | None:
 async def events(
     request: Request,
     # str, not str | None: a header or query value cannot be null, so the document must not offer null
-    last_event_id: Annotated[str, Header(alias="Last-Event-ID", pattern=r"^\d+-\d+$")] = None,  # type: ignore[assignment]
+    last_event_id: Annotated[str, Header(alias="Last-Event-ID", pattern=r"^(\d+-\d+|0)$")] = None,  # type: ignore[assignment]
     since: Annotated[str, Query(pattern=r"^(\d+-\d+|0)$", description="stream id to replay from")] = None,  # type: ignore[assignment]
     limit: Annotated[int | None, Query(ge=1, le=100_000, description="close after this many events")] = None,
     wait_s: Annotated[float | None, Query(gt=0, le=3600, description="close after this many seconds")] = None,

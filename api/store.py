@@ -41,7 +41,7 @@ def normalise_name(text: str) -> str:
 
 def rider_numbers(record: dict[str, Any]) -> list[str]:
     """National digits of every phone number of a rider (the main one first, no repeats)."""
-    return list(dict.fromkeys(phone_digits(p) for p in [record["phone"], *record.get("phones", [])]))
+    return list(dict.fromkeys(phone_digits(p) for p in [record["phone"], *(record.get("phones") or [])]))
 
 
 def search_text(record: dict[str, Any]) -> str:

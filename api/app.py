@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import redis
 from fastapi import FastAPI
@@ -51,6 +52,24 @@ def _page(name: str):
         return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8")
 
     return serve
+
+
+def _sequential_media_types(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` without the whole-body ``schema: string`` FastAPI adds to a media type whose items an
+    ``itemSchema`` describes (the event stream): a text/event-stream is a sequence of events, not one string."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operation in (op for item in document.get("paths", {}).values() for op in item.values()):
+                for response in operation.get("responses", {}).values():
+                    for media in response.get("content", {}).values():
+                        if "itemSchema" in media:
+                            media.pop("schema", None)
+        return app.openapi_schema or build()
+
+    return openapi
 
 
 def create_app(settings: Settings | None = None, world: World | None = None) -> FastAPI:
@@ -106,6 +125,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
                    events, staff):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = _sequential_media_types(app)  # type: ignore[method-assign]
 
     @app.get("/desk", include_in_schema=False)
     async def desk() -> FileResponse:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.accounts import SESSION_PREFIX
 from api.errors import ApiError
@@ -154,11 +156,23 @@ async def _count_request(request: Request, principal: ApiKey) -> None:
                        {"Retry-After": str(retry)})
 
 
-def require(action: str) -> Callable[[Request], ApiKey]:
+API_KEY_SCHEME = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False,
+                              description="a machine client's API key (`key:role` in KANRA_API_KEYS)")
+BEARER_SCHEME = HTTPBearer(scheme_name="Bearer", auto_error=False,
+                           description="a staff session token from POST /auth/login (`s_...`), or an API key")
+"""The two ways a request carries its credentials, as the OpenAPI document declares them (either one will do).
+Only declarations: :func:`authenticate` reads the headers itself."""
+
+
+def require(action: str) -> Callable[..., Awaitable[ApiKey]]:
     """FastAPI dependency: authenticate and check that the caller's role may perform ``action``."""
     allowed = PERMISSIONS[action]  # KeyError at import time for a misspelt action
 
-    async def dependency(request: Request) -> ApiKey:  # async: no thread hop per request
+    async def dependency(  # async: no thread hop per request
+        request: Request,
+        _key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)] = None,
+    ) -> ApiKey:
         principal = await authenticate(request)
         await _count_request(request, principal)
         if principal.role not in allowed:
@@ -172,4 +186,5 @@ def require(action: str) -> Callable[[Request], ApiKey]:
         return principal
 
     dependency.__name__ = f"require_{action.replace('.', '_')}"
+    dependency.required_action = action  # type: ignore[attr-defined]  # found by the error handlers (api.errors)
     return dependency

@@ -6,6 +6,8 @@ Body shape, for every error: ``{"detail": [{"field": "body.pickup.lat", "reason"
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +24,7 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 log = logging.getLogger("api.errors")
 
@@ -75,8 +78,46 @@ def _reason_of(err: dict) -> str:
     return msg.removeprefix("Value error, ")
 
 
-async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-    detail = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason_of(e)} for e in exc.errors()]
+def _guard_of(dependant: Any) -> Callable[[Request], Awaitable[Any]] | None:
+    """The route's ``api.auth.require`` dependency (marked with its ``required_action``), or None for a public route."""
+    for sub in getattr(dependant, "dependencies", ()):
+        if hasattr(sub.call, "required_action"):
+            return sub.call
+        found = _guard_of(sub)
+        if found is not None:
+            return found
+    return None
+
+
+async def refused_caller(request: Request) -> JSONResponse | None:
+    """The 401/403/429 the request's route gives this caller, or None (a public route, or the caller may).
+
+    FastAPI reads a JSON body before it runs any dependency, so a body that cannot be parsed would otherwise
+    be answered before the caller is known: credentials are checked first on every route.
+    """
+    guard = _guard_of(getattr(request.scope.get("route"), "dependant", None))
+    if guard is None:
+        return None
+    try:
+        await guard(request)
+    except ApiError as exc:
+        return await _api_error(request, exc)
+    return None
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    syntax = [e for e in errors if e.get("type") == "json_invalid"]
+    if syntax:  # not JSON at all: 400, after the caller is known
+        refused = await refused_caller(request)
+        if refused is not None:
+            return refused
+        where = syntax[0].get("loc", ("body", 0))
+        position = where[1] if len(where) > 1 else 0
+        error = (syntax[0].get("ctx") or {}).get("error", "JSON decode error")
+        return JSONResponse(body("body", f"the body is not valid JSON: {error} at character {position}"),
+                            status_code=400)
+    detail = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason_of(e)} for e in errors]
     return JSONResponse({"detail": detail}, status_code=422)
 
 
@@ -84,12 +125,44 @@ async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(body(exc.field, exc.reason, exc.reason_ja), status_code=exc.status, headers=exc.headers)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+_HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
+def _allowed_methods(request: Request, named: str) -> str:
+    """Every method the request's path answers. Starlette names only those of the first route matching the
+    path (``GET`` for ``/bookings/{id}``, forgetting ``PATCH``), so the OpenAPI document's paths fill in the rest."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = [(path, compile_path(path)[0], {m.upper() for m in ops if m.upper() in _HTTP_METHODS})
+                 for path, ops in request.app.openapi().get("paths", {}).items()]
+        request.app.state.allowed_methods = table
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    matching = [(template, ops) for template, regex, ops in table if regex.match(path)]
+    literal = [ops for template, ops in matching if "{" not in template]
+    if literal:  # /standing-bookings/materialise is its own resource, not a series called "materialise"
+        return ", ".join(sorted(set().union(*literal)))
+    methods = {m.strip() for m in named.split(",") if m.strip()}  # the route Starlette found (also undocumented)
+    for _, ops in matching:
+        methods |= ops
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     reason = exc.detail if isinstance(exc.detail, str) else "error"
     field = "request"
+    headers = dict(exc.headers or {})
     if exc.status_code == 400 and "parsing the body" in reason:  # bytes that are not UTF-8 JSON
+        refused = await refused_caller(request)
+        if refused is not None:
+            return refused
         field, reason = "body", "the body cannot be read: send UTF-8 encoded JSON"
-    return JSONResponse(body(field, reason), status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+        field, reason = "method", f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+    return JSONResponse(body(field, reason), status_code=exc.status_code, headers=headers)
 
 
 async def _redis_down(request: Request, exc: Exception) -> JSONResponse:

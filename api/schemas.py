@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 _PHONE_CHARS = re.compile(r"^[0-9+\-() ]+$")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -37,20 +37,36 @@ def _multi_line(value: str) -> str:
     return _text(value, allow="\n\t")
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def valid_day(value: str | None) -> str | None:
-    """A real calendar day ``YYYY-MM-DD`` (``2026-02-30`` is refused)."""
+    """A real calendar day ``YYYY-MM-DD`` (``2026-02-30``, ``0000-00-00`` and ``20261201`` are refused)."""
     if value is None:
         return None
     try:
+        if not _DAY.fullmatch(value):
+            raise ValueError
         date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a calendar day (YYYY-MM-DD)") from None
+        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD, e.g. 2026-12-01)") from None
     return value
 
 
+def whole_number(value: object) -> object:
+    """``3.0`` is the integer 3 (JSON Schema counts it an integer); ``3.5``, ``"3"`` and ``true`` stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Count = BeforeValidator(whole_number)
+"""Put on a ``strict=True`` int field: whole numbers written with a fraction (``2.0``) are accepted as such."""
+
 Name = Annotated[str, AfterValidator(_single_line)]
 Notes = Annotated[str, AfterValidator(_multi_line)]
-Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(valid_day)]
+Day = Annotated[str, Field(json_schema_extra={"format": "date"}), AfterValidator(valid_day)]
+"""A calendar day; the document says ``format: date`` (RFC 3339 full-date), the validator enforces it."""
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
@@ -195,22 +211,25 @@ class RiderIn(Strict):
 class RiderChange(Strict):
     """Fields of a rider to change (PATCH); the rest stay. ``active: false`` deactivates (kept, not bookable)."""
 
-    name: Name | None = Field(None, min_length=1, max_length=80)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"minProperties": 1})
+
+    # name, phone, fare_class, active and the counts cannot be removed: not nullable in the document (null: 422)
+    name: Name = Field(None, min_length=1, max_length=80)  # type: ignore[assignment]
     kana: Name | None = Field(None, max_length=80)
-    phone: Phone | None = None
+    phone: Phone = None  # type: ignore[assignment]
     phones: list[Phone] | None = Field(None, max_length=4)
     home: PointIn | None = None
     nearest_stops: list[PlaceKey] | None = Field(None, max_length=3)
     municipality: JisCode | None = None
-    fare_class: FareClass | None = None
+    fare_class: FareClass = None  # type: ignore[assignment]
     mobility: Mobility | None = None
     notes: Notes | None = Field(None, max_length=300)
     care_notes: Notes | None = Field(None, max_length=500)
     emergency_contact: EmergencyContact | None = None
     registered_on: Day | None = None
-    no_show_count: int | None = Field(None, ge=0, le=10_000, strict=True)
-    late_cancel_count: int | None = Field(None, ge=0, le=10_000, strict=True)
-    active: bool | None = None
+    no_show_count: Annotated[int, Count] = Field(None, ge=0, le=10_000, strict=True)  # type: ignore[assignment]
+    late_cancel_count: Annotated[int, Count] = Field(None, ge=0, le=10_000, strict=True)  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _something(self) -> RiderChange:
@@ -264,8 +283,9 @@ class BookingIn(Strict):
     dropoff: PointIn
     time: datetime = Field(description="depart after / arrive by this Tokyo time")
     time_kind: TimeKindIn = TimeKindIn.DEPART_AFTER
-    seats: int = Field(1, ge=0, le=8, strict=True, description="riders in ordinary seats")
-    wheelchairs: int = Field(0, ge=0, le=4, strict=True, description="riders staying in their wheelchair")
+    seats: Annotated[int, Count] = Field(1, ge=0, le=8, strict=True, description="riders in ordinary seats")
+    wheelchairs: Annotated[int, Count] = Field(0, ge=0, le=4, strict=True,
+                                               description="riders staying in their wheelchair")
     fare_class: FareClass | None = Field(None, description="default: the rider's")
     notes: Notes = Field("", max_length=300)
 
@@ -298,8 +318,8 @@ class BookingChange(Strict):
     dropoff: PointIn | None = None
     time: datetime | None = None
     time_kind: TimeKindIn | None = None
-    seats: int | None = Field(None, ge=0, le=8, strict=True)
-    wheelchairs: int | None = Field(None, ge=0, le=4, strict=True)
+    seats: Annotated[int | None, Count] = Field(None, ge=0, le=8, strict=True)
+    wheelchairs: Annotated[int | None, Count] = Field(None, ge=0, le=4, strict=True)
     notes: Notes | None = Field(None, max_length=300)
 
     @model_validator(mode="after")
@@ -397,8 +417,8 @@ class BookingOut(BaseModel):
 class VehicleIn(Strict):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
     municipality: str = Field(pattern=r"^\d{5}$", description="JIS code of the fleet owner")
-    seats: int = Field(7, ge=1, le=20, strict=True)
-    wheelchair_places: int = Field(0, ge=0, le=4, strict=True)
+    seats: Annotated[int, Count] = Field(7, ge=1, le=20, strict=True)
+    wheelchair_places: Annotated[int, Count] = Field(0, ge=0, le=4, strict=True)
     depot: Name = Field(max_length=120, description="place key of the depot")
     shift_start: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
     shift_end: str = Field("17:00", pattern=r"^\d{2}:\d{2}$")

@@ -41,12 +41,12 @@ def normalise_name(text: str) -> str:
 
 def rider_numbers(record: dict[str, Any]) -> list[str]:
     """National digits of every phone number of a rider (the main one first, no repeats)."""
-    return list(dict.fromkeys(phone_digits(p) for p in [record["phone"], *record.get("phones", [])]))
+    return list(dict.fromkeys(phone_digits(p) for p in [record["phone"], *(record.get("phones") or [])]))
 
 
 def search_text(record: dict[str, Any]) -> str:
     """The rider index entry: ``<name>|<kana> <digits>,<digits>`` (the last space splits names from numbers)."""
-    names = f"{normalise_name(record['name'])}|{normalise_name(record.get('kana', ''))}"
+    names = f"{normalise_name(record['name'])}|{normalise_name(record.get('kana') or '')}"  # kana may be removed (null)
     return f"{names} {','.join(rider_numbers(record))}"
 
 
@@ -152,9 +152,15 @@ class Store:
         raws = await self.redis.mget([self.keys.rider(r) for r in rider_ids]) if rider_ids else []
         return {r["id"]: r for r in (json.loads(raw) for raw in raws if raw)}
 
-    async def find_riders(self, phone: str | None, name: str | None, limit: int = 20) -> list[dict[str, Any]]:
+    async def find_riders(self, phone: str | None, name: str | None, limit: int = 20,
+                          offset: int = 0) -> list[dict[str, Any]]:
         """Riders with a phone number containing ``phone``'s digits, or whose name or kana reading contains
-        ``name`` (width, case, spaces and katakana/hiragana ignored)."""
+        ``name`` (width, case, spaces and katakana/hiragana ignored). Neither: every rider, by id (``offset``
+        skips that many, to page through the registry)."""
+        if not phone and not name:
+            page = sorted(await self.redis.hkeys(self.keys.rider_index))[offset:offset + limit]
+            listed = await self.redis.mget([self.keys.rider(r) for r in page]) if page else []
+            return [json.loads(r) for r in listed if r]
         if phone:
             digits = phone_digits(phone)
             exact = await self.redis.get(self.keys.rider_phone(digits))

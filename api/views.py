@@ -94,7 +94,7 @@ def booking_out(record: dict[str, Any], hold_s: int) -> BookingOut:
         seats=record["seats"],
         wheelchairs=record["wheelchairs"],
         fare_class=record.get("fare_class", "resident"),
-        notes=record.get("notes", ""),
+        notes=record.get("notes") or "",
         vehicle_id=record.get("vehicle_id"),
         offer=offer_out(day, offer, hold_s if record["status"] == "offered" else None),
         rejection=rejection_out(day, record.get("rejection")),
@@ -106,21 +106,22 @@ def booking_out(record: dict[str, Any], hold_s: int) -> BookingOut:
 
 
 def rider_out(record: dict[str, Any]) -> RiderOut:
+    """The rider as answered; a field a change removed (null) reads as empty."""
     mobility = record.get("mobility") or {"wheelchair": bool(record.get("wheelchair"))}
     return RiderOut(
         id=record["id"],
         name=record["name"],
-        kana=record.get("kana", ""),
+        kana=record.get("kana") or "",  # a change may have removed it (null)
         phone=record["phone"],
-        phones=record.get("phones", []),
+        phones=record.get("phones") or [],
         home=location_out(record.get("home")),
-        nearest_stops=[location_out(s) for s in record.get("nearest_stops", [])],
+        nearest_stops=[location_out(s) for s in record.get("nearest_stops") or []],
         municipality=record.get("municipality") or (record.get("home") or {}).get("jis_code"),
         fare_class=record["fare_class"],
         wheelchair=bool(mobility.get("wheelchair")),
         mobility=mobility,
-        notes=record.get("notes", ""),
-        care_notes=record.get("care_notes", ""),
+        notes=record.get("notes") or "",
+        care_notes=record.get("care_notes") or "",
         emergency_contact=record.get("emergency_contact"),
         registered_on=record.get("registered_on"),
         no_show_count=int(record.get("no_show_count", 0)),

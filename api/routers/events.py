@@ -50,10 +50,14 @@ async def _stream(request: Request, start: str, limit: int | None, wait_s: float
                     return
 
 
-_EVENT_SCHEMA = {  # one server-sent event: its type, the stream id and a JSON object as text
+_EVENT_SCHEMA = {  # one server-sent event (OpenAPI 3.2 ``itemSchema`` of a text/event-stream)
     "type": "object",
-    "properties": {"event": {"type": "string"}, "id": {"type": "string"}, "data": {"type": "string"},
-                   "retry": {"type": "integer"}},
+    "description": "one event: `event` its type (offer, rejection, confirmed, status, assignment, reassigned, "
+                   "unpinned, vehicle, plans, reoptimise_requested, reoptimised, ...), `id` its stream id (send it "
+                   "back as Last-Event-ID to resume), `data` a JSON object; the first item only sets `retry` (ms)",
+    "properties": {"event": {"type": "string"}, "id": {"type": "string", "pattern": r"^\d+-\d+$"},
+                   "data": {"type": "string", "contentMediaType": "application/json"},
+                   "retry": {"type": "integer", "minimum": 0}},
 }
 
 
@@ -76,7 +80,9 @@ def _stream_id(value: str | None, field: str) -> str | None:
     response_class=EventStreamResponse,
     dependencies=[Depends(require("events.read"))],
     responses={
-        200: {"description": "server-sent events", "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}}},
+        200: {"description": "server-sent events (text/event-stream: `field: value` lines, a blank line after each "
+                             "event; `:` lines are keep-alives)",
+              "content": {"text/event-stream": {"itemSchema": _EVENT_SCHEMA}}},
         # errors are JSON even here (the stream's media type would otherwise be assumed for them)
         **{code: {"description": r["description"], "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/ErrorOut"}}}} for code, r in ERROR_RESPONSES.items()},
@@ -84,8 +90,9 @@ def _stream_id(value: str | None, field: str) -> str | None:
 )
 async def events(
     request: Request,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^\d+-\d+$")] = None,
-    since: Annotated[str | None, Query(pattern=r"^(\d+-\d+|0)$", description="stream id to replay from")] = None,
+    # str, not str | None: a header or query value cannot be null, so the document must not offer null
+    last_event_id: Annotated[str, Header(alias="Last-Event-ID", pattern=r"^(\d+-\d+|0)$")] = None,  # type: ignore[assignment]
+    since: Annotated[str, Query(pattern=r"^(\d+-\d+|0)$", description="stream id to replay from")] = None,  # type: ignore[assignment]
     limit: Annotated[int | None, Query(ge=1, le=100_000, description="close after this many events")] = None,
     wait_s: Annotated[float | None, Query(gt=0, le=3600, description="close after this many seconds")] = None,
 ) -> StreamingResponse:

@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AfterValidator
 
-from api.schemas import valid_day
+from api.schemas import Day
 
-DayQuery = Annotated[
-    str | None,
-    Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="service day YYYY-MM-DD (default today, Tokyo)"),
-    AfterValidator(valid_day),
-]
+DayQuery = Annotated[Day | None, Query(description="service day YYYY-MM-DD (default today, Tokyo)")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,7 +21,7 @@ from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
 from api.routers.params import DayQuery
-from api.schemas import ERROR_RESPONSES, Day, Strict
+from api.schemas import ERROR_RESPONSES, Count, Day, Strict
 from api.timefmt import to_iso, today
 from dispatch.rail import GtfsError, StationIndex, Timetable
 
@@ -37,7 +37,7 @@ MAX_DAYS_AHEAD = 366
 class TrainDelayIn(Strict):
     train_id: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.\-]+$",
                           description="train (GTFS trip id) as listed by GET /rail/trains, e.g. U10")
-    delay_min: int = Field(ge=0, le=MAX_DELAY_MIN, strict=True,
+    delay_min: Annotated[int, Count] = Field(ge=0, le=MAX_DELAY_MIN, strict=True,
                            description="minutes late from now on, replacing an earlier report; 0: on time again")
     day: Day | None = Field(None, description="service day YYYY-MM-DD (default today, Tokyo)")
 

@@ -73,7 +73,7 @@ def test_a_deactivated_rider_is_kept_but_not_bookable(client):
 
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "body"),
-    ({"name": None}, "body"),
+    ({"name": None}, "body.name"),
     ({"phones": ["12345"]}, "body.phones.0"),
     ({"municipality": "99999"}, "body.municipality"),
     ({"municipality": "abc"}, "body.municipality"),

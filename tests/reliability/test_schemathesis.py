@@ -1,16 +1,23 @@
 """Property-based tests of every endpoint from the app's own OpenAPI document (schemathesis).
 
-Each operation is called with generated requests, schema-valid (positive) and schema-invalid (negative),
-with an admin key, against the in-process app on the real Redis (db 13). Checked: no 5xx, every status
-code, content type, header and body as documented, and invalid input refused with a 4xx.
+Two ways. The command-line runner against a real ``python -m api`` and ``python -m api.worker`` (Redis db 14),
+every check on (authentication ones included: each protected operation is also called without and with a
+wrong key), all four phases (examples, coverage, fuzzing, stateful); its configuration is
+``tests/reliability/schemathesis.toml``, its hooks ``tests/reliability/schemathesis_hooks.py``. A bounded run is
+in the default suite, a larger one in the slow suite.
 
-Not checked: that every schema-valid request is accepted. The schema cannot say which place keys exist
-or which areas are configured, so a well-formed request naming an unknown place is rightly a 422.
+And, in the slow suite, hypothesis-driven calls of each operation against the in-process app (db 13), with an
+admin key, in positive and negative mode. Checked: no 5xx, every status code, content type, header and body as
+documented, and invalid input refused with a 4xx.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +35,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
+from tests.redis_db import connect, redis_url
+
+from .conftest import stack_env
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from reliability.stack import ApiServer, Worker  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+CLI_REDIS_DB = 14
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
@@ -92,6 +108,7 @@ def _report(failures: dict[str, list[str]]) -> str:
     return "\n\n".join(f"== {label}\n{items[0]}" for label, items in failures.items())
 
 
+@pytest.mark.slow
 def test_every_operation_bounded(schema, credentials):
     """A bounded run in the default suite: a few examples of each operation in each mode."""
     operations = [r.ok().label for r in schema.get_all_operations()]
@@ -104,3 +121,51 @@ def test_every_operation_bounded(schema, credentials):
 def test_every_operation_thorough(schema, credentials):
     failures = fuzz(schema, credentials.keys["admin"], max_examples=80)
     assert failures == {}, _report(failures)
+
+
+@pytest.fixture
+def live_api(credentials, tmp_path) -> Iterator[str]:
+    """A real API and worker on the test Redis (db 14, emptied before and after): the base URL."""
+    url = redis_url(CLI_REDIS_DB)
+    store = connect(url)
+    store.flushdb()
+    env = stack_env(credentials, url, prefix="kt-st")
+    api = ApiServer(env, tmp_path / "api.log").start()
+    worker = Worker(env, tmp_path / "worker.log").start()
+    try:
+        api.wait_ready()
+        yield api.base_url
+    finally:
+        api.stop()
+        worker.stop()
+        store.flushdb()
+        store.close()
+
+
+def schemathesis_cli(base_url: str, admin_key: str, report_dir: Path, *options: str) -> subprocess.CompletedProcess:
+    """``schemathesis run`` with every check and the project's configuration and hooks; its exit code 0: no failure."""
+    command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(HERE / "schemathesis.toml"),
+               "run", f"{base_url}/openapi.json", "--checks", "all", "--header", f"X-API-Key: {admin_key}",
+               "--phases", "examples,coverage,fuzzing,stateful", "--request-timeout", "15", "--workers", "1",
+               "--no-color", "--report", "junit", "--report-dir", str(report_dir), *options]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.reliability.schemathesis_hooks",
+           "PYTHONPATH": str(HERE.parents[1])}
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=HERE.parents[1], timeout=1800)
+
+
+def _summary(result: subprocess.CompletedProcess) -> str:
+    return (result.stdout + result.stderr)[-12000:]
+
+
+def test_cli_every_check_bounded(live_api, credentials, tmp_path):
+    """All checks, all phases, a few examples per operation (about a minute)."""
+    result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "3",
+                              "--seed", "20261201")
+    assert result.returncode == 0, _summary(result)
+    assert "ignored_auth" in (tmp_path / "junit.xml").read_text() or "Tested:" in result.stdout
+
+
+@pytest.mark.slow
+def test_cli_every_check_thorough(live_api, credentials, tmp_path):
+    result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "100")
+    assert result.returncode == 0, _summary(result)

@@ -1,0 +1,174 @@
+"""The OpenAPI document and the code agree, as a client sees them: credentials, methods, media types, days,
+and the inputs the document calls valid (or invalid)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import at, day_after
+
+PUBLIC = {("post", "/auth/login"), ("get", "/health")}
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@pytest.fixture
+def document(client) -> dict:
+    return client.get("/openapi.json").json()
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield method, path, operation
+
+
+def _concrete(path: str) -> str:
+    return path.replace("{", "x-").replace("}", "")  # /bookings/{booking_id} -> /bookings/x-booking_id
+
+
+def test_every_protected_operation_declares_the_key_and_the_session(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {**schemes["ApiKey"], "type": "apiKey", "in": "header", "name": "X-API-Key"}
+    assert schemes["Bearer"]["type"] == "http" and schemes["Bearer"]["scheme"] == "bearer"
+    unprotected = set()
+    for method, path, operation in _operations(document):
+        if operation.get("security") is None:
+            unprotected.add((method, path))
+        else:  # either one will do
+            assert operation["security"] == [{"ApiKey": []}, {"Bearer": []}], (method, path)
+    assert unprotected == PUBLIC
+
+
+def test_credentials_are_checked_before_a_body_is_read(client, credentials, document):
+    broken = b'{"pickup": '
+    json_type = {"Content-Type": "application/json"}
+    with_body = [(m, p) for m, p, op in _operations(document) if "requestBody" in op and (m, p) not in PUBLIC]
+    assert len(with_body) >= 15
+    for method, path in with_body:
+        url = _concrete(path)
+        anonymous = client.request(method, url, content=broken, headers=json_type)
+        assert anonymous.status_code == 401, (method, path, anonymous.text)
+        assert anonymous.json()["detail"][0]["field"] == "X-API-Key"
+        unknown = client.request(method, url, content=broken, headers={**json_type, "X-API-Key": "not-a-key"})
+        assert unknown.status_code == 401, (method, path)
+    as_planner = client.post("/bookings", content=broken, headers={**json_type, **credentials.header("planner")})
+    assert as_planner.status_code == 403
+    undecodable = client.post("/bookings", content=b"\xff\xfe{", headers=json_type)
+    assert undecodable.status_code == 401
+
+
+def test_json_syntax_errors_are_400_with_field_and_reason(client, credentials):
+    headers = {"Content-Type": "application/json", **credentials.header("admin")}
+    for path, broken in (("/bookings", b'{"pickup": '), ("/riders", b"{'name': 'x'}"), ("/rail/delays", b"[1,")):
+        response = client.post(path, content=broken, headers={**headers, "Idempotency-Key": "contract-0001"})
+        assert response.status_code == 400, (path, response.text)
+        (item,) = response.json()["detail"]
+        assert item["field"] == "body" and "not valid JSON" in item["reason"] and "character" in item["reason"]
+    schema_invalid = client.post("/riders", json={"name": 3}, headers=headers)
+    assert schema_invalid.status_code == 422  # well-formed JSON, wrong content: still a 422
+
+
+def test_a_405_allows_every_method_of_the_path(client, credentials, document):
+    key = credentials.header("admin")
+    for path, item in document["paths"].items():
+        declared = {m.upper() for m in item if m in METHODS}
+        refused = next(m for m in ("DELETE", "PUT", "PATCH", "POST") if m not in declared)
+        response = client.request(refused, _concrete(path), headers=key)
+        assert response.status_code == 405, (refused, path, response.status_code)
+        assert set(response.headers["Allow"].split(", ")) == declared, (path, response.headers["Allow"])
+        assert response.json()["detail"][0]["field"] == "method"
+    assert client.delete("/bookings/bk-1", headers=key).headers["Allow"] == "GET, PATCH"
+    # a literal path is its own resource, although /standing-bookings/{series_id} would match it too
+    assert client.put("/standing-bookings/materialise", headers=key).headers["Allow"] == "POST"
+
+
+def test_the_event_stream_is_declared_as_server_sent_events(client, credentials, document):
+    content = document["paths"]["/events"]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["text/event-stream"]
+    item = content["text/event-stream"]
+    assert "schema" not in item  # not one string: a sequence of events
+    assert set(item["itemSchema"]["properties"]) == {"event", "id", "data", "retry"}
+    response = client.get("/events", params={"wait_s": 0.2}, headers=credentials.header("dispatcher"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text.startswith("retry: 2000")
+    headers = {p["name"]: p for p in document["paths"]["/events"]["get"]["parameters"]}
+    assert headers["Last-Event-ID"]["schema"]["type"] == "string"  # a header is never null
+    assert headers["Last-Event-ID"]["schema"]["pattern"] == r"^(\d+-\d+|0)$"
+
+
+def test_day_parameters_are_calendar_days(client, credentials, document):
+    day = {p["name"]: p for p in document["paths"]["/dispatch/plans"]["get"]["parameters"]}["day"]
+    assert {"type": "string", "format": "date"} in day["schema"]["anyOf"]
+    assert "pattern" not in str(day["schema"])
+    key = credentials.header("dispatcher")
+    for bad in ("0000-00-00", "2026-02-30", "20261201", "2026-1-01", "２０２６-１２-０１"):
+        response = client.get("/dispatch/plans", params={"day": bad}, headers=key)
+        assert response.status_code == 422, bad
+        (item,) = response.json()["detail"]
+        assert item["field"] == "query.day" and "is not a calendar day" in item["reason"], item
+    assert client.get("/dispatch/plans", params={"day": day_after(1)}, headers=key).status_code == 200
+    body_day = client.post("/rail/delays", json={"train_id": "U10", "delay_min": 5, "day": "0000-00-00"},
+                           headers=credentials.header("admin"))
+    assert body_day.status_code == 422 and body_day.json()["detail"][0]["field"] == "body.day"
+
+
+def test_riders_without_a_search_page_through_the_registry(client, credentials):
+    op = credentials.header("operator")
+    ids = sorted(client.post("/riders", json={"name": f"上州 {n}", "phone": f"0274-62-100{n}"}, headers=op).json()["id"]
+                 for n in range(3))
+    first = client.get("/riders", params={"limit": 2}, headers=op)
+    assert first.status_code == 200
+    rest = client.get("/riders", params={"limit": 2, "offset": 2}, headers=op).json()
+    assert [r["id"] for r in first.json()] + [r["id"] for r in rest] == ids
+    assert client.get("/riders", params={"offset": 3}, headers=op).json() == []
+    assert [r["id"] for r in client.get("/riders", params={"phone": "621001"}, headers=op).json()] == [
+        r["id"] for r in client.get("/riders", headers=op).json() if r["phone"].endswith("1001")]
+    for field, value in (("phone", "abc"), ("phone", ""), ("name", " ")):
+        response = client.get("/riders", params={field: value}, headers=op)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == f"query.{field}", value
+
+
+def test_rider_changes_cannot_remove_what_a_rider_must_have(client, credentials):
+    op = credentials.header("operator")
+    rider = client.post("/riders", json={"name": "上州 梅", "phone": "0274-62-2000"}, headers=op).json()
+    for field in ("name", "phone", "fare_class", "active", "no_show_count", "late_cancel_count"):
+        response = client.patch(f"/riders/{rider['id']}", json={field: None}, headers=op)
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["detail"][0]["field"] == f"body.{field}"
+    assert client.patch(f"/riders/{rider['id']}", json={}, headers=op).status_code == 422
+    counted = client.patch(f"/riders/{rider['id']}", json={"no_show_count": 2.0}, headers=op)
+    assert counted.status_code == 200 and counted.json()["no_show_count"] == 2
+    for bad in (2.5, "2", True):
+        assert client.patch(f"/riders/{rider['id']}", json={"no_show_count": bad}, headers=op).status_code == 422
+    removed = client.patch(f"/riders/{rider['id']}", json={"kana": None, "notes": None, "care_notes": None,
+                                                            "phones": None, "nearest_stops": None,
+                                                            "late_cancel_count": 1.0}, headers=op)
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["kana"] == removed.json()["notes"] == "" and removed.json()["nearest_stops"] == []
+    assert client.get("/riders", params={"name": "上州"}, headers=op).json()[0]["id"] == rider["id"]
+
+
+def test_place_kinds_are_an_enumeration(client, credentials, document):
+    kind = {p["name"]: p for p in document["paths"]["/places"]["get"]["parameters"]}["kind"]
+    kinds = next(s["enum"] for s in kind["schema"]["anyOf"] if "enum" in s)
+    assert "station" in kinds and "" not in kinds
+    key = credentials.header("operator")
+    stations = client.get("/places", params={"kind": "station", "limit": 50}, headers=key).json()
+    assert stations and {p["kind"] for p in stations} == {"station"}
+    for bad in ("", "castle"):
+        response = client.get("/places", params={"kind": bad}, headers=key)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == "query.kind"
+
+
+def test_reassigning_to_an_unknown_vehicle_is_404(client, credentials):
+    booking = client.post("/bookings", json={"pickup": {"place": "st:Joshu-Tomioka"},
+                                             "dropoff": {"place": "tomioka_general_hospital"},
+                                             "time": at(day_after(1), "10:00")},
+                          headers={**credentials.header("operator"), "Idempotency-Key": "contract-reassign-1"})
+    assert booking.status_code in (201, 202), booking.text
+    response = client.post("/dispatch/reassign", json={"booking_id": booking.json()["id"], "vehicle_id": "no-such-car"},
+                           headers=credentials.header("dispatcher"))
+    assert response.status_code == 404
+    assert response.json()["detail"][0] == {"field": "body.vehicle_id", "reason": "no vehicle no-such-car"}

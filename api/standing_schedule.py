@@ -97,7 +97,13 @@ class StandingSchedule:
         if not self.redis.set(slot, self.name, nx=True, ex=max(60, int(2 * self.interval_s))):
             return None  # another worker took this slot
         began = time.monotonic()
-        result = asyncio.run(materialise_due(self.settings, self.world))
+        try:
+            result = asyncio.run(materialise_due(self.settings, self.world))
+        except redis.exceptions.RedisError:
+            raise  # the worker's loop waits for Redis and retries
+        except Exception:  # a fault here must not stop the worker applying bookings; the next slot retries
+            log.exception("定期予約の予約処理に失敗しました (standing-booking pass failed)")
+            return None
         log.info("定期予約: %d series, %d occurrence(s) booked, %d failed in %.1f s (standing bookings)",
                  result["series"], result["placed"], result["failed"], time.monotonic() - began)
         return result

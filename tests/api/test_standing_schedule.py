@@ -53,10 +53,12 @@ def api(db5_settings: Settings, world: World, db5: redis.Redis) -> Iterator[Test
         yield client
 
 
-def _stored_series(client: TestClient, db: redis.Redis, settings: Settings, phone: str) -> str:
+def _stored_series(client: TestClient, db: redis.Redis, settings: Settings, phone: str,
+                   rider_id: str | None = None) -> str:
     """A daily series from tomorrow, stored as ``POST /standing-bookings`` stores it, but not materialised."""
-    rider = client.post("/riders", json={"name": "甘楽 透析", "phone": phone}, headers=OP).json()
-    body = StandingIn(rider_id=rider["id"], weekdays=[0, 1, 2, 3, 4, 5, 6],
+    if rider_id is None:
+        rider_id = client.post("/riders", json={"name": "甘楽 透析", "phone": phone}, headers=OP).json()["id"]
+    body = StandingIn(rider_id=rider_id, weekdays=[0, 1, 2, 3, 4, 5, 6],
                       start_date=(now_jst().date() + timedelta(days=1)).isoformat(),
                       pickup={"place": "oz:富岡市/七日市"}, dropoff={"place": "tomioka_general_hospital"},
                       time="08:30", return_time="12:30")
@@ -141,6 +143,16 @@ def test_two_passes_at_once_book_each_occurrence_once(
     series = _series(api, series_id)
     assert {d["date"] for d in series["dates"] if d["state"] == "booked"} == due
     assert len(_standing_bookings(api, series["rider_id"], series_id)) == 2 * len(due)
+
+
+def test_a_failing_series_does_not_stop_the_others(
+    api: TestClient, db5: redis.Redis, db5_settings: Settings, world: World
+) -> None:
+    _stored_series(api, db5, db5_settings, "", rider_id="rd-gone")  # its rider no longer exists
+    good = _stored_series(api, db5, db5_settings, "0274-62-8003")
+    result = StandingSchedule(db5, db5_settings, world, INTERVAL_S).tick()
+    assert result == {"series": 2, "placed": len(_due_dates(world)), "failed": 1}
+    assert {d["date"] for d in _series(api, good)["dates"] if d["state"] == "booked"} == _due_dates(world)
 
 
 @pytest.mark.parametrize(("raw", "expect"), [("", INTERVAL_S), ("60", 60.0), ("0", None)])

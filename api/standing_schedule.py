@@ -116,7 +116,9 @@ def schedule_from_env(client: redis.Redis, settings: Settings, world: World, nam
     try:
         interval = float(raw) if raw else DEFAULT_INTERVAL_S
     except ValueError:
-        raise SettingsError(f"KANRA_STANDING_INTERVAL_S={raw!r}: give seconds (0 turns the schedule off)") from None
+        raise SettingsError(f"KANRA_STANDING_INTERVAL_S={raw!r}: 秒数で指定してください（0 で停止）"
+                            " / give seconds (0 turns the schedule off)") from None
     if interval < 0 or interval != interval:
-        raise SettingsError(f"KANRA_STANDING_INTERVAL_S={raw!r}: must be 0 or more seconds")
+        raise SettingsError(f"KANRA_STANDING_INTERVAL_S={raw!r}: 0 以上の秒数にしてください"
+                            " / must be 0 or more seconds")
     return None if interval == 0 else StandingSchedule(client, settings, world, interval, name=name)

@@ -34,6 +34,7 @@ from api.errors import store_refused
 from api.keys import Keys
 from api.lock import AreaLock
 from api.privacy import install_pii_filter
+from api.redis_client import sync_client
 from api.settings import Settings, SettingsError
 from api.timefmt import today
 from api.world import World, load_fleet_file
@@ -58,7 +59,7 @@ class Worker:
                  name: str | None = None, areas: list[str] | None = None) -> None:
         self.settings = settings
         self.keys = Keys(settings.key_prefix)
-        self.redis = client or redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=10)
+        self.redis = client or sync_client(settings.redis_url, decode_responses=True, socket_timeout=10)
         self.name = name or f"worker:{os.getpid()}@{socket.gethostname()}"
         self.writer = AreaWriter(self.redis, self.keys, settings, world, name=self.name)
         unknown = sorted(set(areas or ()) - set(settings.areas))

@@ -71,6 +71,7 @@ class Worker:
         self.stop = threading.Event()
         self.applied = 0
         self.archive = None  # an api.history.archive.ArchiveSchedule when KANRA_ARCHIVE_INTERVAL_S is set
+        self.standing = None  # an api.standing_schedule.StandingSchedule (KANRA_STANDING_INTERVAL_S)
         # renew the lease often: a stand-in takes an area over only once this lease has run out after a death
         self.beat_s = max(0.05, min(settings.lock_ttl_ms / 3000, 0.25))
 
@@ -133,6 +134,8 @@ class Worker:
         self.applied += applied
         if self.archive is not None:
             self.archive.tick()
+        if self.standing is not None:
+            self.standing.tick()  # standing bookings (定期予約) entering the horizon: at start, then every interval
         return applied + served
 
     def _reoptimise(self, area: str) -> None:
@@ -212,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         from api.history.archive import schedule_from_env
 
         worker.archive = schedule_from_env(worker.redis, settings, world)
+        from api.standing_schedule import schedule_from_env as standing_from_env
+
+        worker.standing = standing_from_env(worker.redis, settings, world, name=worker.name)
     except (SettingsError, ValueError) as exc:
         print(f"python -m api.worker: {exc}", file=sys.stderr)
         return 2

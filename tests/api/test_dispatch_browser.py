@@ -20,7 +20,8 @@ import redis
 from tests.redis_db import redis_url
 
 from .conftest import at, tomorrow
-from .test_console_browser import OUT, REPO, _browser, _free_port
+from .desk_browser import OUT, REPO, _free_port
+from .desk_browser import browser_window as _browser
 
 pytestmark = pytest.mark.browser
 

@@ -159,7 +159,7 @@ def _summary(result: subprocess.CompletedProcess) -> str:
 
 def test_cli_every_check_bounded(live_api, credentials, tmp_path):
     """All checks, all phases, a few examples per operation (about a minute)."""
-    result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "3",
+    result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "6",
                               "--seed", "20261201")
     assert result.returncode == 0, _summary(result)
     assert "ignored_auth" in (tmp_path / "junit.xml").read_text() or "Tested:" in result.stdout

@@ -14,11 +14,13 @@ documented, and invalid input refused with a 4xx.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import schemathesis
@@ -162,10 +164,22 @@ def test_cli_every_check_bounded(live_api, credentials, tmp_path):
     result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "6",
                               "--seed", "20261201")
     assert result.returncode == 0, _summary(result)
-    assert "ignored_auth" in (tmp_path / "junit.xml").read_text() or "Tested:" in result.stdout
+    _assert_every_operation_tested(result, tmp_path)
+
+
+def _assert_every_operation_tested(result: subprocess.CompletedProcess, report_dir: Path) -> None:
+    tested = re.search(r"Tested:\s+(\d+)", result.stdout)
+    assert tested and int(tested.group(1)) >= 50, result.stdout[-3000:]
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in result.stdout, phase
+    (junit,) = report_dir.glob("junit-*.xml")
+    suite = ElementTree.parse(junit).getroot()
+    cases = suite.findall(".//testcase")
+    assert len(cases) >= 50 and not suite.findall(".//failure"), junit.read_text()[:3000]
 
 
 @pytest.mark.slow
 def test_cli_every_check_thorough(live_api, credentials, tmp_path):
     result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "100")
     assert result.returncode == 0, _summary(result)
+    _assert_every_operation_tested(result, tmp_path)

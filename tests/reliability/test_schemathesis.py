@@ -155,7 +155,8 @@ def schemathesis_cli(base_url: str, admin_key: str, report_dir: Path, *options: 
                "--no-color", "--report", "junit", "--report-dir", str(report_dir), *options]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.reliability.schemathesis_hooks",
            "PYTHONPATH": str(HERE.parents[1])}
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=HERE.parents[1], timeout=1800)
+    # in the report folder: the run cache (.schemathesis/) stays out of the checkout
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=report_dir, timeout=1800)
 
 
 def _summary(result: subprocess.CompletedProcess) -> str:

@@ -150,6 +150,28 @@ def _allowed_methods(request: Request, named: str) -> str:
     return ", ".join(sorted(methods))
 
 
+def _operations(request: Request) -> list[tuple[Any, str, bool]]:
+    """(path regex, method, needs credentials) of every documented operation (cached on the app)."""
+    table = getattr(request.app.state, "operations", None)
+    if table is None:
+        table = [(compile_path(path)[0], method.upper(), bool(op.get("security")))
+                 for path, ops in request.app.openapi().get("paths", {}).items()
+                 for method, op in ops.items() if method.upper() in _HTTP_METHODS]
+        request.app.state.operations = table
+    return table
+
+
+def needs_credentials(request: Request) -> bool:
+    """True when the documented operation of this method and path declares a security scheme."""
+    path = request.scope.get("path", "")
+    return any(method == request.method and regex.match(path) and secured
+               for regex, method, secured in _operations(request))
+
+
+def respond(exc: ApiError) -> JSONResponse:
+    return JSONResponse(body(exc.field, exc.reason, exc.reason_ja), status_code=exc.status, headers=exc.headers)
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     reason = exc.detail if isinstance(exc.detail, str) else "error"
     field = "request"

@@ -19,6 +19,26 @@ MAX_BODY_BYTES = 64 * 1024
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
+async def _unknown_caller(scope: Scope, receive: Receive, send: Send) -> bool:
+    """Answer 401 and return True when the operation needs credentials this caller lacks: credentials are
+    checked before the body, also when the body is refused here (the role is checked later, by the route)."""
+    from starlette.requests import Request
+
+    from api.errors import ApiError, needs_credentials, respond
+
+    request = Request(scope, receive)
+    if not needs_credentials(request):
+        return False
+    from api.auth import authenticate
+
+    try:
+        await authenticate(request)
+    except ApiError as exc:
+        await respond(exc)(scope, receive, send)
+        return True
+    return False
+
+
 async def _refuse(send: Send, status: int, field: str, reason: str) -> None:
     body = json.dumps({"detail": [{"field": field, "reason": reason}]}).encode()
     await send({"type": "http.response.start", "status": status,
@@ -46,10 +66,14 @@ class BodyLimits:
             return
         media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if media != b"application/json":
+            if await _unknown_caller(scope, receive, send):
+                return
             shown = media.decode("latin-1") or "none"
             await _refuse(send, 415, "header.Content-Type", f"send application/json (got {shown})")
             return
         if length is not None and length.strip().isdigit() and int(length) > self.max_bytes:
+            if await _unknown_caller(scope, receive, send):
+                return
             await _refuse(send, 413, "body", f"request body over {self.max_bytes} bytes")
             return
         chunks: list[bytes] = []
@@ -61,6 +85,8 @@ class BodyLimits:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
+                if await _unknown_caller(scope, receive, send):
+                    return
                 await _refuse(send, 413, "body", f"request body over {self.max_bytes} bytes")
                 return
             chunks.append(chunk)

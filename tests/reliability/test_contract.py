@@ -56,6 +56,12 @@ def test_credentials_are_checked_before_a_body_is_read(client, credentials, docu
     assert as_planner.status_code == 403
     undecodable = client.post("/bookings", content=b"\xff\xfe{", headers=json_type)
     assert undecodable.status_code == 401
+    # refused before routing (415, 413), yet credentials first: a public route still gets the 415
+    assert client.post("/bookings", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 401
+    assert client.post("/bookings", content=b"x" * 70_000, headers=json_type).status_code == 401
+    assert client.post("/auth/login", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+    admin = {**credentials.header("admin"), "Content-Type": "text/plain"}
+    assert client.post("/bookings", content=b"x", headers=admin).status_code == 415
 
 
 def test_json_syntax_errors_are_400_with_field_and_reason(client, credentials):

@@ -60,5 +60,13 @@ async def get_place(request: Request, key: str) -> dict[str, Any]:
 
 @router.get("/network.geojson", dependencies=[Depends(require("network.read"))])
 async def network_geojson(request: Request) -> JSONResponse:
-    """The road graph as a GeoJSON FeatureCollection of LineStrings (lon, lat), for the console map."""
-    return JSONResponse(request.app.state.world.network.geojson(), headers={"Cache-Control": "max-age=3600"})
+    """The road graph as a GeoJSON FeatureCollection of LineStrings (lon, lat), for the console map.
+
+    A foreign member ``network`` says what the graph is (kind, source, build date, calibration against
+    scheduled bus times, and one-line captions), so the map never passes the skeleton off as OpenStreetMap.
+    """
+    from routing.provenance import network_provenance
+
+    network = request.app.state.world.network
+    body = {**network.geojson(), "network": network_provenance(network)}
+    return JSONResponse(body, headers={"Cache-Control": "max-age=3600"})

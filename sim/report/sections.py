@@ -59,8 +59,11 @@ def _demand_rows(scenario: Scenario) -> list[list[str]]:
 
 def basis(scenario: Scenario, kpis: dict[str, Any], network: NetworkProvenance) -> str:
     """The 数値の前提 section: road network, demand model and calibration, replications, seed."""
-    ratio = (f"バス時刻表に対する所要時間の中央値比 {network.bus_time_ratio:.2f} / median ratio to scheduled bus "
-             f"times {network.bus_time_ratio:.2f}" if network.bus_time_ratio is not None else
+    low, high = network.band
+    ratio = (f"バス時刻表に対する所要時間の中央値比 {network.bus_time_ratio:.2f}、{low:.2f}-{high:.2f} 内 "
+             f"{network.share_in_band or 0:.0%}（{network.pairs} 区間; routing calibrate）/ median ratio to scheduled "
+             f"bus times {network.bus_time_ratio:.2f}, {network.share_in_band or 0:.0%} of {network.pairs} pairs in "
+             f"{low:.2f}-{high:.2f}" if network.bus_time_ratio is not None else
              "バス時刻表との照合は未実施; 3区間の所要時間を公表値と照合済み (docs/routing.md) / not yet checked "
              "against bus timetables; three drive times checked against published figures (docs/routing.md)")
     n = replication_count(kpis)

@@ -75,6 +75,9 @@ def test_network_geojson_for_the_map(client):
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) > 10
     lon, lat = geo["features"][0]["geometry"]["coordinates"][0]
     assert 138.5 <= lon <= 139.1 and 36.08 <= lat <= 36.38
+    network = geo["network"]  # the map's caption: what the drive times rest on
+    assert network["kind"] == "facts-skeleton" and "OpenStreetMap ではない" in network["caption_ja"]
+    assert network["calibration"]["pairs"] > 0 and "バス時刻表との比" in network["caption_ja"]
 
 
 def test_stop_poles_are_places_searchable_by_kana(client):

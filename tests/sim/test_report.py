@@ -109,6 +109,11 @@ def test_report_says_what_the_figures_rest_on(network):
     assert "facts-skeleton" in basis and "OpenStreetMap ではない" in basis
     assert f"{network.graph.number_of_nodes():,} ノード" in basis
     assert "4,000" in basis  # the demand calibration
+    from routing.provenance import network_provenance
+
+    calibration = network_provenance(network)["calibration"]  # what `routing calibrate --record` measured
+    assert calibration is not None
+    assert f"中央値比 {calibration['median_ratio']:.2f}" in basis and f"{calibration['pairs']} 区間" in basis
     assert "1 回 (ばらつきの幅は示せない)" in basis and "<td>7</td>" in basis  # replications, seed
 
 

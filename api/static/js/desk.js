@@ -45,6 +45,8 @@ async function start() {
     api("GET", "/network.geojson"), api("GET", "/vehicles"), api("GET", "/map/places.geojson"),
     api("GET", "/map/areas.geojson")]);
   KanraMap.init($("#map"), geo.data);
+  const network = geo.data.network;  // what the drive times rest on (skeleton or OpenStreetMap, calibration)
+  if (network) $("#map-caption").textContent = `${network.caption_ja} / ${network.caption_en}`;
   KanraMap.areas(areas.data);
   KanraMap.places(places.data);
   KanraMap.onPick((which, place) => setPlace(which, place));

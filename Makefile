@@ -14,7 +14,7 @@ PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
 OUT ?= out/demo
 
-.PHONY: demo test test-all bench lint redis postgres install install-api install-dev install-bench clean
+.PHONY: demo test test-all bench lint redis sentinel postgres install install-api install-dev install-bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,13 +49,16 @@ demo: $(CORE)
 redis:
 	@bash scripts/ensure_redis.sh $(REDIS_HOST) $(REDIS_PORT)
 
+sentinel:
+	@bash scripts/ensure_sentinel.sh
+
 postgres:
 	@bash scripts/ensure_postgres.sh $(PG_HOST) $(PG_PORT)
 
-test: $(DEV) redis postgres
+test: $(DEV) redis sentinel postgres
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: $(DEV) redis postgres
+test-all: $(DEV) redis sentinel postgres
 	$(PY) -m pytest -q
 
 bench: $(BENCH) redis

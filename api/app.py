@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +20,9 @@ from api.errors import install_error_handlers
 from api.keys import Keys
 from api.limits import BodyLimits
 from api.privacy import install_pii_filter
+from api.redis_client import async_client
+from api.redis_client import sync_client as connect_sync
+from api.replication import ReplicaWait
 from api.routers import (
     bookings,
     callbacks,
@@ -86,10 +88,10 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.world = world or World.from_settings(settings)
-        client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5,
-                                         socket_connect_timeout=2, health_check_interval=30)
-        sync_client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5,
-                                           socket_connect_timeout=2)
+        client = async_client(settings.redis_url, decode_responses=True, socket_timeout=5,
+                              socket_connect_timeout=2, health_check_interval=30)
+        sync_client = connect_sync(settings.redis_url, decode_responses=True, socket_timeout=5,
+                                   socket_connect_timeout=2)
         keys = Keys(settings.key_prefix)
         app.state.redis = client
         app.state.keys = keys
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     )
     app.state.settings = settings
     app.add_middleware(BodyLimits)
+    app.add_middleware(ReplicaWait)  # KANRA_REDIS_WAIT_REPLICAS: a 2xx to a write only once replicas have it
     install_error_handlers(app)
     for module in (places, map_layers, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail,
                    events, staff):

@@ -22,6 +22,7 @@ from api.history.riders import RiderPolicy, forget_rider
 from api.history.settings import HistorySettings, HistorySettingsError
 from api.history.store import connect
 from api.privacy import install_pii_filter
+from api.redis_client import sync_client
 from api.settings import Settings, SettingsError
 from api.timefmt import JST
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         from api.world import World
 
         world = World.from_settings(settings)
-        client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=30)
+        client = sync_client(settings.redis_url, decode_responses=True, socket_timeout=30)
         report = Archiver(client, settings, world, engine, history).run_once(now)
     except VerificationFailed as exc:
         print(f"検証に失敗しました / verification failed: {exc}", file=sys.stderr)

@@ -120,6 +120,7 @@ def booking_of(record: dict[str, Any], now: int, **overrides: Any) -> Booking:
         notes=fields.get("notes", ""),
         home_municipality=fields.get("home_municipality"),
         fare_class=fields.get("fare_class", "resident"),
+        priority=fields.get("priority"),
     )
 
 

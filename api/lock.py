@@ -46,8 +46,8 @@ class AreaLock:
         self._extend = redis.register_script(_EXTEND)
 
     @classmethod
-    def writer(cls, redis: Redis, keys: Keys, area: str, ttl_ms: int) -> AreaLock:
-        return cls(redis, keys.lock(area), keys.fence(area), ttl_ms)
+    def writer(cls, redis: Redis, keys: Keys, area: str, ttl_ms: int, holder: str = "") -> AreaLock:
+        return cls(redis, keys.lock(area), keys.fence(area), ttl_ms, holder)
 
     @classmethod
     def leader(cls, redis: Redis, keys: Keys, area: str, ttl_ms: int, holder: str = "") -> AreaLock:

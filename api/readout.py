@@ -166,7 +166,7 @@ def present(record: dict[str, Any], ctx: DeskContext) -> dict[str, Any]:
     out = booking_out(record, ctx.hold_s).model_dump(mode="json")
     day = record["service_day"]
     out["state"] = state_of(record)
-    for name in ("round_trip_id", "round_trip_leg", "open_return", "standing_id"):
+    for name in ("round_trip_id", "round_trip_leg", "open_return", "standing_id", "priority"):
         out[name] = record.get(name)
     rider = ctx.riders.get(record.get("rider_id") or "")
     out["rider_name"] = rider["name"] if rider else None

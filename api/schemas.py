@@ -412,6 +412,8 @@ class BookingOut(BaseModel):
     round_trip_leg: Literal["outbound", "return"] | None = None
     open_return: bool | None = Field(None, description="an outbound whose return the rider calls for")
     standing_id: str | None = Field(None, description="the standing booking (定期予約) this occurrence is of")
+    priority: Literal["open_return"] | None = Field(
+        None, description="open_return: a rider's call for the return home, placed with the reserve of a wider wait")
 
 
 class VehicleIn(Strict):

@@ -3,7 +3,12 @@
 Environment variables
 ---------------------
 REDIS_URL
-    Redis connection, default ``redis://127.0.0.1:6379/0``.
+    Redis connection, default ``redis://127.0.0.1:6379/0``; through Sentinel
+    ``redis+sentinel://host:port,host:port,host:port/service/db`` (:mod:`api.redis_client`).
+KANRA_REDIS_WAIT_REPLICAS, KANRA_REDIS_WAIT_MS
+    Answer a write (a booking, a confirmation, a driver's event...) with a 2xx only once this many
+    replicas have it, waiting at most this many milliseconds (``WAIT``); otherwise 503 with
+    ``Retry-After``. Default: 1 replica through Sentinel, 0 (off) for a plain URL; 500 ms.
 KANRA_API_KEYS
     Comma-separated ``key:role[:vehicle_id]`` entries, e.g. ``s3cret:operator,d1:driver:tomioka-1``.
 KANRA_API_KEYS_FILE
@@ -48,6 +53,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from api.auth import ApiKey, parse_api_keys
+from api.redis_client import RedisUrlError, parse_redis_url
 
 DEFAULT_FLEET_FILE = Path(__file__).resolve().parent / "fleet_default.json"
 ALL_AREA = "all"
@@ -66,6 +72,8 @@ class Settings:
     """
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_wait_replicas: int = 0  # replicas a write must reach before its 2xx answer (0: no WAIT)
+    redis_wait_ms: int = 500
     api_keys: Mapping[str, ApiKey] = field(default_factory=dict)
     key_prefix: str = "kt"
     areas: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {ALL_AREA: ()})
@@ -114,8 +122,15 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(f"API keys: {exc}") from exc
         defaults = cls()
+        redis_url = env.get("REDIS_URL", defaults.redis_url)
+        try:
+            address = parse_redis_url(redis_url)
+        except RedisUrlError as exc:
+            raise SettingsError(str(exc)) from exc
         return cls(
-            redis_url=env.get("REDIS_URL", defaults.redis_url),
+            redis_url=redis_url,
+            redis_wait_replicas=_number(env, "KANRA_REDIS_WAIT_REPLICAS", 1 if address.through_sentinel else 0, int),
+            redis_wait_ms=_wait_ms(env, defaults.redis_wait_ms),
             api_keys=keys,
             key_prefix=env.get("KANRA_KEY_PREFIX", defaults.key_prefix),
             areas=_parse_areas(env.get("KANRA_AREAS", "")) or defaults.areas,
@@ -149,6 +164,13 @@ def _number(env: Mapping[str, str], name: str, default: int | float, kind: type)
     if value < 0:
         raise SettingsError(f"{name}={raw!r} must not be negative")
     return value
+
+
+def _wait_ms(env: Mapping[str, str], default: int) -> int:
+    wait_ms = _number(env, "KANRA_REDIS_WAIT_MS", default, int)
+    if wait_ms == 0:  # WAIT n 0 blocks for ever: a phone call must not
+        raise SettingsError("KANRA_REDIS_WAIT_MS=0 would wait for ever; give milliseconds (e.g. 500)")
+    return wait_ms
 
 
 def _parse_areas(raw: str) -> dict[str, tuple[str, ...]]:

@@ -247,6 +247,20 @@ class Store:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
 
+    # ------------------------------------------------------------------ replication
+    async def replicated(self, replicas: int, timeout_ms: int) -> int:
+        """How many replicas confirm, within ``timeout_ms`` milliseconds, everything written so far.
+
+        ``WAIT`` counts only the writes of its own connection, so one write of ours goes first on the same
+        connection (a pipeline): replication is one ordered stream, so a replica that has our write has
+        every earlier write of every client too (the intake, the writer's commit of the offer).
+        """
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.incr(f"{self.keys.prefix}:replication:barrier")
+            pipe.wait(replicas, timeout_ms)
+            _, acked = await pipe.execute()
+        return int(acked)
+
     # ------------------------------------------------------------------ vehicles
     async def vehicle_definitions(self) -> list[dict[str, Any]]:
         ids = sorted(await self.redis.smembers(self.keys.vehicles))

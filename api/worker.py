@@ -34,6 +34,7 @@ from api.errors import store_refused
 from api.keys import Keys
 from api.lock import AreaLock
 from api.privacy import install_pii_filter
+from api.redis_client import sync_client
 from api.settings import Settings, SettingsError
 from api.timefmt import today
 from api.world import World, load_fleet_file
@@ -58,7 +59,7 @@ class Worker:
                  name: str | None = None, areas: list[str] | None = None) -> None:
         self.settings = settings
         self.keys = Keys(settings.key_prefix)
-        self.redis = client or redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=10)
+        self.redis = client or sync_client(settings.redis_url, decode_responses=True, socket_timeout=10)
         self.name = name or f"worker:{os.getpid()}@{socket.gethostname()}"
         self.writer = AreaWriter(self.redis, self.keys, settings, world, name=self.name)
         unknown = sorted(set(areas or ()) - set(settings.areas))
@@ -70,6 +71,7 @@ class Worker:
         self.stop = threading.Event()
         self.applied = 0
         self.archive = None  # an api.history.archive.ArchiveSchedule when KANRA_ARCHIVE_INTERVAL_S is set
+        self.standing = None  # an api.standing_schedule.StandingSchedule (KANRA_STANDING_INTERVAL_S)
         # renew the lease often: a stand-in takes an area over only once this lease has run out after a death
         self.beat_s = max(0.05, min(settings.lock_ttl_ms / 3000, 0.25))
 
@@ -132,6 +134,8 @@ class Worker:
         self.applied += applied
         if self.archive is not None:
             self.archive.tick()
+        if self.standing is not None:
+            self.standing.tick()  # standing bookings (定期予約) entering the horizon: at start, then every interval
         return applied + served
 
     def _reoptimise(self, area: str) -> None:
@@ -211,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         from api.history.archive import schedule_from_env
 
         worker.archive = schedule_from_env(worker.redis, settings, world)
+        from api.standing_schedule import schedule_from_env as standing_from_env
+
+        worker.standing = standing_from_env(worker.redis, settings, world, name=worker.name)
     except (SettingsError, ValueError) as exc:
         print(f"python -m api.worker: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -89,6 +90,9 @@ class AreaWriter:
     def __init__(self, redis: Redis, keys: Keys, settings: Settings, world: World, name: str = "writer",
                  may_solve: bool = True) -> None:
         self.name = name  # "api:<host>:<pid>" or "worker:<host>:<pid>", recorded with each commit
+        # the lease value names this writer, not just the token: after a failover the new primary may hand
+        # a token we hold (its INCR was lost) to another writer, and our commit must still be refused
+        self.holder = f"{name}~{secrets.token_hex(4)}"
         self.may_solve = may_solve  # False in API processes: no OR-Tools search there (the GIL would stall them)
         self.redis = redis
         self.keys = keys
@@ -104,7 +108,7 @@ class AreaWriter:
             return self._guards.setdefault(area, threading.Lock())
 
     def lease(self, area: str) -> AreaLock:
-        return AreaLock.writer(self.redis, self.keys, area, self.settings.lock_ttl_ms)
+        return AreaLock.writer(self.redis, self.keys, area, self.settings.lock_ttl_ms, self.holder)
 
     # ------------------------------------------------------------------ loading
     def _new_engine(self, area: str, day: str) -> DayEngine:
@@ -297,7 +301,7 @@ class AreaWriter:
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)
-        elif record is not None and outcome.ok:  # a driver's event that happened: in the booking's trail
+        elif record is not None and command["op"] != "position" and outcome.ok:  # an event that happened
             record["updated_at"] = command["at"]
             note_command(record, command, outcome)
             batch.dirty.add(booking_id)
@@ -364,7 +368,7 @@ class AreaWriter:
         try:
             with self.redis.pipeline(transaction=True) as pipe:
                 pipe.watch(lock_key)
-                if pipe.get(lock_key) != str(token):
+                if pipe.get(lock_key) != f"{self.holder}#{token}":
                     raise LostLease(f"lease of area {area} is no longer ours (fence {token})")
                 pipe.multi()
                 if batch.days:

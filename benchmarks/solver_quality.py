@@ -6,7 +6,9 @@
 ``--set`` names the file format and objective (``li_lim``: Li & Lim PDPTW, vehicles first, then
 distance; ``cordeau``: Cordeau DARP, distance with K vehicles); ``li_lim_100`` and ``cordeau_a`` are
 the old names of the same two sets. ``--instances`` reads every ``*.txt`` of any folder in that
-format, whatever the file names; ``--bks`` is a ``BKS.csv`` (``instance,vehicles,cost``).
+format, whatever the file names; ``--bks`` is a CSV with ``instance,vehicles,best_known_cost``.
+``--method rr`` (default) runs the numpy ruin-and-recreate search after OR-Tools' first solution,
+``--method ortools`` the earlier OR-Tools phases; ``--workers N`` runs N seeds per instance.
 
 Prints one row per instance: vehicles (ours / best-known), distance, gap to the best-known distance,
 wall time, and whether our validator accepts the solution; PyVRP's gap beside it (``--pyvrp``, on by
@@ -17,6 +19,7 @@ is no gain). The data folder is ``--data-dir``, else ``$KANRA_BENCH_DATA``, else
 ``../shared/bench_data`` next to the repository; without it the run is skipped with a message.
 Li & Lim is hierarchical (vehicles, then distance), Cordeau minimises distance with K vehicles.
 ``--jobs 2`` runs instances in parallel processes (one core each); the default is one at a time.
+The JSON records the method, workers and the load average at the start (results depend on it).
 """
 
 from __future__ import annotations

@@ -92,7 +92,8 @@ class Booking:
     from ``requested_time``; the trip planner sets them on linked legs (reach the station before the
     train, leave it after the train arrives). ``fleet`` names the municipality (JIS code) whose vehicles
     must serve the booking (the trip planner sets it on legs: a feeder is its home municipality's);
-    None means any vehicle whose service area covers both ends.
+    None means any vehicle whose service area covers both ends. ``priority`` (``open_return``: a rider
+    calling to be taken home) lets the booking use a reserve when nothing fits (see :mod:`dispatch.priority`).
     """
 
     id: str
@@ -114,6 +115,7 @@ class Booking:
     pickup_window: tuple[int, int] | None = None
     dropoff_window: tuple[int, int] | None = None
     fleet: str | None = None
+    priority: str | None = None
 
     @property
     def party_size(self) -> int:

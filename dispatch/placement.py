@@ -13,6 +13,7 @@ from dispatch.admission import fleet_rejection, hhmm, stop_rejection, time_rejec
 from dispatch.fleet import Fleet
 from dispatch.insertion import Insertion, best_insertion
 from dispatch.model import Booking, Offer, Rejection, RejectionReason
+from dispatch.priority import reserve_rules
 from dispatch.problem import Request, VisitKind
 from dispatch.rules import ServiceRules
 from dispatch.state import BookingRecord
@@ -42,11 +43,12 @@ class Placement:
         self.rules = rules
         self.max_alternatives = max_alternatives
 
-    def windows(self, booking: Booking) -> BookingWindows:
+    def windows(self, booking: Booking, rules: ServiceRules | None = None) -> BookingWindows:
+        """The booking's windows under ``rules`` (default: the service rules)."""
         cache = self.fleet.cache
         cache.add([booking.pickup.node, booking.dropoff.node])  # one fetch for both new nodes
         a, b = cache.index(booking.pickup.node), cache.index(booking.dropoff.node)
-        return booking_windows(booking, self.rules, float(cache.seconds[a, b]))
+        return booking_windows(booking, rules or self.rules, float(cache.seconds[a, b]))
 
     def request_for(self, booking: Booking, windows: BookingWindows, pickup_window: Window | None = None) -> Request:
         """The booking as a required solver request over the travel cache's indices."""
@@ -65,10 +67,17 @@ class Placement:
         )
 
     def search(
-        self, booking: Booking, pickup_window: Window | None = None, only: Sequence[str] | None = None
+        self, booking: Booking, pickup_window: Window | None = None, only: Sequence[str] | None = None,
+        rules: ServiceRules | None = None,
     ) -> Found | None:
-        """Cheapest feasible insertion of a booking not in any plan (``pickup_window``: keep this promise)."""
-        windows = self.windows(booking)
+        """Cheapest feasible insertion of a booking not in any plan (``pickup_window``: keep this promise).
+
+        ``rules``: windows under these rules (a priority booking's reserve). A promise kept for a booking
+        with a reserve is searched with the reserve's windows, as its promise may lie beyond the usual wait.
+        """
+        if rules is None and pickup_window is not None:
+            rules = reserve_rules(self.rules, booking)
+        windows = self.windows(booking, rules)
         if windows.empty:
             return None
         request = self.request_for(booking, windows, pickup_window)
@@ -93,6 +102,8 @@ class Placement:
         if rejection is not None:
             return rejection
         found = self.search(booking, only=only)
+        if found is None and (reserve := reserve_rules(self.rules, booking)) is not None:
+            found = self.search(booking, only=only, rules=reserve)  # a priority booking's wider wait
         if found is not None:
             return found
         if only is not None:

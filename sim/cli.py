@@ -115,7 +115,7 @@ def _round(value: float | None) -> float | None:
 
 
 def _column(name: str, replications: int) -> str:
-    return name if replications == 1 else f"{name} (mean [95% CI], n={replications})"
+    return name if replications == 1 else f"{name} (平均 [95%信頼区間] / mean [95% CI], n={replications})"
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -63,7 +63,7 @@ def format_paired(document: dict[str, Any]) -> str:
     a, b = document["a"], document["b"]
     paired = document["paired"]
     replicated = document["replications"] > 1
-    head = ["KPI / 指標", a, b, "差 B-A [95%CI] / difference"] + (["有意 / significant"] if replicated else [])
+    head = ["指標 / KPI", a, b, "差 B-A [95%CI] / difference"] + (["有意 / significant"] if replicated else [])
     rows = []
     for label, key, fmt in TABLE_ROWS:
         row = paired.get(key)
@@ -76,7 +76,7 @@ def format_paired(document: dict[str, Any]) -> str:
         cells = [label, format_value(row["a"], _mean_fmt(fmt, replicated)),
                  format_value(row["b"], _mean_fmt(fmt, replicated)), diff]
         if replicated:
-            cells.append({True: "yes 有意", False: "n.s. 有意差なし", None: "-"}[row["significant"]])
+            cells.append({True: "有意 / yes", False: "有意差なし / n.s.", None: "-"}[row["significant"]])
         rows.append(cells)
     return text_table(head, rows)
 

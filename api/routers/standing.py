@@ -11,6 +11,7 @@ bookings are cancelled) and end the series. Series live in Redis (``<prefix>:sta
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -170,8 +171,44 @@ async def _place(request: Request, series: dict[str, Any], day: date, principal:
     return occurrence
 
 
+LOCK_MS = 120_000  # a materialisation holding a series' lock longer than this is taken to have died
+LOCK_WAIT_S = 5.0  # how long a second materialisation of the same series waits before leaving it to the first
+
+
 async def materialise(request: Request, series: dict[str, Any], principal: ApiKey) -> int:
-    """Place every occurrence of ``series`` that has entered the booking horizon; returns how many."""
+    """Place every occurrence of ``series`` that has entered the booking horizon; returns how many.
+
+    Several processes may materialise at once (the worker's schedule, a desk page opening, a series
+    created or resumed): each series is materialised under its own lock (``<prefix>:standing:<id>:lock``,
+    SET NX) and re-read once held, so an occurrence is placed, and a conflict put on the call-back list,
+    once. ``series`` is updated in place with what was stored. A series whose lock stays held for
+    ``LOCK_WAIT_S`` seconds is left to its holder (0).
+    """
+    redis_client, lock, token = request.app.state.redis, _key(request, series["id"]) + ":lock", new_id("lk")
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not await redis_client.set(lock, token, nx=True, px=LOCK_MS):
+        if time.monotonic() >= deadline:
+            log.info("standing booking %s: being materialised elsewhere", series["id"])
+            return 0
+        await asyncio.sleep(0.1)
+    try:
+        series.update(await _load(request, series["id"]))
+        return await _materialise_locked(request, series, principal)
+    finally:
+        if await redis_client.get(lock) == token:
+            await redis_client.delete(lock)
+
+
+async def materialise_every(request: Request, principal: ApiKey) -> dict[str, int]:
+    """Materialise every series (active ones place what entered the horizon); ``{"series", "placed"}``."""
+    ids = sorted(await request.app.state.redis.smembers(_index(request)))
+    placed = 0
+    for series_id in ids:
+        placed += await materialise(request, await _load(request, series_id), principal)
+    return {"series": len(ids), "placed": placed}
+
+
+async def _materialise_locked(request: Request, series: dict[str, Any], principal: ApiKey) -> int:
     if series["status"] != "active":
         return 0
     rules = request.app.state.world.rules
@@ -249,12 +286,8 @@ async def materialise_all(
     request: Request, principal: Annotated[ApiKey, Depends(require("bookings.create"))]
 ) -> dict[str, int]:
     """Book every occurrence of every active series that has entered the horizon (run daily, or any time:
-    occurrences already booked are left alone)."""
-    ids = sorted(await request.app.state.redis.smembers(_index(request)))
-    placed = 0
-    for series_id in ids:
-        placed += await materialise(request, await _load(request, series_id), principal)
-    return {"series": len(ids), "placed": placed}
+    occurrences already booked are left alone; the worker also runs this on a schedule)."""
+    return await materialise_every(request, principal)
 
 
 async def _cancel_occurrence(request: Request, occurrence: dict[str, Any], principal: ApiKey) -> None:

@@ -25,6 +25,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from api.keys import Keys  # noqa: E402
+from api.redis_client import sync_client  # noqa: E402
 
 IN_PLAN = frozenset({"offered", "confirmed", "assigned"})
 """Statuses of a booking that must sit in exactly one vehicle's remaining plan."""
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", default="kt", help="key prefix (KANRA_KEY_PREFIX)")
     parser.add_argument("--day", action="append", required=True, help="service day YYYY-MM-DD (repeatable)")
     args = parser.parse_args(argv)
-    client = redis.Redis.from_url(args.redis, decode_responses=True)
+    client = sync_client(args.redis, decode_responses=True)  # redis:// or redis+sentinel://
     try:
         report = audit(client, args.prefix, args.day)
     except redis.exceptions.ConnectionError as exc:

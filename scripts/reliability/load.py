@@ -36,6 +36,8 @@ class LoadResult:
     http_status: Counter[int] = field(default_factory=Counter)  # every answer, retries included
     errors: list[str] = field(default_factory=list)  # 5xx other than 503+Retry-After, bad bodies
     unavailable: int = 0  # 503s with Retry-After (expected while Redis is away)
+    unavailable_at: list[float] = field(default_factory=list)  # time.monotonic() of each of those 503s
+    answered_at: list[float] = field(default_factory=list)  # time.monotonic() of each 2xx to a create call
     gave_up: list[str] = field(default_factory=list)  # keys never answered with a 2xx before the deadline
     latencies_s: list[float] = field(default_factory=list)  # create calls answered 2xx, first try to answer
     confirmed: set[str] = field(default_factory=set)
@@ -159,6 +161,7 @@ class BookingLoad:
                 if response.status_code == 503 and response.headers.get("Retry-After"):
                     with self.result.lock:
                         self.result.unavailable += 1
+                        self.result.unavailable_at.append(time.monotonic())
                 elif response.status_code >= 500:
                     with self.result.lock:
                         self.result.errors.append(f"{method} {url}: {response.status_code} {response.text[:200]}")
@@ -187,6 +190,7 @@ class BookingLoad:
         booking = response.json()
         with self.result.lock:
             self.result.latencies_s.append(time.monotonic() - started)
+            self.result.answered_at.append(time.monotonic())
             self.result.accepted[key] = booking["id"]
             self.result.booking_status[booking["status"]] += 1
         if booking["status"] != "offered":

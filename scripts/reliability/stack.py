@@ -63,13 +63,24 @@ class RedisServer:
         Directory for the AOF, the RDB and the log (a test's temporary folder).
     port
         Listening port on 127.0.0.1 (default: a free one).
+    extra_args
+        More ``--option value`` arguments (e.g. ``["--replicaof", "127.0.0.1", "6390"]`` for a replica).
+    own_config
+        Start from a copy of the config in ``workdir`` (needed whenever something may ``CONFIG REWRITE`` it,
+        as sentinels do when they reconfigure a node), not from ``config/redis.conf`` itself.
     """
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, port: int | None = None, extra_args: list[str] | None = None,
+                 own_config: bool = False) -> None:
+        self.extra_args = list(extra_args or [])
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.config = REDIS_CONF
+        if own_config:
+            self.config = self.workdir / "redis.conf"
+            shutil.copyfile(REDIS_CONF, self.config)
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             raise FileNotFoundError("redis-server is not installed (make redis installs it)")
@@ -79,8 +90,8 @@ class RedisServer:
 
     def start(self, timeout_s: float = 20.0) -> RedisServer:
         """Start the server and wait until it answers PING (after replaying its AOF)."""
-        args = [self.binary, str(REDIS_CONF), "--port", str(self.port), "--bind", LOOPBACK, "--dir",
-                str(self.workdir), "--logfile", str(self.workdir / "redis.log"), "--daemonize", "no"]
+        args = [self.binary, str(self.config), "--port", str(self.port), "--bind", LOOPBACK, "--dir",
+                str(self.workdir), "--logfile", str(self.workdir / "redis.log"), "--daemonize", "no", *self.extra_args]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(lambda: _answers_ping(self.port) or self.proc.poll() is not None, timeout_s, "redis-server")
         if self.proc.poll() is not None:

@@ -85,24 +85,24 @@ def sweep_command(args: argparse.Namespace) -> int:
     write_html(out / "sweep.html", document, results)
     _print(keys, results, sized)
     failed = [r for r in results if not r.ok]
-    print(f"\n{len(results) - len(failed)} of {len(results)} points done in {time.perf_counter() - began:.0f} s"
-          + (f", {len(failed)} failed (reasons in sweep.csv)" if failed else ""))
+    done, took = len(results) - len(failed), time.perf_counter() - began
+    print(f"\n{len(results)} 点中 {done} 点完了（{took:.0f} 秒） / {done} of {len(results)} points done in {took:.0f} s"
+          + (f"; {len(failed)} 点失敗 / {len(failed)} failed (理由 / reasons: sweep.csv)" if failed else ""))
     clock = sum(r.clock_bound_reoptimisations for r in results)
     if clock:
         print(f"sim: 注意 再最適化 {clock} 回が時間上限で停止（結果は負荷に依存し再現しない場合あり） / "
               f"warning: {clock} re-optimisation(s) stopped on their time cap; results may not repeat",
               file=sys.stderr)
-    print(f"files: {out / 'sweep.csv'}, {out / 'sweep.json'}, {(out / 'sweep.html').resolve()}")
+    print(f"出力 / files: {out / 'sweep.csv'}, {out / 'sweep.json'}, {(out / 'sweep.html').resolve()}")
     return 0
 
 
 def _print(keys: list[str], results, sized) -> None:
-    from sim.kpis import format_value, lookup
+    from sim.kpis import TABLE_ROWS, format_value, lookup
     from sim.paired import text_table
 
-    shown = (("rejection rate", "rejection_rate", "{:.1%}"), ("wait p95 (min)", "wait_min.p95", "{:.1f}"),
-             ("cost / rider (yen)", "cost_per_rider_yen", "{:,.0f}"),
-             ("rides / veh-h", "rides_per_vehicle_hour", "{:.2f}"))
+    wanted = ("rejection_rate", "wait_min.p95", "cost_per_rider_yen", "rides_per_vehicle_hour")
+    shown = [row for key in wanted for row in TABLE_ROWS if row[1] == key]
     head = [*keys, *(label for label, _, _ in shown)]
     rows = []
     for r in results:
@@ -110,7 +110,7 @@ def _print(keys: list[str], results, sized) -> None:
         if r.ok:
             cells += [format_value(lookup(r.kpis, key), fmt) for _, key, fmt in shown]
         else:
-            cells += [f"failed: {r.error}"[:60], "", "", ""]
+            cells += [f"失敗 / failed: {r.error}"[:60], "", "", ""]
         rows.append(cells)
     print(text_table(head, rows))
     if sized is not None:

@@ -20,7 +20,8 @@ import redis
 from tests.redis_db import redis_url
 
 from .conftest import at, tomorrow
-from .test_console_browser import OUT, REPO, _browser, _free_port
+from .desk_browser import OUT, REPO, _free_port
+from .desk_browser import browser_window as _browser
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +123,7 @@ def test_a_dispatcher_reassigns_from_the_timeline_and_the_pin_survives_reoptimis
         _open(browser, wait, f"{server}/dispatcher?day={tomorrow()}", KEYS["dispatcher"])
         item = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#timeline .vis-item.vis-box.pickup")))
         assert "上信" in item.get_attribute("textContent")  # the stop names its rider
-        item.click()
+        item.click()  # select the stop (dragging it onto another row does the same in the page)
         wait.until(ec.text_to_be_present_in_element((By.ID, "selected"), booking["id"]))
         Select(browser.find_element(By.ID, "target-vehicle")).select_by_value("nanmoku-1")
         browser.find_element(By.ID, "check-button").click()

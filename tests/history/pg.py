@@ -19,7 +19,9 @@ TEST_POSTGRES = os.environ.get("KANRA_TEST_POSTGRES", "postgresql+psycopg://post
 
 @contextmanager
 def fresh_database(name: str) -> Iterator[str]:
-    """The URL of an empty database ``name`` (dropped first if a killed run left it), dropped after the block."""
+    """The URL of an empty database ``name_<pid>`` (dropped first if a killed run left it), dropped after the
+    block. The process id keeps two suites on one server (two checkouts) out of each other's databases."""
+    name = f"{name}_{os.getpid()}"
     admin = create_engine(f"{TEST_POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -52,8 +52,8 @@ def test_a_real_day_lands_in_the_history(day_redis, world, history_engine, histo
         assert bookings[made.cancelled].cancel_late is False
         mine = select(StatusChange).where(StatusChange.booking_id == made.completed).order_by(StatusChange.seq)
         trail = list(s.scalars(mine))
-        assert [(c.op, c.ok) for c in trail if c.op not in ("status", "intake")] == [("request", True),
-                                                                                     ("confirm", True)]
+        assert [(c.op, c.ok) for c in trail if c.op not in ("status", "intake")] == [
+            ("request", True), ("confirm", True), ("arrive", True), ("board", True), ("drop_off", True)]
         statuses = [c.status for c in trail if c.op == "status"]
         assert statuses[:2] == ["offered", "confirmed"] and statuses[-2:] == ["onboard", "completed"]
         assert set(statuses[2:-2]) <= {"assigned"}  # the engine's own changes are in the trail too

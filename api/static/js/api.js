@@ -75,6 +75,24 @@ export function idempotencyKey(prefix = "console") {
   return `${prefix}-${random}`;
 }
 
+// A request whose answer never came (a dropped line, a 503 during a failover) is sent again with the same
+// key, so the server answers with the booking it may already have taken instead of taking it twice.
+const pendingKeys = new Map();
+
+/** The idempotency key of ``body`` under ``scope``: the same until :func:`settledKey` or a changed body. */
+export function keyFor(scope, body) {
+  const signature = JSON.stringify(body);
+  let entry = pendingKeys.get(scope);
+  if (!entry || entry.signature !== signature) {
+    entry = { signature, key: idempotencyKey(scope) };
+    pendingKeys.set(scope, entry);
+  }
+  return entry.key;
+}
+
+/** The request under ``scope`` got its answer: the next one gets a new key. */
+export function settledKey(scope) { pendingKeys.delete(scope); }
+
 /** Server-sent events over fetch (so credentials stay in headers); ``onEvent(type, data)`` per event. */
 export async function listen(onEvent, onState) {
   for (;;) {

@@ -1,6 +1,6 @@
 // The trip of the call: places, time, party; the offer read-out (window, ready-by time, vehicle label, fare,
 // legs) or the refusal in Japanese with the times that could be offered; confirm or decline.
-import { api, idempotencyKey, post } from "./api.js";
+import { api, keyFor, post, settledKey } from "./api.js";
 import { call, isCurrent, onNewCall, onRider } from "./call.js";
 import { t, both, pair, escapeHtml as esc } from "./i18n.js";
 import { kindLabel, vehicleLabel, fareClass } from "./format.js";
@@ -210,14 +210,17 @@ export async function requestOffer() {
     if (kind !== "none") {
       const body = { ...requestBody(), open_return: kind === "open" };
       if (kind === "timed") body.return_time = `${$("#date-input").value}T${$("#return-time").value}:00+09:00`;
-      const { data } = await post("/round-trips", body, { "Idempotency-Key": idempotencyKey("console-rt") });
+      const { data } = await post("/round-trips", body, { "Idempotency-Key": keyFor("console-rt", body) });
+      settledKey("console-rt");
       if (!isCurrent(token)) return;
       showTrip(data);
       hooks.changed();
       return;
     }
     call.trip = null;
-    const { data } = await post("/bookings", requestBody(), { "Idempotency-Key": idempotencyKey() });
+    const body = requestBody();
+    const { data } = await post("/bookings", body, { "Idempotency-Key": keyFor("console", body) });
+    settledKey("console");
     if (!isCurrent(token)) return;
     showAnswer(data);
     hooks.changed();
@@ -229,8 +232,10 @@ async function requestSplit(parts) {
   if (!ready()) return;
   call.trip = null;
   const token = call.token, offers = [];
-  for (const part of parts) {
-    const { data } = await post("/bookings", requestBody(part), { "Idempotency-Key": idempotencyKey() });
+  for (const [i, part] of parts.entries()) {
+    const body = requestBody(part);
+    const { data } = await post("/bookings", body, { "Idempotency-Key": keyFor(`console-split-${i}`, body) });
+    settledKey(`console-split-${i}`);
     if (!isCurrent(token)) return;
     offers.push(data);
   }

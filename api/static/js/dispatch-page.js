@@ -71,7 +71,7 @@ async function loadDay() {
   drawPositions();
   $("#target-vehicle").innerHTML = state.vehicles.map((v) =>
     `<option value="${esc(v.id)}">${esc(v.label || v.id)}</option>`).join("");
-  if (state.selected) select(state.selected.booking, state.selected.target);
+  if (state.selected) select(state.selected.booking, state.selected.target, true);
 }
 
 function drawTimeline(groups, items) {
@@ -86,7 +86,7 @@ function drawTimeline(groups, items) {
     });
     state.timeline.on("select", ({ items: chosen }) => {
       const item = chosen.length ? state.items.get(chosen[0]) : null;
-      if (item && item.booking) select(item.booking, null);
+      if (item && item.booking && !(state.selected && state.selected.booking === item.booking)) select(item.booking, null);
     });
   } else {
     state.groups.clear(); state.groups.add(groups);
@@ -122,7 +122,7 @@ function drawPositions() {
   }).join("");
 }
 
-function select(bookingId, target) {
+function select(bookingId, target, refreshing = false) {
   const b = state.bookings[bookingId.split("/")[0]];
   state.selected = { booking: bookingId, target };
   $("#selected").classList.remove("none");
@@ -131,9 +131,10 @@ function select(bookingId, target) {
       `${b.pinned ? ` · ◆ ${both("dispatch.pinned")}` : ""}`
     : esc(bookingId);
   if (target) $("#target-vehicle").value = target;
+  $("#unpin-button").disabled = !(b && b.pinned);
+  if (refreshing) return;  // the page reloaded its data: keep the verdict and messages on screen
   $("#verdict").innerHTML = "";
   $("#commit-button").disabled = true;
-  $("#unpin-button").disabled = !(b && b.pinned);
   $("#action-error").textContent = "";
   $("#action-status").textContent = "";
   if (target) check().catch((e) => { $("#action-error").textContent = e.message; });
@@ -165,17 +166,17 @@ async function commit() {
   $("#commit-button").disabled = true;
   try {
     await api("POST", "/dispatch/reassign", { body });
-    $("#action-status").textContent = t("dispatch.reassign.done", { vehicle: vehicleLabel(body.vehicle_id) });
     state.selected.target = null;
-    await loadDay();
+    await loadDay();  // shows the booking pinned on its new vehicle (and re-selects it)
+    $("#action-status").textContent = t("dispatch.reassign.done", { vehicle: vehicleLabel(body.vehicle_id) });
   } catch (err) { $("#action-error").textContent = err.message; }
 }
 
 async function unpin() {
   try {
     await api("POST", "/dispatch/unpin", { body: { booking_id: state.selected.booking } });
-    $("#action-status").textContent = t("dispatch.reassign.unpinned");
     await loadDay();
+    $("#action-status").textContent = t("dispatch.reassign.unpinned");
   } catch (err) { $("#action-error").textContent = err.message; }
 }
 

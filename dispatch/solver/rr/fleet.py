@@ -48,7 +48,7 @@ def minimise_fleet(plan: Plan, kit: Toolkit, deadline: float, iterations: int | 
         elif (now - last_gain > patience_s) if patience_it is None else (done - since >= patience_it):
             break  # this route will not go within the patience: spend the rest on distance
         candidate = current.copy()
-        removed_now = kit.ruin(candidate)
+        removed_now = kit.ruin(candidate, _waiting(current))
         kit.rebuild(candidate, removed_now)
         done += 1
         waiting_now = _waiting(candidate)

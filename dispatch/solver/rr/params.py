@@ -17,6 +17,8 @@ class RrParams:
         Longest string of consecutive visits removed from one route (SISR's L_max).
     related_share
         Share of iterations that use Shaw-related removal instead of string removal.
+    targeted_share
+        Route minimisation: share of its ruins seeded next to a waiting request (the rest random).
     blink_rate
         Probability that recreate skips an insertion position it would otherwise take (SISR's beta).
     start_temperature, end_temperature
@@ -42,6 +44,7 @@ class RrParams:
     mean_removed: float = 10.0
     max_string: int = 10
     related_share: float = 0.3
+    targeted_share: float = 0.5
     blink_rate: float = 0.01
     start_temperature: float = 0.02
     end_temperature: float = 0.0002
@@ -56,7 +59,7 @@ class RrParams:
             problems.append(f"mean_removed must be >= 1, got {self.mean_removed}")
         if not self.max_string >= 1:
             problems.append(f"max_string must be >= 1, got {self.max_string}")
-        for name in ("related_share", "blink_rate", "fleet_share", "fleet_patience"):
+        for name in ("related_share", "targeted_share", "blink_rate", "fleet_share", "fleet_patience"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if not self.start_temperature >= self.end_temperature > 0:

@@ -27,11 +27,27 @@ class Neighbours:
             self.order = np.empty((0, 0), dtype=np.int64)
 
 
+def seed_near(plan: Plan, neighbours: Neighbours, rng: np.random.Generator, near: list[int]) -> int | None:
+    """A removable routed request among the closest to a random one of ``near`` (route minimisation:
+    ruin where the waiting requests would have to go)."""
+    if not near:
+        return None
+    target = near[int(rng.integers(len(near)))]
+    close = [int(c) for c in neighbours.order[target][1:12] if int(c) in plan.route_of and not plan.flat.pinned[c]]
+    return close[int(rng.integers(len(close)))] if close else None
+
+
 def string_removal(
-    plan: Plan, neighbours: Neighbours, rng: np.random.Generator, mean_removed: float, max_string: int
+    plan: Plan,
+    neighbours: Neighbours,
+    rng: np.random.Generator,
+    mean_removed: float,
+    max_string: int,
+    seed: int | None = None,
 ) -> set[int]:
     """SISR: strings of consecutive visits from routes near a seed request (Christiaens & Vanden
-    Berghe 2020). Returns the requests removed from ``plan`` (already taken out)."""
+    Berghe 2020; a random one unless ``seed`` is given). Returns the requests removed from ``plan``
+    (already taken out)."""
     flat = plan.flat
     removable = [r for r in plan.route_of if not flat.pinned[r]]
     if not removable:
@@ -40,7 +56,8 @@ def string_removal(
     string_cap = min(float(max_string), sum(used) / len(used))
     routes_max = max(1.0, 4.0 * mean_removed / (1.0 + string_cap) - 1.0)
     routes_to_ruin = int(rng.uniform(1.0, routes_max + 1.0))
-    seed = removable[int(rng.integers(len(removable)))]
+    if seed is None:
+        seed = removable[int(rng.integers(len(removable)))]
     removed: set[int] = set()
     ruined: set[int] = set()
     for c in neighbours.order[seed]:
@@ -60,15 +77,19 @@ def string_removal(
     return removed
 
 
-def related_removal(plan: Plan, neighbours: Neighbours, rng: np.random.Generator, mean_removed: float) -> set[int]:
-    """Shaw removal: a seed and the requests most related to it, now and then one further down the
-    list (randomised greedy, Ropke & Pisinger). Returns the requests removed (already taken out)."""
+def related_removal(
+    plan: Plan, neighbours: Neighbours, rng: np.random.Generator, mean_removed: float, seed: int | None = None
+) -> set[int]:
+    """Shaw removal: a seed (random unless given) and the requests most related to it, now and then
+    one further down the list (randomised greedy, Ropke & Pisinger). Returns the requests removed
+    (already taken out)."""
     flat = plan.flat
     removable = [r for r in plan.route_of if not flat.pinned[r]]
     if not removable:
         return set()
     count = min(len(removable), max(1, int(rng.uniform(1.0, 2.0 * mean_removed))))
-    seed = removable[int(rng.integers(len(removable)))]
+    if seed is None:
+        seed = removable[int(rng.integers(len(removable)))]
     allowed = set(removable)
     pool = [int(c) for c in neighbours.order[seed] if int(c) in allowed]
     removed: set[int] = set()

@@ -25,7 +25,7 @@ from dispatch.solver.rr.params import RrParams
 from dispatch.solver.rr.plan import Plan
 from dispatch.solver.rr.recreate import Orders, recreate
 from dispatch.solver.rr.route import earliest_starts
-from dispatch.solver.rr.ruin import Neighbours, related_removal, removal_size_ok, string_removal
+from dispatch.solver.rr.ruin import Neighbours, related_removal, removal_size_ok, seed_near, string_removal
 
 
 @dataclass
@@ -50,10 +50,15 @@ class Toolkit:
     rr: RrParams
     mean_removed: float
 
-    def ruin(self, plan: Plan) -> set[int]:
+    def ruin(self, plan: Plan, near: list[int] | None = None) -> set[int]:
+        """Remove requests from ``plan``; with ``near`` (waiting requests), seeded next to one of them
+        in ``rr.targeted_share`` of the calls."""
+        seed = None
+        if near and self.rng.random() < self.rr.targeted_share:
+            seed = seed_near(plan, self.neighbours, self.rng, near)
         if self.rng.random() < self.rr.related_share:
-            return related_removal(plan, self.neighbours, self.rng, self.mean_removed)
-        return string_removal(plan, self.neighbours, self.rng, self.mean_removed, self.rr.max_string)
+            return related_removal(plan, self.neighbours, self.rng, self.mean_removed, seed)
+        return string_removal(plan, self.neighbours, self.rng, self.mean_removed, self.rr.max_string, seed)
 
     def rebuild(self, plan: Plan, removed: set[int]) -> None:
         wanted = removed | {r for r in plan.unassigned if not self.flat.pinned[r]}

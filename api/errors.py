@@ -150,22 +150,46 @@ def _allowed_methods(request: Request, named: str) -> str:
     return ", ".join(sorted(methods))
 
 
-def _operations(request: Request) -> list[tuple[Any, str, bool]]:
-    """(path regex, method, needs credentials) of every documented operation (cached on the app)."""
+def _single_valued(operation: dict[str, Any]) -> frozenset[str]:
+    """The operation's query parameters that take one value (not an array)."""
+    return frozenset(p["name"] for p in operation.get("parameters", ()) if p.get("in") == "query"
+                     and "array" not in str(p.get("schema", {}).get("type", ""))
+                     and not any(s.get("type") == "array" for s in p.get("schema", {}).get("anyOf", ())))
+
+
+def _operations(request: Request) -> list[tuple[Any, str, bool, frozenset[str]]]:
+    """(path regex, method, needs credentials, single-valued query parameters) of every documented operation
+    (cached on the app)."""
     table = getattr(request.app.state, "operations", None)
     if table is None:
-        table = [(compile_path(path)[0], method.upper(), bool(op.get("security")))
+        table = [(compile_path(path)[0], method.upper(), bool(op.get("security")), _single_valued(op))
                  for path, ops in request.app.openapi().get("paths", {}).items()
                  for method, op in ops.items() if method.upper() in _HTTP_METHODS]
         request.app.state.operations = table
     return table
 
 
+def _operation(request: Request) -> tuple[Any, str, bool, frozenset[str]] | None:
+    path = request.scope.get("path", "")
+    return next((o for o in _operations(request) if o[1] == request.method and o[0].match(path)), None)
+
+
 def needs_credentials(request: Request) -> bool:
     """True when the documented operation of this method and path declares a security scheme."""
-    path = request.scope.get("path", "")
-    return any(method == request.method and regex.match(path) and secured
-               for regex, method, secured in _operations(request))
+    operation = _operation(request)
+    return operation is not None and operation[2]
+
+
+def repeated_parameter(request: Request) -> ApiError | None:
+    """A 422 for a one-value query parameter given more than once (which one counts would be a guess)."""
+    operation = _operation(request)
+    if operation is None:
+        return None
+    names = [name for name, _ in request.query_params.multi_items()]
+    for name in operation[3]:
+        if names.count(name) > 1:
+            return ApiError(422, f"query.{name}", f"given {names.count(name)} times; give it once")
+    return None
 
 
 def respond(exc: ApiError) -> JSONResponse:

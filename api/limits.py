@@ -1,4 +1,5 @@
-"""Request hygiene before any handler runs: JSON bodies only (415) and at most ``max_bytes`` of them (413).
+"""Request hygiene before any handler runs: JSON bodies only (415), at most ``max_bytes`` of them (413), and a
+one-value query parameter given once (422).
 
 A pure ASGI middleware: it reads the body itself (also when the client streams it without a length), so an
 oversized upload is refused after ``max_bytes`` have arrived, not after it was all buffered.
@@ -39,6 +40,19 @@ async def _unknown_caller(scope: Scope, receive: Receive, send: Send) -> bool:
     return False
 
 
+async def _repeated_parameter(scope: Scope, receive: Receive, send: Send) -> bool:
+    """Answer 422 and return True for a one-value query parameter given twice (after the credentials)."""
+    from starlette.requests import Request
+
+    from api.errors import repeated_parameter, respond
+
+    refused = repeated_parameter(Request(scope, receive))
+    if refused is None or await _unknown_caller(scope, receive, send):
+        return refused is not None
+    await respond(refused)(scope, receive, send)
+    return True
+
+
 async def _refuse(send: Send, status: int, field: str, reason: str) -> None:
     body = json.dumps({"detail": [{"field": field, "reason": reason}]}).encode()
     await send({"type": "http.response.start", "status": status,
@@ -55,6 +69,9 @@ class BodyLimits:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"&" in scope.get("query_string", b"") and \
+                await _repeated_parameter(scope, receive, send):
+            return
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
             await self.app(scope, receive, send)
             return

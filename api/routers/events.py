@@ -18,6 +18,7 @@ from api.schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["events"])
 
+STREAM_ID = r"^(\d{1,19}-\d{1,19}|0)$"  # both parts below 2**64 (Redis refuses larger ones); 0: from the start
 HEARTBEAT_S = 3.0  # below the client's socket timeout (5 s)
 
 
@@ -91,8 +92,8 @@ def _stream_id(value: str | None, field: str) -> str | None:
 async def events(
     request: Request,
     # str, not str | None: a header or query value cannot be null, so the document must not offer null
-    last_event_id: Annotated[str, Header(alias="Last-Event-ID", pattern=r"^(\d+-\d+|0)$")] = None,  # type: ignore[assignment]
-    since: Annotated[str, Query(pattern=r"^(\d+-\d+|0)$", description="stream id to replay from")] = None,  # type: ignore[assignment]
+    last_event_id: Annotated[str, Header(alias="Last-Event-ID", pattern=STREAM_ID)] = None,  # type: ignore[assignment]
+    since: Annotated[str, Query(pattern=STREAM_ID, description="stream id to replay from")] = None,  # type: ignore[assignment]
     limit: Annotated[int | None, Query(ge=1, le=100_000, description="close after this many events")] = None,
     wait_s: Annotated[float | None, Query(gt=0, le=3600, description="close after this many seconds")] = None,
 ) -> StreamingResponse:

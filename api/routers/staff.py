@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from api import audit
 from api.accounts import MIN_PASSWORD, LoginRefused
@@ -20,13 +20,14 @@ router = APIRouter(tags=["staff"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 AccountName = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Password = Annotated[str, Field(min_length=MIN_PASSWORD, max_length=200)]
+# not stripped: spaces are part of a password, and its length is the one the document states
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=MIN_PASSWORD, max_length=200)]
 RoleName = Literal["operator", "dispatcher", "driver", "planner", "admin"]
 
 
 class LoginIn(Strict):
     name: AccountName
-    password: str = Field(min_length=1, max_length=200)
+    password: Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=200)]
 
 
 class AccountIn(Strict):

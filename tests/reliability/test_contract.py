@@ -101,7 +101,7 @@ def test_the_event_stream_is_declared_as_server_sent_events(client, credentials,
     assert response.text.startswith("retry: 2000")
     headers = {p["name"]: p for p in document["paths"]["/events"]["get"]["parameters"]}
     assert headers["Last-Event-ID"]["schema"]["type"] == "string"  # a header is never null
-    assert headers["Last-Event-ID"]["schema"]["pattern"] == r"^(\d+-\d+|0)$"
+    assert headers["Last-Event-ID"]["schema"]["pattern"] == r"^(\d{1,19}-\d{1,19}|0)$"
 
 
 def test_day_parameters_are_calendar_days(client, credentials, document):
@@ -178,3 +178,31 @@ def test_reassigning_to_an_unknown_vehicle_is_404(client, credentials):
                            headers=credentials.header("dispatcher"))
     assert response.status_code == 404
     assert response.json()["detail"][0] == {"field": "body.vehicle_id", "reason": "no vehicle no-such-car"}
+
+
+def test_a_one_value_query_parameter_given_twice_is_refused(client, credentials):
+    key = credentials.header("operator")
+    twice = client.get("/riders?name=a&name=b", headers=key)
+    assert twice.status_code == 422
+    assert twice.json()["detail"][0] == {"field": "query.name", "reason": "given 2 times; give it once"}
+    assert client.get("/riders?name=a&name=b").status_code == 401  # credentials first
+    assert client.get("/riders?name=a&limit=3", headers=key).status_code == 200
+
+
+def test_stream_ids_are_documented_within_what_redis_takes(client, credentials):
+    key = credentials.header("dispatcher")
+    for huge in ("99999999999999999999-0", "1-99999999999999999999"):
+        refused = client.get("/events", params={"wait_s": 0.1}, headers={**key, "Last-Event-ID": huge})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "header.Last-Event-ID"
+    resumed = client.get("/events", params={"wait_s": 0.1}, headers={**key, "Last-Event-ID": "9999999999999999999-0"})
+    assert resumed.status_code == 200
+
+
+def test_a_password_keeps_its_spaces(client, credentials):
+    admin = credentials.header("admin")
+    created = client.post("/admin/accounts", json={"name": "sato.k", "password": "  spaced secret  ",
+                                                   "role": "operator"}, headers=admin)
+    assert created.status_code == 201, created.text
+    short = client.post("/admin/accounts/sato.k/reset", json={"password": "         a"}, headers=admin)
+    assert short.status_code == 200, short.text  # ten characters, as the document counts them
+    assert client.post("/auth/login", json={"name": "sato.k", "password": "         a"}).status_code == 200

@@ -65,6 +65,10 @@ class StopService:
         Walking speed for the walk time, km/h (4 km/h, as for every access leg of the engine).
     candidates
         How many of the nearest stops within the limit are reported (the nearest is used).
+    beyond_walk
+        A door with no stop within ``max_walk_m``: ``"refuse"`` (:class:`NoStopNearby`) or ``"door"`` (served
+        at the door, where the real service has a stop that the stop set lacks: a stand-in set sparser than
+        the real one must not turn its gaps into refusals).
     """
 
     feeds: tuple[str, ...] = ("tomioka",)
@@ -72,12 +76,15 @@ class StopService:
     municipalities: tuple[str, ...] = ()
     walk_kph: float = 4.0
     candidates: int = 3
+    beyond_walk: str = "refuse"
 
     def __post_init__(self) -> None:
         if not self.feeds:
             raise ValueError("feeds: at least one stop set is needed")
         if not self.max_walk_m > 0 or not self.walk_kph > 0 or self.candidates < 1:
             raise ValueError("max_walk_m and walk_kph must be positive and candidates at least 1")
+        if self.beyond_walk not in ("refuse", "door"):
+            raise ValueError(f"beyond_walk must be 'refuse' or 'door', got {self.beyond_walk!r}")
 
     def applies_to(self, jis_code: str | None) -> bool:
         """True when doors in municipality ``jis_code`` are served at stops."""
@@ -179,7 +186,12 @@ class StopMapper:
             return location
         if location.lat is None or location.lon is None:
             raise ValueError(f"location {location.name or location.node} has no coordinates to find a stop from")
-        return self.access(location.lat, location.lon, location.name).location
+        try:
+            return self.access(location.lat, location.lon, location.name).location
+        except NoStopNearby:
+            if self.service.beyond_walk == "door":
+                return location
+            raise
 
     def serve_trip(self, pickup: Location, dropoff: Location) -> tuple[Location, Location]:
         """Both ends of a trip as the service serves them (see :meth:`serve`).

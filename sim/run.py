@@ -191,7 +191,8 @@ def stop_mapper(scenario: Scenario, network) -> StopMapper | None:
     codes = tuple(resolve_municipality(network.facts, m, f"stop_service.municipalities[{i}]").jis_code
                   for i, m in enumerate(spec.municipalities))
     try:
-        return StopMapper(network, StopService(feeds=spec.feeds, max_walk_m=spec.max_walk_m, municipalities=codes))
+        return StopMapper(network, StopService(feeds=spec.feeds, max_walk_m=spec.max_walk_m, municipalities=codes,
+                                                beyond_walk=spec.beyond_walk))
     except ValueError as exc:
         raise ScenarioError(f"stop_service: {exc}") from None
 

@@ -187,6 +187,9 @@ class CostSharingSpec:
             raise ValueError(f"sharing.shares: shares must add up to 1, got {total:g}")
 
 
+BEYOND_WALK = ("refuse", "door")
+
+
 @dataclass(frozen=True)
 class StopServiceSpec:
     """Stop-based service (``dispatch.stop_service.StopService``): doors served at the nearest stop.
@@ -201,15 +204,23 @@ class StopServiceSpec:
         (``no_stop_within_walk``).
     municipalities
         Municipalities (name, 日本語 or JIS code) whose doors are served at stops; empty: all of them.
+    beyond_walk
+        What happens to a door with no stop of the set within ``max_walk_m``: ``refuse`` (the request is
+        refused, ``no_stop_within_walk``) or ``door`` (it is served at the door, standing in for a stop that
+        the real service has there but the stop set lacks; no walk is counted for it).
     """
 
     feeds: tuple[str, ...] = ("tomioka",)
     max_walk_m: float = 800.0
     municipalities: tuple[str, ...] = ()
+    beyond_walk: str = "refuse"
 
     def __post_init__(self) -> None:
         if not self.feeds or not self.max_walk_m > 0:
             raise ValueError("stop_service needs at least one feed and a positive max_walk_m")
+        if self.beyond_walk not in BEYOND_WALK:
+            raise ValueError(f"stop_service.beyond_walk must be one of {', '.join(BEYOND_WALK)}, "
+                             f"got {self.beyond_walk!r}")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,18 @@ def test_a_door_beyond_the_walking_limit_is_refused_with_the_reason(net: RoadNet
     assert err.value.reason == NO_STOP_REASON == "no_stop_within_walk"
 
 
+def test_beyond_walk_door_serves_a_gap_in_the_stop_set_at_the_door(net: RoadNetwork) -> None:
+    """A stand-in stop set sparser than the real one: its gaps are served at the door, not refused."""
+    lenient = StopMapper(net, StopService(feeds=("tomioka",), max_walk_m=800, municipalities=(TOMIOKA,),
+                                          beyond_walk="door"))
+    far, near = _door(net, "oz:富岡市/岩染"), _door(net, "tomioka_city_hall")
+    assert lenient.serve(far) is far  # no pole within 800 m: the door itself, no walk
+    served = lenient.serve(near)
+    assert served.stop_id is not None and served.stop_id.startswith("stop:tomioka/")  # poles still win in reach
+    with pytest.raises(ValueError, match="beyond_walk"):
+        StopService(beyond_walk="walk further")
+
+
 def test_a_pole_of_the_set_stays_where_it_is_and_other_towns_stay_door_to_door(
     net: RoadNetwork, mapper: StopMapper
 ) -> None:

@@ -460,13 +460,13 @@ class VehicleEventIn(Strict):
 
 
 class ReassignIn(Strict):
-    booking_id: str = Field(min_length=1, max_length=40)
-    vehicle_id: str = Field(min_length=1, max_length=40)
+    booking_id: str = Field(min_length=1, max_length=40, pattern=r"\S")  # after stripping spaces, not empty
+    vehicle_id: str = Field(min_length=1, max_length=40, pattern=r"\S")  # after stripping spaces, not empty
     pin: bool = Field(True, description="keep the booking on this vehicle through re-optimisation (until unpinned)")
 
 
 class UnpinIn(Strict):
-    booking_id: str = Field(min_length=1, max_length=40)
+    booking_id: str = Field(min_length=1, max_length=40, pattern=r"\S")  # after stripping spaces, not empty
 
 
 class ReoptimiseIn(Strict):

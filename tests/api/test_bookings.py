@@ -118,7 +118,7 @@ def test_bad_booking_input_names_the_field(client):
     assert missing_key.status_code == 422
     assert missing_key.json()["detail"][0]["field"] == "header.Idempotency-Key"
     headers = {**OP, "Idempotency-Key": "broken-json-1", "Content-Type": "application/json"}
-    assert client.post("/bookings", content=b"{not json", headers=headers).status_code == 400  # a JSON syntax error
+    assert client.post("/bookings", content=b"{not json", headers=headers).status_code == 400  # JSON syntax
     assert client.get("/bookings/bk-missing", headers=OP).status_code == 404
     assert client.get("/bookings", params={"status": "lost"}, headers=OP).status_code == 422
     assert client.get("/bookings", params={"day": "12/01"}, headers=OP).status_code == 422

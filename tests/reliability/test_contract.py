@@ -206,3 +206,13 @@ def test_a_password_keeps_its_spaces(client, credentials):
     short = client.post("/admin/accounts/sato.k/reset", json={"password": "         a"}, headers=admin)
     assert short.status_code == 200, short.text  # ten characters, as the document counts them
     assert client.post("/auth/login", json={"name": "sato.k", "password": "         a"}).status_code == 200
+
+
+def test_ids_in_dispatch_bodies_must_have_a_character_besides_spaces(client, credentials, document):
+    schema = document["components"]["schemas"]["ReassignIn"]["properties"]["booking_id"]
+    assert schema["pattern"] == r"\S" and schema["minLength"] == 1  # spaces are stripped before the length counts
+    key = credentials.header("dispatcher")
+    for path in ("/dispatch/reassign", "/dispatch/reassign/check", "/dispatch/unpin"):
+        response = client.post(path, json={"booking_id": "\t", "vehicle_id": "tomioka-1"} if "unpin" not in path
+                               else {"booking_id": "\t"}, headers=key)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == "body.booking_id", path

@@ -61,7 +61,8 @@ def open_client(scheduler: str | None, workers: int | None = None):
     for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
         logging.getLogger(name).setLevel(logging.ERROR)  # the sweep prints its own progress
     if scheduler:
-        return Client(scheduler, timeout="20s")
+        # how long to try to reach the given scheduler before the sweep exits 2 (seconds)
+        return Client(scheduler, timeout=f"{float(os.environ.get('KANRA_DASK_CONNECT_TIMEOUT_S', '20')):g}s")
     # No dashboard: its fixed port would collide with other clusters on the machine.
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                            dashboard_address=None, scheduler_kwargs={"dashboard": False},

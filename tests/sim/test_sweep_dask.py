@@ -149,7 +149,8 @@ def test_sweep_on_a_scheduler_and_worker_started_here(tmp_path, dask_cluster):
     assert requests[1] > requests[0]  # scale 5 makes more requests than scale 2
 
 
-def test_unreachable_scheduler_exits_2(tmp_path, capsys):
+def test_unreachable_scheduler_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("KANRA_DASK_CONNECT_TIMEOUT_S", "2")  # the answer is the same after 20 s
     args = ["sweep", str(_scenario(tmp_path)), "--vary", "demand.scale=1,2", "--scheduler",
             f"tcp://127.0.0.1:{_free_port()}", "--out", str(tmp_path / "o")]
     assert main(args) == 2

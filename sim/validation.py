@@ -133,11 +133,20 @@ def reasons(scenario: Scenario, kpis: dict[str, Any]) -> list[str]:
         far = number((kpis.get("rejections_by_reason") or {}).get("no_stop_within_walk")) or 0
         requests = number(kpis.get("requests")) or 0
         share = f"{far / requests:.0%}" if requests else "-"
-        out.append(f"愛タクの432停留所の代わりに {stop_count(tuple(spec.feeds))} 停留所 (feeds: "
-                   f"{', '.join(spec.feeds)}) を使い、停留所から {spec.max_walk_m:,.0f} m より遠い戸口の依頼は断る "
-                   f"(依頼の {share}) / the model uses {stop_count(tuple(spec.feeds))} stops (feeds: "
-                   f"{', '.join(spec.feeds)}) instead of 愛タク's 432 and refuses doors farther than "
-                   f"{spec.max_walk_m:,.0f} m from every stop ({share} of requests).")
+        stops = stop_count(tuple(spec.feeds))
+        if spec.beyond_walk == "door":
+            out.append(f"愛タクの432停留所の代わりに {stops} 停留所 (feeds: {', '.join(spec.feeds)}) を使い、"
+                       f"停留所から {spec.max_walk_m:,.0f} m より遠い戸口は戸口で乗降させる (実際の停留所の代わり) / "
+                       "the model uses "
+                       f"{stops} stops (feeds: {', '.join(spec.feeds)}) instead of 愛タク's 432; a door farther than "
+                       f"{spec.max_walk_m:,.0f} m from every one is served at the door, standing in for the real "
+                       "stop there.")
+        else:
+            out.append(f"愛タクの432停留所の代わりに {stops} 停留所 (feeds: "
+                       f"{', '.join(spec.feeds)}) を使い、停留所から {spec.max_walk_m:,.0f} m より遠い戸口の依頼は断る "
+                       f"(依頼の {share}) / the model uses {stops} stops (feeds: "
+                       f"{', '.join(spec.feeds)}) instead of 愛タク's 432 and refuses doors farther than "
+                       f"{spec.max_walk_m:,.0f} m from every stop ({share} of requests).")
     elif not tomioka_at_stops(scenario):
         out.append("実際は432か所の停留所で乗降するが、モデルは戸口 (大字の代表点) で乗降する。停留所に集まると乗合が"
                    "増え、車両1時間あたりの乗車人回は上がる / the service boards at 432 stops; the model picks up at "

@@ -40,6 +40,7 @@ def test_published_vs_simulated_rows_come_from_the_tomioka_fleet():
     why = " ".join(reasons(scenario, k))
     assert f"{k['rejection_rate']:.0%} of requests are refused" in why
     assert "uses 124 stops (feeds: tomioka) instead of 愛タク's 432" in why
+    assert "served at the door, standing in for the real stop" in why  # the baseline's beyond_walk: door
 
 
 def test_replicated_kpis_keep_their_interval_in_the_comparison():

@@ -7,14 +7,6 @@ date and the calibration measured by ``routing calibrate`` on the same build) an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-
-_KINDS = {
-    "facts-skeleton": ("公開情報から生成した骨格道路網 (OpenStreetMap ではない)",
-                       "skeleton generated from public facts (not OpenStreetMap)"),
-    "osm-extract": ("OpenStreetMap 抽出データ", "OpenStreetMap extract"),
-}
 
 
 @dataclass(frozen=True)
@@ -55,27 +47,14 @@ class NetworkProvenance:
 
 
 def network_provenance(network) -> NetworkProvenance:
-    """The provenance of a loaded road network: routing's own record, with a file date as the fallback."""
+    """The provenance of a loaded :class:`routing.network.RoadNetwork`, from routing's own record."""
     from routing.provenance import network_provenance as routing_provenance
 
-    graph = network.graph
-    kind = str(getattr(network, "source", "") or "unknown")
-    ja, en = _KINDS.get(kind, (kind, kind))
-    path = getattr(network, "source_path", None)
-    built = ""
-    if path is not None and Path(path).exists():
-        built = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=UTC).date().isoformat()
-    calibration = None
-    try:
-        record = routing_provenance(network)
-    except (AttributeError, OSError, ValueError):  # a network object without routing's metadata
-        record = {}
-    ja, en = record.get("kind_ja") or ja, record.get("kind_en") or en
-    built = str(record.get("built_utc") or "")[:10] or built
-    calibration = record.get("calibration")
+    record = routing_provenance(network)
+    calibration = record["calibration"]
     return NetworkProvenance(
-        kind, ja, en, Path(path).name if path is not None else "", built,
-        graph.number_of_nodes(), graph.number_of_edges(),
+        record["kind"], record["kind_ja"], record["kind_en"], record["source"], record["built_utc"][:10],
+        network.graph.number_of_nodes(), network.graph.number_of_edges(),
         calibration["median_ratio"] if calibration else None,
         calibration["share_in_band"] if calibration else None,
         int(calibration["pairs"]) if calibration else 0,

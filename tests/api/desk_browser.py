@@ -67,21 +67,29 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def serve(**extra_env: str) -> Iterator[str]:
     """``python -m api`` on a free loopback port against Redis db 11 (emptied before and after)."""
-    client = redis.Redis.from_url(REDIS_URL)
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "KANRA_API_KEYS": f"{KEY}:operator", "PYTHONPATH": str(REPO),
+           **extra_env}
+    with serve_api(REDIS_URL, env) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_api(redis_url: str, env: dict[str, str], tries: int = 200) -> Iterator[str]:
+    """``python -m api`` with ``env`` on a free loopback port, its Redis db ``redis_url`` emptied before and
+    after; waits up to ``tries`` x 0.1 s for ``/health``."""
+    client = redis.Redis.from_url(redis_url)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL}: start one with `make redis`")
+        pytest.skip(f"no Redis at {redis_url}: start one with `make redis`")
     client.flushdb()
     port = _free_port()
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "KANRA_API_KEYS": f"{KEY}:operator", "PYTHONPATH": str(REPO),
-           **extra_env}
     log = tempfile.TemporaryFile(mode="w+")  # not a pipe: a chatty access log must never block the server
     proc = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port), "--log-level", "warning"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(tries):
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -20,7 +17,7 @@ import redis
 from tests.redis_db import redis_url
 
 from .conftest import at, tomorrow
-from .desk_browser import OUT, REPO, _free_port
+from .desk_browser import OUT, REPO, serve_api
 from .desk_browser import browser_window as _browser
 
 pytestmark = pytest.mark.browser
@@ -36,36 +33,8 @@ def _env() -> dict[str, str]:
             "PYTHONPATH": str(REPO)}
 
 
-@contextlib.contextmanager
-def _serve() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    client.flushdb()
-    port = _free_port()
-    log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port), "--log-level", "warning"],
-                            cwd=REPO, env=_env(), stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"uvicorn exited: {log.read()}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
-        client.flushdb()
+def _serve():
+    return serve_api(REDIS_URL, _env(), tries=300)
 
 
 @pytest.fixture

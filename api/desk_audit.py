@@ -25,7 +25,7 @@ def audit_desk(client: redis.Redis, prefix: str) -> list[str]:
     keys = Keys(prefix)
     problems: list[str] = []
     parts = prefix.count(":") + 1
-    riders = _records(client, f"{prefix}:rider:*", parts + 2)
+    riders = _records(client, keys.rider("*"), parts + 2)
     index = client.hgetall(keys.rider_index)
     for rider_id, rider in riders.items():
         for digits in rider_numbers(rider):
@@ -34,7 +34,7 @@ def audit_desk(client: redis.Redis, prefix: str) -> list[str]:
                 problems.append(f"rider {rider_id}: a phone number of theirs is indexed to {owner}")
         if rider_id not in index:
             problems.append(f"rider {rider_id} is missing from the search index")
-    for phone_key in client.scan_iter(match=f"{prefix}:rider-phone:*", count=1000):
+    for phone_key in client.scan_iter(match=keys.rider_phone("*"), count=1000):
         owner = client.get(phone_key)
         digits = phone_key.rsplit(":", 1)[1]
         if owner not in riders or digits not in rider_numbers(riders[owner]):
@@ -45,8 +45,8 @@ def audit_desk(client: redis.Redis, prefix: str) -> list[str]:
         raw = client.get(keys.booking(booking_id))
         return json.loads(raw) if raw else None
 
-    for series_id in sorted(client.smembers(f"{prefix}:standing")):
-        raw = client.get(f"{prefix}:standing:{series_id}")
+    for series_id in sorted(client.smembers(keys.standing_index)):
+        raw = client.get(keys.standing(series_id))
         if raw is None:
             problems.append(f"standing booking {series_id} is listed but has no record")
             continue
@@ -60,13 +60,13 @@ def audit_desk(client: redis.Redis, prefix: str) -> list[str]:
                     if record is None or record.get("standing_id") != series_id:
                         problems.append(f"standing booking {series_id} {day} {leg}: booking {occurrence[leg]} "
                                         "is missing or names another series")
-    for trip_id, trip in _records(client, f"{prefix}:round-trip:*", parts + 2).items():
+    for trip_id, trip in _records(client, keys.round_trip("*"), parts + 2).items():
         for leg in ("outbound_id", "return_id"):
             if trip.get(leg):
                 record = booking(trip[leg])
                 if record is None or record.get("round_trip_id") != trip_id:
                     problems.append(f"round trip {trip_id}: booking {trip[leg]} is missing or names another trip")
-    for callback_id, raw in client.hgetall(f"{prefix}:callbacks").items():
+    for callback_id, raw in client.hgetall(keys.callbacks).items():
         entry = json.loads(raw)
         if entry.get("rider_id") not in riders:
             problems.append(f"call-back {callback_id} names unknown rider {entry.get('rider_id')}")

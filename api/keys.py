@@ -23,6 +23,33 @@ class Keys:
         """Hash rider id -> lower-case search text (name and phone digits), no other PII."""
         return f"{self.prefix}:rider-index"
 
+    # the phone desk's records
+    def round_trip(self, trip_id: str) -> str:
+        """String (JSON): a round trip, naming its outbound and return bookings."""
+        return f"{self.prefix}:round-trip:{trip_id}"
+
+    def standing(self, series_id: str) -> str:
+        """String (JSON): a standing booking series (定期予約)."""
+        return f"{self.prefix}:standing:{series_id}"
+
+    @property
+    def standing_index(self) -> str:
+        """Set of standing booking series ids."""
+        return f"{self.prefix}:standing"
+
+    def standing_lock(self, series_id: str) -> str:
+        """One materialisation of a series at a time."""
+        return f"{self.standing(series_id)}:lock"
+
+    def standing_run(self, day: str, slot: int) -> str:
+        """SET NX: one worker's scheduled standing-booking pass per day and interval slot."""
+        return f"{self.prefix}:standing:run:{day}:{slot}"
+
+    @property
+    def callbacks(self) -> str:
+        """Hash call-back id -> entry (折り返し), shared by every desk."""
+        return f"{self.prefix}:callbacks"
+
     # bookings
     def booking(self, booking_id: str) -> str:
         return f"{self.prefix}:booking:{booking_id}"

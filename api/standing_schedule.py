@@ -93,7 +93,7 @@ class StandingSchedule:
         if now < self.next_at:
             return None
         self.next_at = now + self.interval_s
-        slot = f"{self.keys.prefix}:standing:run:{today()}:{int(now // self.interval_s)}"
+        slot = self.keys.standing_run(today(), int(now // self.interval_s))
         if not self.redis.set(slot, self.name, nx=True, ex=max(60, int(2 * self.interval_s))):
             return None  # another worker took this slot
         began = time.monotonic()

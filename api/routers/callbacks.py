@@ -41,13 +41,13 @@ class CallbackIn(Strict):
 
 
 def _key(request: Request) -> str:
-    return f"{request.app.state.keys.prefix}:callbacks"
+    return request.app.state.keys.callbacks
 
 
 async def add_callback(app: Any, entry: dict[str, Any]) -> dict[str, Any]:
     """Store an open call-back entry (``booking_id``, ``rider_id``, ``summary``, ``reason``, ``note``...)."""
     entry = {"id": new_id("cb"), "status": "open", "created_at": time.time(), **entry}
-    await app.state.redis.hset(f"{app.state.keys.prefix}:callbacks", entry["id"], json.dumps(entry, ensure_ascii=False))
+    await app.state.redis.hset(app.state.keys.callbacks, entry["id"], json.dumps(entry, ensure_ascii=False))
     return entry
 
 

@@ -76,7 +76,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _key(request: Request, trip_id: str) -> str:
-    return f"{request.app.state.keys.prefix}:round-trip:{trip_id}"
+    return request.app.state.keys.round_trip(trip_id)
 
 
 async def _load(request: Request, trip_id: str) -> dict[str, Any]:

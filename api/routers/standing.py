@@ -77,11 +77,11 @@ class EndIn(Strict):
 
 
 def _key(request: Request, series_id: str) -> str:
-    return f"{request.app.state.keys.prefix}:standing:{series_id}"
+    return request.app.state.keys.standing(series_id)
 
 
 def _index(request: Request) -> str:
-    return f"{request.app.state.keys.prefix}:standing"
+    return request.app.state.keys.standing_index
 
 
 async def _load(request: Request, series_id: str) -> dict[str, Any]:
@@ -184,7 +184,8 @@ async def materialise(request: Request, series: dict[str, Any], principal: ApiKe
     once. ``series`` is updated in place with what was stored. A series whose lock stays held for
     ``LOCK_WAIT_S`` seconds is left to its holder (0).
     """
-    redis_client, lock, token = request.app.state.redis, _key(request, series["id"]) + ":lock", new_id("lk")
+    redis_client, token = request.app.state.redis, new_id("lk")
+    lock = request.app.state.keys.standing_lock(series["id"])
     deadline = time.monotonic() + LOCK_WAIT_S
     while not await redis_client.set(lock, token, nx=True, px=LOCK_MS):
         if time.monotonic() >= deadline:

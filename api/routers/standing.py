@@ -221,8 +221,11 @@ async def _materialise_locked(request: Request, series: dict[str, Any], principa
         if not _runs_on(series, day) or iso in series["skipped"] or iso in series["occurrences"]:
             continue
         lead = (_at(day, series["time"]) - now).total_seconds()
-        if lead < rules.min_notice_s or lead > rules.horizon_s:
-            continue  # too late to book now, or not inside the horizon yet
+        # the whole occurrence at once: its return too must be inside the horizon, or the booking rules
+        # would refuse it (beyond_horizon) and the date would land on the call-back list as a conflict
+        last = (_at(day, series.get("return_time") or series["time"]) - now).total_seconds()
+        if lead < rules.min_notice_s or last > rules.horizon_s:
+            continue  # too late to book now, or not (wholly) inside the horizon yet
         series["occurrences"][iso] = await _place(request, series, day, principal)
         placed += 1
     if placed:

@@ -43,7 +43,9 @@ def test_two_weeks_are_booked_as_they_enter_the_horizon(settings, world, client)
     assert series["pattern_ja"] == "月・火・水・木・金・土・日" and series["status"] == "active"
     dates = {d["date"]: d for d in series["dates"]}
     booked = sorted(d for d, o in dates.items() if o["state"] == "booked")
-    assert booked == sorted(d for d in dates if _inside_horizon(d)) and 4 <= len(booked) <= HORIZON_DAYS
+    # a date is booked once both legs (08:30 and back at 12:30) are inside the horizon
+    assert booked == sorted(d for d in dates if _inside_horizon(d) and _inside_horizon(d, "12:30"))
+    assert 4 <= len(booked) <= HORIZON_DAYS
     assert all(o["state"] == "pending" for d, o in dates.items() if d not in booked)
     assert len(dates) == 13  # tomorrow .. the 13th day (the window shows 14 days from today)
     for day in booked:

@@ -71,12 +71,15 @@ def _stored_series(client: TestClient, db: redis.Redis, settings: Settings, phon
 
 
 def _due_dates(world: World) -> set[str]:
-    """Dates from tomorrow whose 08:30 lies within the horizon (and beyond the minimum notice)."""
+    """Dates from tomorrow whose 08:30 is beyond the minimum notice and whose return at 12:30 lies within
+    the horizon (an occurrence is booked whole)."""
     now, out = now_jst(), set()
     for offset in range(1, world.rules.horizon_s // 86_400 + 1):
         day: date = now.date() + timedelta(days=offset)
-        moment = now.replace(year=day.year, month=day.month, day=day.day, hour=8, minute=30, second=0, microsecond=0)
-        if world.rules.min_notice_s <= (moment - now).total_seconds() <= world.rules.horizon_s:
+        there = now.replace(year=day.year, month=day.month, day=day.day, hour=8, minute=30, second=0, microsecond=0)
+        back = there.replace(hour=12)
+        if (world.rules.min_notice_s <= (there - now).total_seconds()
+                and (back - now).total_seconds() <= world.rules.horizon_s):
             out.add(day.isoformat())
     return out
 

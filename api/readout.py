@@ -21,8 +21,8 @@ from api import messages
 from api.schemas import FARE_RULE_CLASS
 from api.timefmt import now_jst, seconds_on, to_iso, to_service_time
 from api.views import booking_out
-from dispatch.admission import hhmm
 from dispatch.fares import FareTable
+from dispatch.online.admission import hhmm
 from dispatch.rules import ServiceRules
 
 CANCEL_REASONS: dict[str, str] = {

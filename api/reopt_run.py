@@ -13,7 +13,7 @@ class ReoptimisationRun:
     ``status``: ``published`` (a better plan was committed), ``unchanged`` (nothing better, or not safe:
     ``reason`` says), ``discarded`` (the plans changed while the solver ran; the next round tries again),
     ``busy`` (no lease), ``empty`` (no booking for the day). ``result`` is the engine's
-    :class:`dispatch.reoptimise.ReoptimisationResult` (None when nothing was solved); seconds wall-clock.
+    :class:`dispatch.online.reoptimise.ReoptimisationResult` (None when nothing was solved); seconds wall-clock.
     """
 
     status: str

@@ -74,7 +74,7 @@ class World:
 
     def new_engine(self, definitions: Iterable[dict[str, Any]], day: str) -> DayEngine:
         """A fresh engine for a day nobody has booked yet."""
-        from dispatch.dispatcher import Dispatcher
+        from dispatch.online.dispatcher import Dispatcher
 
         dispatcher = Dispatcher(self.network, self.vehicles(definitions), self.rules, service_day=day,
                                 solve_params=self.solve_params, offer_hold_s=self.offer_hold_s)
@@ -87,7 +87,7 @@ class World:
 
     def restore_engine(self, data: dict[str, Any], trips: dict[str, Any] | None, day: str) -> DayEngine:
         """The engine of a committed snapshot (dispatcher snapshot, planner snapshot or None)."""
-        from dispatch.dispatcher import Dispatcher
+        from dispatch.online.dispatcher import Dispatcher
 
         dispatcher = Dispatcher.restore(data, self.network)
         if self.operating_model is None:

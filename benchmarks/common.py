@@ -21,8 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dispatch.costs import TravelCosts  # noqa: E402
-from dispatch.dispatcher import Dispatcher  # noqa: E402
 from dispatch.model import Booking, Location, Offer, Shift, StopKind, Vehicle  # noqa: E402
+from dispatch.online.dispatcher import Dispatcher  # noqa: E402
 
 H = 3600
 ATTRACTORS = frozenset({"hospital", "clinic", "supermarket", "shopping", "station", "municipal_office", "school"})

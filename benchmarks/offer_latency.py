@@ -39,8 +39,8 @@ from benchmarks.common import (  # noqa: E402
     synthetic_area,
     write_json,
 )
-from dispatch.dispatcher import Dispatcher  # noqa: E402
 from dispatch.model import Offer  # noqa: E402
+from dispatch.online.dispatcher import Dispatcher  # noqa: E402
 
 GOALS_MS = {(30, 300): 50.0, (100, 2000): 200.0}
 

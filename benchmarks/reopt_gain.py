@@ -45,8 +45,8 @@ from benchmarks.common import (  # noqa: E402
     synthetic_area,
     write_json,
 )
-from dispatch.dispatcher import Dispatcher  # noqa: E402
 from dispatch.model import Booking, Offer  # noqa: E402
+from dispatch.online.dispatcher import Dispatcher  # noqa: E402
 
 
 def request_stream(area, n: int, same_day_share: float, seed: int) -> list[tuple[int, Booking]]:

@@ -45,9 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dispatch.accounting import MunicipalAccounts, allocate, day_segments  # noqa: E402
-from dispatch.dispatcher import Dispatcher  # noqa: E402
 from dispatch.errors import DispatchError  # noqa: E402
 from dispatch.model import Offer  # noqa: E402
+from dispatch.online.dispatcher import Dispatcher  # noqa: E402
 from dispatch.rail import read_gtfs  # noqa: E402
 from dispatch.rail.gtfs import DEFAULT_GTFS_DIR  # noqa: E402
 from dispatch.trips import OperatingModel, TripPlanner  # noqa: E402

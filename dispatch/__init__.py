@@ -1,7 +1,7 @@
 """Bookings, vehicles, plans, trip planning, the OR-Tools solver and insertion.
 
 Knows nothing of HTTP, Redis or the simulator's event loop: ``api`` and ``sim`` are thin drivers of
-the same :class:`dispatch.dispatcher.Dispatcher`. Names below are imported lazily, so importing a
+the same :class:`dispatch.online.dispatcher.Dispatcher`. Names below are imported lazily, so importing a
 submodule (``dispatch.model``) does not pull in OR-Tools.
 """
 
@@ -11,10 +11,10 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Dispatcher": "dispatch.dispatcher",
-    "ReoptimisationResult": "dispatch.reoptimise",
+    "Dispatcher": "dispatch.online.dispatcher",
+    "ReoptimisationResult": "dispatch.online.reoptimise",
     "DispatchStats": "dispatch.stats",
-    "InsertionParams": "dispatch.insertion",
+    "InsertionParams": "dispatch.online.insertion",
     "TravelCosts": "dispatch.costs",
     "MatrixCosts": "dispatch.costs",
     "DispatchError": "dispatch.errors",

@@ -25,7 +25,7 @@ from dispatch.fares import FareTable
 from dispatch.model import Booking, BookingStatus, Location, Stop, StopKind, Vehicle, VehiclePlan
 
 if TYPE_CHECKING:
-    from dispatch.dispatcher import Dispatcher
+    from dispatch.online.dispatcher import Dispatcher
     from dispatch.trips.itinerary import Itinerary
     from dispatch.trips.planner import TripPlanner
 

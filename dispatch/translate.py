@@ -4,7 +4,7 @@ The problem is compact (only the nodes in play) and keeps every promise: each of
 booking is a required request with its promised pickup window and ride limit; riders on board are
 on-board loads of their vehicle; a booking a dispatcher pinned may use only its pinned vehicle; a locked
 stop must stay first. Windows already relaxed because a vehicle
-runs late (see :mod:`dispatch.state`) go in relaxed, so the current plan is always a valid start.
+runs late (see :mod:`dispatch.online.state`) go in relaxed, so the current plan is always a valid start.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dispatch.fleet import Fleet
-from dispatch.insertion import route_arrays
+from dispatch.online.fleet import Fleet
+from dispatch.online.insertion import route_arrays
+from dispatch.online.state import jit_visits
 from dispatch.problem import Request, RoutingProblem, Solution
-from dispatch.state import jit_visits
 
 
 @dataclass

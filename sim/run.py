@@ -124,7 +124,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
         Called after each service day as ``day_done(service_day, dispatcher, trip planner or None, leg records
         of the day, vehicle records of the day)`` (``sim run --history-url`` writes the day into the history).
     """
-    from dispatch.dispatcher import Dispatcher
+    from dispatch.online.dispatcher import Dispatcher
 
     began = time.perf_counter()
     network = network if network is not None else load_network()

@@ -1,6 +1,6 @@
 """Wide-area trips across municipal lines: direct rides or feeder taxi -> Joshin train -> feeder taxi.
 
-See ``docs/wide_area.md``. The planner composes the shared :class:`dispatch.dispatcher.Dispatcher`: legs
+See ``docs/wide_area.md``. The planner composes the shared :class:`dispatch.online.dispatcher.Dispatcher`: legs
 are ordinary linked bookings, inserted all or nothing.
 """
 

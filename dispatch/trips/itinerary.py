@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from dispatch.admission import hhmm
 from dispatch.model import Booking, BookingStatus, Location, Offer, OfferLeg
+from dispatch.online.admission import hhmm
 from dispatch.rail.timetable import Connection
 
 DRT, RAIL, WALK = "drt", "rail", "walk"

@@ -1,6 +1,6 @@
 """The trip planner: chooses direct or feeder -> train -> feeder by generalised cost, on top of the Dispatcher.
 
-It composes the shared :class:`dispatch.dispatcher.Dispatcher` and copies none of its logic: every taxi
+It composes the shared :class:`dispatch.online.dispatcher.Dispatcher` and copies none of its logic: every taxi
 leg is an ordinary booking (``trip_id``, ``leg_index``, ``fleet`` and window overrides set), inserted by
 the dispatcher's cheapest insertion. A multi-leg offer is all or nothing: when a leg does not fit, the
 legs already held are declined and the next option is tried. Riders for the same hub and train get the
@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from dispatch.admission import hhmm
 from dispatch.errors import BookingNotFound, BookingStateError, InvalidBooking, InvalidEvent
 from dispatch.model import (
     Booking,
@@ -23,6 +22,7 @@ from dispatch.model import (
     RejectionReason,
     TimeKind,
 )
+from dispatch.online.admission import hhmm
 from dispatch.rail.timetable import Timetable
 from dispatch.trips import replan, snapshot
 from dispatch.trips.itinerary import DRT, RAIL, Itinerary, Leg, TripOption
@@ -31,7 +31,7 @@ from dispatch.trips.options import OptionBuilder, PlanningNetwork
 from routing.errors import RoutingError
 
 if TYPE_CHECKING:
-    from dispatch.dispatcher import Dispatcher
+    from dispatch.online.dispatcher import Dispatcher
 
 _TIME_REASONS = frozenset(
     {RejectionReason.OUTSIDE_SERVICE_HOURS, RejectionReason.TOO_LITTLE_NOTICE, RejectionReason.BEYOND_HORIZON}

@@ -19,7 +19,7 @@ from dispatch.rules import ServiceRules
 from dispatch.trips.itinerary import DRT, WALK, Itinerary
 
 if TYPE_CHECKING:
-    from dispatch.dispatcher import Dispatcher
+    from dispatch.online.dispatcher import Dispatcher
 
 #: Extra slack tried, in order, when the shifted windows do not fit: none, then one more pickup window.
 WIDEN_STEPS = (0, 1)
@@ -46,7 +46,7 @@ def shift_onward(
     Parameters
     ----------
     dispatcher
-        The shared :class:`dispatch.dispatcher.Dispatcher`.
+        The shared :class:`dispatch.online.dispatcher.Dispatcher`.
     itinerary
         The trip; its rail leg ``index`` already carries the current connection.
     access

@@ -5,7 +5,7 @@ Usable from tests (``audit(...)`` returns the problems found) and by hand agains
     python scripts/reliability/audit.py --redis redis://127.0.0.1:6379/0 --prefix kt --day 2026-12-01
 
 The checks read only what the API and the worker committed; they restore each (area, day) dispatcher
-from its snapshot and ask our own validator (:meth:`dispatch.dispatcher.Dispatcher.check`, i.e.
+from its snapshot and ask our own validator (:meth:`dispatch.online.dispatcher.Dispatcher.check`, i.e.
 :func:`dispatch.validator.validate`) whether its plans keep every promise and capacity.
 """
 
@@ -99,7 +99,7 @@ def audit(
         True once the writers had time to drain: then no booking may still be ``requested`` and every
         stream entry must have been applied.
     """
-    from dispatch.dispatcher import Dispatcher
+    from dispatch.online.dispatcher import Dispatcher
     from routing import RoadNetwork
 
     keys = Keys(prefix)

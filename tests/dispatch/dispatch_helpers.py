@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from dispatch.costs import MatrixCosts
-from dispatch.dispatcher import Dispatcher
 from dispatch.model import Booking, Location, Shift, TimeKind, Vehicle
+from dispatch.online.dispatcher import Dispatcher
 from dispatch.rules import ServiceRules
 
 H = 3600

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dispatch.accounting import MunicipalAccounts, Segment, _share, vehicle_segments
-from dispatch.dispatcher import Dispatcher
 from dispatch.model import Booking, Location, Offer, Shift, Stop, StopKind, TimeKind, Vehicle, VehiclePlan
+from dispatch.online.dispatcher import Dispatcher
 from dispatch.rail import read_gtfs
 from dispatch.trips import OperatingModel, TripPlanner
 from routing.network import RoadNetwork

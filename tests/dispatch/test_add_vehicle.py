@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from dispatch.dispatcher import Dispatcher
 from dispatch.errors import InvalidEvent
 from dispatch.model import Offer, Rejection, RejectionReason, Shift, Vehicle
+from dispatch.online.dispatcher import Dispatcher
 from tests.dispatch.dispatch_helpers import H, M, booking, dispatcher, line_costs, vehicle
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dispatch.dispatcher import Dispatcher
 from dispatch.model import Booking, Location, Offer, Shift, Vehicle
+from dispatch.online.dispatcher import Dispatcher
 
 H = 3600
 

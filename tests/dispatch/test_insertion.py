@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.insertion import InsertionParams, best_insertion, exact
 from dispatch.model import Offer, TimeKind
+from dispatch.online.insertion import InsertionParams, best_insertion, exact
 from dispatch.problem import VisitKind
 from tests.dispatch.dispatch_helpers import H, M, booking, cloud_costs, dispatcher, vehicle
 

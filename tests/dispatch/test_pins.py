@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-import dispatch.reoptimise as reoptimise_mod
+import dispatch.online.reoptimise as reoptimise_mod
 import dispatch.solver as solver_pkg
-from dispatch.dispatcher import Dispatcher
 from dispatch.errors import InvalidEvent, VehicleNotFound
 from dispatch.model import BookingRejected, Offer
+from dispatch.online.dispatcher import Dispatcher
 from dispatch.problem import Solution, Visit, VisitKind
 from dispatch.validator import check_pins, schedule_route
 from tests.dispatch.dispatch_helpers import H, booking, dispatcher, line_costs, vehicle

@@ -1,7 +1,7 @@
 """Open returns (帰りは電話で): the reserve of a wider wait, used only when the usual window has no room."""
 
-from dispatch.dispatcher import Dispatcher
 from dispatch.model import Offer, Rejection, RejectionReason
+from dispatch.online.dispatcher import Dispatcher
 from dispatch.priority import OPEN_RETURN, RESERVE_WAIT_S
 from tests.dispatch.dispatch_helpers import H, booking, dispatcher, line_costs, vehicle
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from dispatch.dispatcher import Dispatcher
 from dispatch.model import Location, Offer
+from dispatch.online.dispatcher import Dispatcher
 from tests.dispatch.dispatch_helpers import H, M, booking, dispatcher, line_costs, vehicle
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.dispatcher import Dispatcher
 from dispatch.model import Booking, Location, Offer, Shift, Vehicle
+from dispatch.online.dispatcher import Dispatcher
 from dispatch.rules import ServiceRules
 from dispatch.stop_service import NO_STOP_REASON, NoStopNearby, SameStop, StopMapper, StopService
 from routing import RoadNetwork

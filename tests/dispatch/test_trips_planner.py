@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from dispatch.dispatcher import Dispatcher
 from dispatch.errors import BookingNotFound, InvalidBooking, InvalidEvent
 from dispatch.model import (
     Booking,
@@ -20,6 +19,7 @@ from dispatch.model import (
     TimeKind,
     Vehicle,
 )
+from dispatch.online.dispatcher import Dispatcher
 from dispatch.rail import read_gtfs
 from dispatch.trips import OperatingModel, TripPlanner
 from dispatch.trips.itinerary import CHAIN, DIRECT, DRT, LOCAL, RAIL

@@ -2,8 +2,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dispatch.model import TimeKind
+from dispatch.online.windows import booking_windows, promise_window
 from dispatch.rules import ServiceRules
-from dispatch.windows import booking_windows, promise_window
 from tests.dispatch.dispatch_helpers import H, M, booking
 
 RULES = ServiceRules()

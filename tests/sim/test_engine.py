@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from dispatch.online.windows import booking_windows
 from dispatch.problem import Request, RoutingProblem, Solution, VehicleSpec, Visit, VisitKind
 from dispatch.validator import validate
-from dispatch.windows import booking_windows
 from sim.kpis import FINAL_STATUSES
 from sim.run import make_demand, simulate
 from tests.sim.conftest import one_hour

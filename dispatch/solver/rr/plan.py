@@ -2,7 +2,7 @@
 
 Removing requests and inserting one recomputes only the routes touched (one pass over each); the
 insertion query scores every gap pair of every open vehicle with the offer engine's numpy estimate
-(:func:`dispatch.insertion.candidates`), prices it in distance, and, where ride limits make the
+(:func:`dispatch.online.insertion.candidates`), prices it in distance, and, where ride limits make the
 estimate optimistic, confirms the cheapest candidates with the exact scheduler.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dispatch.insertion import FleetView, InsertionParams, RouteArrays, candidates
+from dispatch.online.insertion import FleetView, InsertionParams, RouteArrays, candidates
 from dispatch.solver.rr.flat import FlatProblem
 from dispatch.solver.rr.route import earliest_starts, route_arrays, route_distance
 

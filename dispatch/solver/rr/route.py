@@ -3,7 +3,7 @@
 :func:`route_arrays` gives, per gap, the earliest schedule of the order as it is, the latest arrival
 each stop tolerates (forward time slack after Savelsbergh, including ride limits of riders already
 picked up, counted optimistically) and the load on each leg, in the layout of
-:class:`dispatch.insertion.RouteArrays`, so the offer engine's vectorised estimate scores it.
+:class:`dispatch.online.insertion.RouteArrays`, so the offer engine's vectorised estimate scores it.
 :func:`earliest_starts` is the exact check (and the times handed to the validator when the shared
 scheduler's greedy delays cannot meet the ride limits).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dispatch.insertion import RouteArrays
+from dispatch.online.insertion import RouteArrays
 from dispatch.solver.rr.flat import INF, FlatProblem
 from dispatch.validator import TOLERANCE
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dispatch.admission import hhmm
 from dispatch.costs import TravelCache
 from dispatch.model import Booking
+from dispatch.online.admission import hhmm
+from dispatch.online.state import SeqItem, VehicleState
 from dispatch.problem import Request, VisitKind
-from dispatch.state import SeqItem, VehicleState
 
 #: A breach smaller than this (seconds) is rounding, not a reason.
 SLACK_S = 1.0

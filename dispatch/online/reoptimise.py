@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from dispatch.fleet import Fleet
+from dispatch.online.fleet import Fleet
 from dispatch.problem import Solution
 from dispatch.solver.params import SolveParams
 from dispatch.translate import adopt, to_problem

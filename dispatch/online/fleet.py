@@ -1,7 +1,7 @@
 """The dispatcher's working state: vehicles with their timed plans and the booking records.
 
-Holds no policy: the :class:`dispatch.dispatcher.Dispatcher` decides what to insert, move or drop; the
-fleet keeps plans timed (:func:`dispatch.state.reschedule`) and the insertion arrays fresh.
+Holds no policy: the :class:`dispatch.online.dispatcher.Dispatcher` decides what to insert, move or drop; the
+fleet keeps plans timed (:func:`dispatch.online.state.reschedule`) and the insertion arrays fresh.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from dataclasses import replace
 
 from dispatch.costs import TravelCache
 from dispatch.errors import BookingNotFound, VehicleNotFound
-from dispatch.insertion import InsertionParams, RouteArrays, route_arrays
 from dispatch.model import Booking, BookingStatus, Shift, Vehicle
+from dispatch.online.insertion import InsertionParams, RouteArrays, route_arrays
+from dispatch.online.state import BookingRecord, VehicleState, reschedule
 from dispatch.problem import Request, Visit, VisitKind
 from dispatch.rules import ServiceRules
-from dispatch.state import BookingRecord, VehicleState, reschedule
 
 
 def duty_shift(vehicle: Vehicle) -> Shift:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any
 
-from dispatch.fleet import Fleet
-from dispatch.state import BookingRecord, VehicleState
+from dispatch.online.fleet import Fleet
+from dispatch.online.state import BookingRecord, VehicleState
 
 Saved = tuple[BookingRecord, dict[str, Any] | None]
 

@@ -1,10 +1,10 @@
 """The Dispatcher: one per service day; the API and the simulator both drive it.
 
-It answers a booking while the caller is on the phone (cheapest feasible insertion, :mod:`dispatch.insertion`),
+It answers a booking while the caller is on the phone (cheapest feasible insertion, :mod:`dispatch.online.insertion`),
 holds the offered slot for ``offer_hold_s`` seconds until the caller confirms or declines, keeps every
 confirmed promise (pickup window and ride-time limit) through cancellations, edits, execution events
-(:class:`dispatch.execution.ExecutionEvents`, whose methods it inherits) and OR-Tools re-optimisation
-(:mod:`dispatch.reoptimise`), and can be saved to and rebuilt from a JSON-safe snapshot (:mod:`dispatch.snapshot`).
+(:class:`dispatch.online.execution.ExecutionEvents`, whose methods it inherits) and OR-Tools re-optimisation
+(:mod:`dispatch.online.reoptimise`), and can be saved to and rebuilt from a JSON-safe snapshot (:mod:`dispatch.online.snapshot`).
 
 Not thread-safe: callers serialise access (the API holds a lock per service day).
 Times are seconds since the service day's midnight (Asia/Tokyo); distances metres.
@@ -17,15 +17,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from dispatch import snapshot as snapshot_io
-from dispatch import undo
-from dispatch.admission import check_input, hhmm
 from dispatch.costs import TravelCache, TravelCosts
 from dispatch.errors import BookingStateError, InvalidBooking
-from dispatch.execution import ExecutionEvents
-from dispatch.explain import explain, fixed_reasons
-from dispatch.fleet import Fleet
-from dispatch.insertion import InsertionParams
 from dispatch.model import (
     Booking,
     BookingRejected,
@@ -37,11 +30,18 @@ from dispatch.model import (
     Vehicle,
     VehiclePlan,
 )
-from dispatch.placement import Placement
-from dispatch.reoptimise import ReoptimisationResult, pins, reoptimise
+from dispatch.online import snapshot as snapshot_io
+from dispatch.online import undo
+from dispatch.online.admission import check_input, hhmm
+from dispatch.online.execution import ExecutionEvents
+from dispatch.online.explain import explain, fixed_reasons
+from dispatch.online.fleet import Fleet
+from dispatch.online.insertion import InsertionParams
+from dispatch.online.placement import Placement
+from dispatch.online.reoptimise import ReoptimisationResult, pins, reoptimise
+from dispatch.online.state import BookingRecord, VehicleState, plan_view
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
-from dispatch.state import BookingRecord, VehicleState, plan_view
 from dispatch.stats import DispatchStats
 from dispatch.translate import to_problem
 from dispatch.validator import validate

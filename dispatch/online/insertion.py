@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dispatch.costs import TravelCache
+from dispatch.online.state import SeqItem, VehicleState, sub_problem
 from dispatch.problem import Request, Visit, VisitKind
-from dispatch.state import SeqItem, VehicleState, sub_problem
 from dispatch.validator import schedule_route
 
 INF = float("inf")

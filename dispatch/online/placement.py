@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from dispatch.admission import fleet_rejection, hhmm, stop_rejection, time_rejection
-from dispatch.fleet import Fleet
-from dispatch.insertion import Insertion, best_insertion
 from dispatch.model import Booking, Offer, Rejection, RejectionReason
+from dispatch.online.admission import fleet_rejection, hhmm, stop_rejection, time_rejection
+from dispatch.online.fleet import Fleet
+from dispatch.online.insertion import Insertion, best_insertion
+from dispatch.online.state import BookingRecord
+from dispatch.online.windows import BookingWindows, Window, booking_windows, promise_window
 from dispatch.priority import reserve_rules
 from dispatch.problem import Request, VisitKind
 from dispatch.rules import ServiceRules
-from dispatch.state import BookingRecord
-from dispatch.windows import BookingWindows, Window, booking_windows, promise_window
 
 #: Offsets (minutes) tried for alternative times when nothing fits, nearest first, later before earlier.
 ALTERNATIVE_STEPS_MIN = (10, -10, 20, -20, 30, -30, 40, -40, 50, -50, 60, -60, 70, -70, 80, -80, 90, -90)
@@ -149,7 +149,7 @@ class Placement:
         """Publish an insertion into its vehicle and make (or update) the offer.
 
         The promise is a ``max_wait``-wide pickup window around the planned pickup (see
-        :func:`dispatch.windows.promise_window`); ``keep_promise`` keeps the one already made.
+        :func:`dispatch.online.windows.promise_window`); ``keep_promise`` keeps the one already made.
         """
         ins, windows = found
         vs = self.fleet.state(ins.vehicle_id)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from dispatch.insertion import InsertionParams, route_arrays
 from dispatch.model import (
     Booking,
     BookingStatus,
@@ -25,16 +24,17 @@ from dispatch.model import (
     TimeKind,
     Vehicle,
 )
+from dispatch.online.insertion import InsertionParams, route_arrays
+from dispatch.online.state import BookingRecord
+from dispatch.online.windows import BookingWindows
 from dispatch.problem import Request, Visit, VisitKind
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
-from dispatch.state import BookingRecord
 from dispatch.stats import DispatchStats
-from dispatch.windows import BookingWindows
 
 if TYPE_CHECKING:
     from dispatch.costs import TravelCosts
-    from dispatch.fleet import Fleet
+    from dispatch.online.fleet import Fleet
 
 FORMAT = 1
 

@@ -1,7 +1,7 @@
 """Execution events: what drivers (API) or the event loop (simulator) report, applied to the fleet.
 
 Reality wins over the plan: an event that is possible is applied even when the vehicle runs late (the
-plan is then re-timed with relaxed bounds, see :mod:`dispatch.state`). An event that cannot have happened
+plan is then re-timed with relaxed bounds, see :mod:`dispatch.online.state`). An event that cannot have happened
 raises :class:`dispatch.errors.InvalidEvent` with the reason and changes nothing: boarding a booking
 planned on another vehicle, dropping off someone not on board or before they boarded, arriving at or
 boarding at a pickup earlier than its promised window minus ``ServiceRules.early_event_tolerance_s``,
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dispatch import undo
-from dispatch.admission import hhmm
 from dispatch.errors import InvalidEvent
-from dispatch.fleet import Fleet, duty_shift
 from dispatch.model import BookingStatus, Location, Stop, StopKind, Vehicle
+from dispatch.online import undo
+from dispatch.online.admission import hhmm
+from dispatch.online.fleet import Fleet, duty_shift
+from dispatch.online.state import BookingRecord, VehicleState
 from dispatch.problem import VisitKind
-from dispatch.state import BookingRecord, VehicleState
 
 if TYPE_CHECKING:
-    from dispatch.placement import Placement
+    from dispatch.online.placement import Placement
     from dispatch.stats import DispatchStats
 
 
@@ -174,7 +174,7 @@ def end_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
 
 
 class ExecutionEvents:
-    """The :class:`dispatch.dispatcher.Dispatcher`'s execution-event methods (a mixin).
+    """The :class:`dispatch.online.dispatcher.Dispatcher`'s execution-event methods (a mixin).
 
     Each applies one of the functions above to the dispatcher's fleet and keeps the dispatcher's own
     books (held offers, statistics); the dispatcher supplies the attributes and the booking-lifecycle

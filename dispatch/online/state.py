@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 
 from dispatch.costs import TravelCache
 from dispatch.model import Booking, Location, Offer, Shift, Stop, StopKind, Vehicle, VehiclePlan
+from dispatch.online.windows import BookingWindows, Window
 from dispatch.problem import Request, RoutingProblem, VehicleSpec, Visit, VisitKind
 from dispatch.validator import TOLERANCE, check_route, schedule_route
-from dispatch.windows import BookingWindows, Window
 
 SeqItem = tuple[str, VisitKind]
 

@@ -4,7 +4,8 @@ It answers a booking while the caller is on the phone (cheapest feasible inserti
 holds the offered slot for ``offer_hold_s`` seconds until the caller confirms or declines, keeps every
 confirmed promise (pickup window and ride-time limit) through cancellations, edits, execution events
 (:class:`dispatch.online.execution.ExecutionEvents`, whose methods it inherits) and OR-Tools re-optimisation
-(:mod:`dispatch.online.reoptimise`), and can be saved to and rebuilt from a JSON-safe snapshot (:mod:`dispatch.online.snapshot`).
+(:mod:`dispatch.online.reoptimise`), and can be saved to and rebuilt from a JSON-safe snapshot
+(:mod:`dispatch.online.snapshot`).
 
 Not thread-safe: callers serialise access (the API holds a lock per service day).
 Times are seconds since the service day's midnight (Asia/Tokyo); distances metres.
@@ -40,10 +41,10 @@ from dispatch.online.insertion import InsertionParams
 from dispatch.online.placement import Placement
 from dispatch.online.reoptimise import ReoptimisationResult, pins, reoptimise
 from dispatch.online.state import BookingRecord, VehicleState, plan_view
+from dispatch.online.translate import to_problem
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
 from dispatch.stats import DispatchStats
-from dispatch.translate import to_problem
 from dispatch.validator import validate
 
 #: Booking fields ``modify`` may change; the rest (id, status, booking time...) belong to the dispatcher.

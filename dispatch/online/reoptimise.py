@@ -1,7 +1,7 @@
 """Re-optimisation: re-solve every open plan with the OR-Tools solver and publish only what is safe.
 
 Safe means: the solver's result passes :func:`dispatch.validator.validate` on a problem that holds every
-promise (see :mod:`dispatch.translate`), keeps every booking a dispatcher pinned on its vehicle
+promise (see :mod:`dispatch.online.translate`), keeps every booking a dispatcher pinned on its vehicle
 (:func:`dispatch.validator.check_pins`, against the dispatcher's books), and it drives strictly less
 than the current plans (distance, metres, including the return to the depot). Otherwise nothing changes
 and the result says why.
@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 
 from dispatch.online.fleet import Fleet
+from dispatch.online.translate import adopt, to_problem
 from dispatch.problem import Solution
 from dispatch.solver.params import SolveParams
-from dispatch.translate import adopt, to_problem
 from dispatch.validator import check_pins, validate
 
 IMPROVEMENT_M = 1.0  # a new plan must save at least a metre to be worth publishing

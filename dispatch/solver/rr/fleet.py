@@ -84,6 +84,6 @@ def _without_a_route(plan: Plan, kit: Toolkit) -> Plan | None:
     _, k = few[int(kit.rng.integers(len(few)))]
     out = plan.copy()
     out.optional_out = set(plan.unassigned)
-    out.open_vehicles.discard(k)
-    out.remove({c >> 1 for c in plan.codes[k]})
+    out.close(k)
+    out.remove({c >> 1 for c in plan.route(k)})
     return out

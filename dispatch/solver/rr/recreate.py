@@ -43,7 +43,4 @@ def recreate(
 ) -> None:
     """Insert ``requests`` in this order, each at its cheapest position left after blinks; a request
     with no feasible position stays in ``plan.unassigned``."""
-    for r in requests:
-        place = plan.best_placement(r, rng, blink_rate, exact_checks)
-        if place is not None:
-            plan.insert(r, place)
+    plan.recreate(requests, int(rng.integers(1 << 62)), blink_rate, exact_checks)

@@ -156,10 +156,10 @@ def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) ->
     """Simulated annealing on cost; returns the best plan (serving every required request the start
     served) and counters."""
     stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0}
-    if plan.missing_required() or not plan.route_of:
+    if plan.missing_required() or not plan.routed().size:
         return plan, stats
     began = time.monotonic()
-    scale = max(sum(plan.dist), 1e-9) / max(1, len(plan.route_of))
+    scale = max(float(plan.dist.sum()), 1e-9) / max(1, int(plan.routed().size))
     t0 = kit.rr.start_temperature * scale
     ratio = kit.rr.end_temperature / kit.rr.start_temperature
     current, current_cost = plan, plan.cost()

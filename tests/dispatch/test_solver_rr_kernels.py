@@ -140,3 +140,43 @@ def test_removal_and_recreate_keep_rows_equal_to_a_fresh_timing():
             assert np.array_equal(got, want), name
     for k, seq in enumerate(plan.codes):
         assert earliest_starts(flat, k, seq) is not None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lateness_of_an_insertion_agrees_with_a_full_timing_on_late_routes(seed):
+    """Route minimisation's penalised insertion: the lateness of every insertion from prefix and
+    suffix segments equals a fresh timing of the new order, on routes that are already late."""
+    problem = dispatch_like(seed, n_requests=12)
+    problem = replace(problem, requests=[replace(r, max_ride=None) for r in problem.requests])
+    flat = flatten(problem, SolveParams())
+    rng = np.random.default_rng(seed)
+    codes = [list(flat.v_locked[k]) + [2 * r + 1 for r in flat.v_onboard[k]] for k in range(flat.n_vehicles)]
+    out = []
+    for r in rng.permutation(flat.n_requests).tolist():
+        if flat.pinned[r]:
+            continue
+        if rng.random() < 0.3:
+            out.append(r)
+            continue
+        k = int(rng.integers(flat.n_vehicles))
+        seq = codes[k]
+        i = int(rng.integers(len(flat.v_locked[k]), len(seq) + 1))
+        j = int(rng.integers(i, len(seq) + 1))
+        codes[k] = seq[:i] + [2 * r] + seq[i:j] + [2 * r + 1] + seq[j:]
+    plan = Plan(flat, codes)
+    assert plan.total_warp() > 0  # random orders: late somewhere
+    for k in range(flat.n_vehicles):
+        n = int(plan.size[k])
+        assert plan.warp[k] == pytest.approx(kernels._route_warp(k, plan.seq[k], n, plan.pb), abs=1e-6)
+        trial = np.empty(n + 2, dtype=np.int64)
+        for r in out:
+            warps = np.empty((n + 1, n + 1))
+            own = kernels.insertion_warps(k, n, r, plan.seq, plan.pb, warps)
+            assert own == pytest.approx(plan.warp[k], abs=1e-6)
+            for i in range(n + 1):
+                for j in range(i, n + 1):
+                    kernels._with(plan.seq, k, n, r, i, j, trial)
+                    assert warps[i, j] == pytest.approx(kernels._route_warp(k, trial, n + 2, plan.pb), abs=1e-6)
+    before = plan.route_of.copy()
+    assert plan.insert_warped(out, 10.0) == len(out)
+    assert (plan.route_of[out] >= 0).all() and (plan.route_of[before >= 0] == before[before >= 0]).all()

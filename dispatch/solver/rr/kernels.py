@@ -4,7 +4,9 @@ A plan is held in fixed-width arrays, one row per vehicle (:class:`dispatch.solv
 ``seq[k, :size[k]]`` are the visit codes of vehicle ``k``; ``start``, ``dep`` and ``wc`` the earliest
 service start, departure and cumulative wait at each stop; ``la[k, g]`` the latest arrival gap ``g``
 tolerates (forward time slack, ride limits of riders already picked up counted optimistically);
-``load[k, g]`` the load on the leg into stop ``g``; ``dist[k]`` the route's distance. The rules are
+``load[k, g]`` the load on the leg into stop ``g``; ``dist[k]`` the route's distance; ``warp[k]`` its
+time warp (route minimisation only: the total lateness beyond the windows and the shift end, each
+late start taken back to the window's end, as in Vidal et al.'s HGS; 0 on a valid route). The rules are
 those of the pure-Python statement in :mod:`dispatch.solver.rr.route` and
 :mod:`dispatch.solver.rr.reference`, operation for operation, so feasibility and costs are equal,
 not merely close (the tests compare them on random instances).
@@ -67,7 +69,7 @@ def _rand(state: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def refresh(k, seq, size, start, dep, wc, la, load, dist, pb):  # noqa: ANN001
+def refresh(k, seq, size, start, dep, wc, la, load, dist, warp, pb):  # noqa: ANN001
     """Recompute row ``k`` (schedule, slack, load, distance) from its visit codes."""
     t, d, loc, early, late, service, vload = pb[0], pb[1], pb[2], pb[3], pb[4], pb[5], pb[6]
     max_ride, picked, v_start, v_end, v_t0, v_t1 = pb[7], pb[8], pb[10], pb[11], pb[12], pb[13]
@@ -83,13 +85,17 @@ def refresh(k, seq, size, start, dep, wc, la, load, dist, pb):  # noqa: ANN001
     prev = v_start[k]
     waited = 0.0
     total = 0.0
+    late_by = 0.0
     for m in range(n):
         c = seq[k, m]
         node = loc[c]
         arrival = clock + t[prev, node]
         s = arrival if arrival > early[c] else early[c]
-        start[k, m] = s
         waited += s - arrival
+        if s > late[c] + TOLERANCE:  # only in route minimisation's penalised plans
+            late_by += s - late[c]
+            s = late[c]
+        start[k, m] = s
         wc[k, m] = waited
         clock = s + service[c]
         dep[k, m] = clock
@@ -99,10 +105,15 @@ def refresh(k, seq, size, start, dep, wc, la, load, dist, pb):  # noqa: ANN001
             load[k, m + 1, q] = load[k, m, q] + vload[c, q]
     if n == 0:
         dist[k] = 0.0
+        warp[k] = 0.0
         la[k, 0] = v_t1[k]
         return
     total += d[prev, v_end[k]]
     dist[k] = total
+    back = dep[k, n - 1] + t[prev, v_end[k]]
+    if back > v_t1[k] + TOLERANCE:
+        late_by += back - v_t1[k]
+    warp[k] = late_by
     best = np.full(n + 1, INF)
     if has_ride:
         for m in range(n):
@@ -369,7 +380,7 @@ def _grow(c_cost, c_k, c_i, c_j, room):  # noqa: ANN001
 
 
 @njit(cache=True)
-def insert(r, k, i, j, seq, size, start, dep, wc, la, load, dist, route_of, pb):  # noqa: ANN001
+def insert(r, k, i, j, seq, size, start, dep, wc, la, load, dist, warp, route_of, pb):  # noqa: ANN001
     """Put request ``r`` in row ``k`` (pickup in gap ``i``, drop-off in gap ``j``) and refresh it.
     The caller guarantees room for two more visits."""
     n = size[k]
@@ -377,11 +388,11 @@ def insert(r, k, i, j, seq, size, start, dep, wc, la, load, dist, route_of, pb):
     _with(row.reshape(1, -1), 0, n, r, i, j, seq[k])
     size[k] = n + 2
     route_of[r] = k
-    refresh(k, seq, size, start, dep, wc, la, load, dist, pb)
+    refresh(k, seq, size, start, dep, wc, la, load, dist, warp, pb)
 
 
 @njit(cache=True)
-def recreate(order, seq, size, start, dep, wc, la, load, dist, route_of, members, pb, blink, seed, exact_checks):  # noqa: ANN001
+def recreate(order, seq, size, start, dep, wc, la, load, dist, warp, route_of, members, pb, blink, seed, exact_checks):  # noqa: ANN001
     """Greedy insertion of ``order`` one by one, each at its cheapest position left after blinks;
     a request with none stays out (``route_of`` -1). Returns how many were inserted."""
     state = np.empty(1, dtype=np.uint64)
@@ -394,13 +405,13 @@ def recreate(order, seq, size, start, dep, wc, la, load, dist, route_of, members
         r = order[x]
         cost = best_insertion(r, seq, size, start, dep, wc, la, load, members, pb, blink, state, exact_checks, found)
         if cost < INF:
-            insert(r, found[0], found[1], found[2], seq, size, start, dep, wc, la, load, dist, route_of, pb)
+            insert(r, found[0], found[1], found[2], seq, size, start, dep, wc, la, load, dist, warp, route_of, pb)
             done += 1
     return done
 
 
 @njit(cache=True)
-def remove(removed, seq, size, start, dep, wc, la, load, dist, route_of, pb):  # noqa: ANN001
+def remove(removed, seq, size, start, dep, wc, la, load, dist, warp, route_of, pb):  # noqa: ANN001
     """Take the requests flagged in ``removed`` out of their routes (``route_of`` -1) and refresh
     the rows touched."""
     nv = size.shape[0]
@@ -419,4 +430,136 @@ def remove(removed, seq, size, start, dep, wc, la, load, dist, route_of, pb):  #
                 seq[k, w] = c
                 w += 1
         size[k] = w
-        refresh(k, seq, size, start, dep, wc, la, load, dist, pb)
+        refresh(k, seq, size, start, dep, wc, la, load, dist, warp, pb)
+
+
+@njit(cache=True)
+def _route_warp(k, codes, n, pb):  # noqa: ANN001
+    """Time warp of the order ``codes[:n]`` on vehicle ``k`` (the timing of :func:`refresh`)."""
+    t, loc, early, late, service = pb[0], pb[2], pb[3], pb[4], pb[5]
+    v_start, v_end, v_t0, v_t1 = pb[10], pb[11], pb[12], pb[13]
+    clock = v_t0[k]
+    prev = v_start[k]
+    late_by = 0.0
+    for m in range(n):
+        c = codes[m]
+        node = loc[c]
+        s = clock + t[prev, node]
+        if s < early[c]:
+            s = early[c]
+        if s > late[c] + TOLERANCE:
+            late_by += s - late[c]
+            s = late[c]
+        clock = s + service[c]
+        prev = node
+    back = clock + t[prev, v_end[k]]
+    if back > v_t1[k] + TOLERANCE:
+        late_by += back - v_t1[k]
+    return late_by
+
+
+@njit(cache=True)
+def _join(d1, w1, e1, l1, d2, w2, e2, l2, travel):  # noqa: ANN001
+    """Two route segments end to end (duration, time warp, earliest and latest start), ``travel``
+    between them: the concatenation of Vidal et al. (2013), exact for windows and service times."""
+    delta = d1 - w1 + travel
+    wait = max(e2 - delta - l1, 0.0)
+    late_by = max(e1 + delta - l2, 0.0)
+    return (
+        d1 + d2 + travel + wait,
+        w1 + w2 + late_by,
+        max(e2 - delta, e1) - wait,
+        min(l2 - delta, l1) + late_by,
+    )
+
+
+@njit(cache=True)
+def insertion_warps(k, n, r, seq, pb, out):  # noqa: ANN001
+    """Time warp of row ``k`` with request ``r``'s pickup in gap ``i`` and drop-off in gap ``j``,
+    into ``out[i, j]`` for every ``i <= j`` (O(1) each from prefix and suffix segments); returns the
+    row's own time warp measured the same way."""
+    t, loc, early, late, service = pb[0], pb[2], pb[3], pb[4], pb[5]
+    v_start, v_end, v_t0, v_t1 = pb[10], pb[11], pb[12], pb[13]
+    fd, fw, fe, fl = np.empty(n + 1), np.empty(n + 1), np.empty(n + 1), np.empty(n + 1)
+    bd, bw, be, bl = np.empty(n + 1), np.empty(n + 1), np.empty(n + 1), np.empty(n + 1)
+    fd[0], fw[0], fe[0], fl[0] = 0.0, 0.0, v_t0[k], v_t0[k]
+    node = v_start[k]
+    for m in range(n):
+        c = seq[k, m]
+        fd[m + 1], fw[m + 1], fe[m + 1], fl[m + 1] = _join(
+            fd[m], fw[m], fe[m], fl[m], service[c], 0.0, early[c], late[c], t[node, loc[c]]
+        )
+        node = loc[c]
+    bd[n], bw[n], be[n], bl[n] = 0.0, 0.0, -INF, v_t1[k]
+    node = v_end[k]
+    for m in range(n - 1, -1, -1):
+        c = seq[k, m]
+        bd[m], bw[m], be[m], bl[m] = _join(
+            service[c], 0.0, early[c], late[c], bd[m + 1], bw[m + 1], be[m + 1], bl[m + 1], t[loc[c], node]
+        )
+        node = loc[c]
+    pc, dc = 2 * r, 2 * r + 1
+    p, q = loc[pc], loc[dc]
+    for i in range(n + 1):
+        prev_i = v_start[k] if i == 0 else loc[seq[k, i - 1]]
+        md, mw, me, ml = _join(fd[i], fw[i], fe[i], fl[i], service[pc], 0.0, early[pc], late[pc], t[prev_i, p])
+        last = p
+        for j in range(i, n + 1):
+            if j > i:
+                c = seq[k, j - 1]
+                md, mw, me, ml = _join(md, mw, me, ml, service[c], 0.0, early[c], late[c], t[last, loc[c]])
+                last = loc[c]
+            xd, xw, xe, xl = _join(md, mw, me, ml, service[dc], 0.0, early[dc], late[dc], t[last, q])
+            nxt = loc[seq[k, j]] if j < n else v_end[k]
+            out[i, j] = _join(xd, xw, xe, xl, bd[j], bw[j], be[j], bl[j], t[q, nxt])[1]
+    end = v_start[k] if n == 0 else loc[seq[k, n - 1]]
+    return _join(fd[n], fw[n], fe[n], fl[n], bd[n], bw[n], be[n], bl[n], t[end, v_end[k]])[1]
+
+
+@njit(cache=True)
+def insert_warped(order, seq, size, start, dep, wc, la, load, dist, warp, route_of, members, pb, penalty):  # noqa: ANN001
+    """Route minimisation's penalised insertion: each request of ``order`` still out goes where its
+    added distance plus ``penalty`` times the added time warp is least (capacity, allowed vehicles
+    and locked visits still hard). Returns how many went in."""
+    d, loc, vload = pb[1], pb[2], pb[6]
+    allowed, v_start, v_end, cap, v_fixed, n_locked = pb[9], pb[10], pb[11], pb[14], pb[15], pb[16]
+    nv = size.shape[0]
+    dims = vload.shape[1]
+    done = 0
+    for x in range(order.shape[0]):
+        r = order[x]
+        if route_of[r] >= 0:
+            continue
+        p, q = loc[2 * r], loc[2 * r + 1]
+        best, bk, bi, bj = INF, -1, -1, -1
+        for k in range(nv):
+            n = size[k]
+            if not (members[k] or n > 0) or not allowed[r, k]:
+                continue
+            fixed = v_fixed[k] if n == 0 else 0.0
+            warps = np.empty((n + 1, n + 1))
+            own = insertion_warps(k, n, r, seq, pb, warps)
+            for i in range(n_locked[k], n + 1):
+                prev_i = v_start[k] if i == 0 else loc[seq[k, i - 1]]
+                next_i = loc[seq[k, i]] if i < n else v_end[k]
+                base_i = d[prev_i, next_i] if n > 0 else 0.0
+                for j in range(i, n + 1):
+                    bad = False
+                    for y in range(dims):
+                        if load[k, j, y] + vload[2 * r, y] > cap[k, y]:
+                            bad = True
+                    if bad:
+                        break
+                    if j == i:
+                        added = d[prev_i, p] + d[p, q] + d[q, next_i] - base_i
+                    else:
+                        prev_j = loc[seq[k, j - 1]]
+                        next_j = loc[seq[k, j]] if j < n else v_end[k]
+                        added = d[prev_i, p] + d[p, next_i] - base_i + d[prev_j, q] + d[q, next_j] - d[prev_j, next_j]
+                    cost = added + fixed + penalty * (warps[i, j] - own)
+                    if cost < best:
+                        best, bk, bi, bj = cost, k, i, j
+        if bk >= 0:
+            insert(r, bk, bi, bj, seq, size, start, dep, wc, la, load, dist, warp, route_of, pb)
+            done += 1
+    return done

@@ -56,7 +56,7 @@ class Plan:
 
     def _rows(self) -> tuple[np.ndarray, ...]:
         """The per-vehicle arrays in the kernels' order (``seq`` to ``dist``)."""
-        return self.seq, self.size, self.start, self.dep, self.wc, self.la, self.load, self.dist
+        return self.seq, self.size, self.start, self.dep, self.wc, self.la, self.load, self.dist, self.warp
 
     def _allocate(self, v: int, width: int, dims: int) -> None:
         self.seq = np.zeros((v, width), dtype=np.int64)
@@ -67,6 +67,7 @@ class Plan:
         self.la = np.zeros((v, width + 1))
         self.load = np.zeros((v, width + 1, dims), dtype=np.int64)
         self.dist = np.zeros(v)
+        self.warp = np.zeros(v)
 
     def _widen(self, needed: int) -> None:
         """Room for routes of ``needed`` visits (rows keep their content)."""
@@ -74,11 +75,11 @@ class Plan:
         if needed <= width:
             return
         old = (self.seq, self.start, self.dep, self.wc, self.la, self.load)
-        size, dist = self.size, self.dist
+        size, dist, warp = self.size, self.dist, self.warp
         self._allocate(self.seq.shape[0], max(needed, 2 * width), self.load.shape[2])
         for new, was in zip((self.seq, self.start, self.dep, self.wc, self.la, self.load), old, strict=True):
             new[:, : was.shape[1]] = was
-        self.size, self.dist = size, dist
+        self.size, self.dist, self.warp = size, dist, warp
 
     def copy(self) -> Plan:
         other = Plan.__new__(Plan)
@@ -86,6 +87,7 @@ class Plan:
         other.seq, other.size = self.seq.copy(), self.size.copy()
         other.start, other.dep, other.wc = self.start.copy(), self.dep.copy(), self.wc.copy()
         other.la, other.load, other.dist = self.la.copy(), self.load.copy(), self.dist.copy()
+        other.warp = self.warp.copy()
         other.route_of = self.route_of.copy()
         other.members = self.members.copy()
         other.optional_out = self.optional_out
@@ -149,6 +151,23 @@ class Plan:
                 float(blink_rate),
                 int(seed),
                 int(exact_checks),
+            )
+        )
+
+    def total_warp(self) -> float:
+        """Time warp summed over the routes (0 unless route minimisation put requests in late)."""
+        return float(self.warp.sum())
+
+    def insert_warped(self, order: list[int], penalty: float) -> int:
+        """Route minimisation: put every request of ``order`` still out where added distance plus
+        ``penalty`` times added time warp is least (capacity and allowed vehicles stay hard; no
+        vehicle opened that ``members`` closes). Returns how many went in."""
+        if not order:
+            return 0
+        self._widen(int(self.size.max()) + 2 * len(order))
+        return int(
+            kernels.insert_warped(
+                np.asarray(order, dtype=np.int64), *self._rows(), self.route_of, self.members, self.pb, float(penalty)
             )
         )
 

@@ -29,7 +29,8 @@ def test_break_model_validates_its_inputs():
         Shift(8 * 3600, 17 * 3600, DEPOT, breaks=(Break(12 * 3600, 17 * 3600, 1800),))
     with pytest.raises(ValueError, match="cannot both be taken"):
         Shift(8 * 3600, 17 * 3600, DEPOT, breaks=(Break(12 * 3600, 12 * 3600, 3600), Break(12 * 3600, 12 * 3600, 600)))
-    shift = Shift(8 * 3600, 17 * 3600, DEPOT, breaks=(Break(15 * 3600, 15 * 3600, 600), Break(12 * 3600, 13 * 3600, 3600, DEPOT)))
+    later, lunch = Break(15 * 3600, 15 * 3600, 600), Break(12 * 3600, 13 * 3600, 3600, DEPOT)
+    shift = Shift(8 * 3600, 17 * 3600, DEPOT, breaks=(later, lunch))
     assert [b.earliest for b in shift.breaks] == [12 * 3600, 15 * 3600]  # kept in order
     assert shift.breaks[1].fixed and not shift.breaks[0].fixed
 
@@ -85,7 +86,8 @@ def test_each_broken_break_is_refused():
     order = [("brk", B), ("a", P), ("a", D)]
     timed = schedule_route(wrong, wrong.vehicles[0], order)
     assert timed is not None
-    assert "travel-time" in _rules(wrong, [timed[0], replace(timed[1], arrival=1000, start=1000, departure=1010), *timed[2:]])
+    early = replace(timed[1], arrival=1000, start=1000, departure=1010)
+    assert "travel-time" in _rules(wrong, [timed[0], early, *timed[2:]])
     # riders on board across the break
     carried = [visits[0], replace(brk, arrival=600, start=600, departure=1200), *visits[1:2]]
     assert "break-onboard" in _rules(problem, carried)

@@ -215,10 +215,13 @@ class Vehicle:
 
 @dataclass
 class Stop:
-    """A planned visit of a vehicle: pick up or drop off one booking.
+    """A planned visit of a vehicle: pick up or drop off one booking, or the driver's break.
 
     ``earliest``/``latest`` is the window service must start in; ``arrival`` and ``departure`` the planned
-    times; ``seats_after``/``wheelchairs_after`` the load when the vehicle leaves.
+    times; ``seats_after``/``wheelchairs_after`` the load when the vehicle leaves. A break (kind
+    ``BREAK``) has the break's id in ``booking_id``, its start window in ``earliest``/``latest`` and
+    lasts from ``service_start`` to ``departure``; ``anywhere`` marks a break taken wherever the vehicle
+    is (``location`` is then the place of the stop before it).
     """
 
     booking_id: str
@@ -231,6 +234,7 @@ class Stop:
     departure: int = 0
     seats_after: int = 0
     wheelchairs_after: int = 0
+    anywhere: bool = False
 
 
 @dataclass
@@ -248,7 +252,7 @@ class VehiclePlan:
 
     @property
     def booking_ids(self) -> set[str]:
-        return {s.booking_id for s in self.stops}
+        return {s.booking_id for s in self.stops if s.kind != StopKind.BREAK}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ of riders already picked up). The pruning is a close estimate, not the proof: ca
 cheapest first with the exact route scheduler and checker (:func:`dispatch.validator.schedule_route`), so
 every accepted insertion validates.
 
+Driver breaks are items of the plan too: a break at a place is scored as a stop there, one taken
+anywhere as a stop where the stop before it is (an over-estimate of the drive by the triangle
+inequality, so such candidates may be missed, never wrongly accepted), and no candidate carries the new
+rider across a break (the vehicle is empty during one).
+
 Gap ``g`` of a plan with ``k`` stops is the leg into stop ``g`` (``g = k``: the leg back to the depot).
 Times in seconds, costs in seconds of added driving plus ``delay_weight`` x seconds of delay imposed on
 the next planned stops.
@@ -59,6 +64,7 @@ class RouteArrays:
     latest_arrival: np.ndarray
     waits_cum: np.ndarray
     load_before: np.ndarray
+    after_break: np.ndarray | None = None  # gap g's leg leaves a break (a rider may not be carried across)
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,16 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     end = cache.index(vs.shift.return_depot.node)
     t = cache.seconds  # after every index() call: a new node regrows the arrays
     early, latest, service = np.empty(k), np.empty(k), np.empty(k)
+    after_break = np.zeros(k + 1, dtype=bool)
+    spec_breaks = {b.id: b for b in vs.spec(cache, now).breaks} if vs.breaks or vs.shift_breaks else {}
     for m, (rid, kind) in enumerate(vs.sequence):
+        if kind == VisitKind.BREAK:
+            b = spec_breaks[rid]
+            nodes.append(nodes[-1] if b.location is None else b.location)
+            early[m], latest[m] = b.window
+            service[m] = b.duration
+            after_break[m + 1] = True
+            continue
         r = reqs[rid]
         pickup = kind == VisitKind.PICKUP
         nodes.append(r.pickup if pickup else r.dropoff)
@@ -115,6 +130,9 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
         r = reqs[rid]
         left[rid] = (-1, r.picked_up_at if r.picked_up_at is not None else -INF, 0.0)
     for m, (rid, kind) in enumerate(vs.sequence):
+        if kind == VisitKind.BREAK:
+            load[m + 1] = load[m]
+            continue
         r = reqs[rid]
         if kind == VisitKind.PICKUP:
             load[m + 1] = load[m] + r.load
@@ -136,7 +154,7 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     la[k] = vs.end_time
     dep_prev = np.concatenate(([np.nan], dep))
     start_next = np.concatenate((start, [INF]))  # no stop after the last gap: never delayed
-    return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load)
+    return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load, after_break)
 
 
 @dataclass
@@ -162,6 +180,7 @@ class FleetView:
     waits_cum: np.ndarray
     load_before: np.ndarray
     capacity: np.ndarray
+    after_break: np.ndarray | None = None  # None: no route of the view has a break
 
     @classmethod
     def build(cls, vehicles: Sequence[VehicleState], arrays: Sequence[RouteArrays]) -> FleetView:
@@ -191,6 +210,9 @@ class FleetView:
             waits_cum=waits,
             load_before=cat("load_before"),
             capacity=np.repeat(caps, sizes, axis=0),
+            after_break=np.concatenate(
+                [a.after_break if a.after_break is not None else np.zeros(a.k + 1, dtype=bool) for a in arrays]
+            ),
         )
 
 
@@ -260,6 +282,11 @@ def candidates(
         gaps = np.arange(k + 1)
         limit = np.where(over[lo:hi], gaps, k + 1)
         next_over = np.minimum.accumulate(limit[::-1])[::-1]
+        # a drop-off may not come after a break that follows the pickup (gap i itself may leave one)
+        if view.after_break is not None:
+            brk = np.where(view.after_break[lo:hi], gaps, k + 1)
+            next_brk = np.concatenate((np.minimum.accumulate(brk[::-1])[::-1][1:], [k + 1]))
+            next_over = np.minimum(next_over, next_brk)
         wc = view.waits_cum[lo:hi]
         jj = gaps[None, 1:]
         ii = i[:, None]

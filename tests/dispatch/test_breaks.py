@@ -102,3 +102,54 @@ def test_the_scheduler_refuses_an_order_that_carries_a_rider_across_a_break():
     # the break at the depot is fixed at 100 s: the rider cannot be served before it
     assert schedule_route(fixed, fixed.vehicles[0], [("a", P), ("a", D), ("brk", B)]) is None
     assert schedule_route(fixed, fixed.vehicles[0], [("brk", B), ("a", P), ("a", D)]) is not None
+
+
+# --------------------------------------------------------------------------------- solver
+def _fleet_problem(seed: int, location: int | None) -> RoutingProblem:
+    """A 12-request problem on random points with two vehicles, each with a lunch break."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 10_000, size=(26, 2))
+    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    t = dist / (30 / 3.6)
+    reqs = []
+    for n in range(12):
+        lo = float(rng.uniform(8 * 3600, 15 * 3600))
+        p, q = 2 + 2 * n, 3 + 2 * n
+        reqs.append(Request(f"r{n}", p, q, (lo, lo + 1800), (lo, lo + 1800 + 3 * t[p, q] + 600), load=(1, 0),
+                            pickup_service=60, dropoff_service=60, max_ride=2 * t[p, q] + 900, required=True))
+    vehicles = [
+        VehicleSpec(f"v{k}", k, 8 * 3600.0, k, 18 * 3600.0, capacity=(4, 0),
+                    breaks=(BreakSpec(f"lunch{k}", (11.5 * 3600, 13 * 3600), 2700.0, location),))
+        for k in range(2)
+    ]
+    return RoutingProblem(t, dist, reqs, vehicles)
+
+
+@pytest.mark.parametrize("location", [0, None], ids=["at-depot", "anywhere"])
+def test_ortools_plans_every_break_validly(location):
+    from dispatch.solver import SolveParams, solve
+
+    for seed in (1, 2):
+        problem = _fleet_problem(seed, location)
+        if location is not None:  # each vehicle rests at its own depot
+            problem.vehicles[1] = replace(
+                problem.vehicles[1], breaks=(replace(problem.vehicles[1].breaks[0], location=1),)
+            )
+        solution = solve(problem, SolveParams(time_limit_s=2.0))
+        assert validate(problem, solution) == []
+        assert not solution.unserved
+        assert not solution.solver.startswith("initial")
+        for vehicle in problem.vehicles:
+            taken = [v for v in solution.routes[vehicle.id] if v.kind == B]
+            assert [v.request_id for v in taken] == [vehicle.breaks[0].id]
+            assert 11.5 * 3600 - 1e-6 <= taken[0].start <= 13 * 3600 + 1e-6
+
+
+def test_ruin_and_recreate_gives_way_to_ortools_when_there_are_breaks():
+    from dispatch.solver import SolveParams, solve
+    from dispatch.solver.rr.params import RrParams
+
+    problem = _fleet_problem(3, None)
+    solution = solve(problem, SolveParams(time_limit_s=1.5, ruin_recreate=RrParams()))
+    assert validate(problem, solution) == []
+    assert "ruin-and-recreate" not in solution.solver

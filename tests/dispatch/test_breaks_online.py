@@ -141,7 +141,9 @@ def test_reoptimisation_keeps_breaks_in_place():
         if isinstance(out, Offer):
             d.confirm(out.booking_id, now=7 * H)
     result = d.reoptimise(7 * H, time_limit_s=2.0)
-    assert "does not validate" not in result.reason, result.reason
+    # OR-Tools plans the breaks itself: its result validates and is published unless it is no shorter
+    assert result.improved or result.reason == "no shorter plan found", result.reason
+    assert result.solver.startswith("ortools")
     _breaks_kept(d)
 
 

@@ -153,3 +153,26 @@ def test_end_of_shift_drops_breaks_not_taken():
     d.end_shift("v1", 11 * H)
     assert d.plan("v1").stops == []
     assert DAY
+
+
+def test_a_break_in_progress_is_locked_through_reoptimisation_and_refusals_name_it():
+    lunch = Break(10 * H, 10 * H, 60 * M, Location(10))
+    d = dispatcher(line_costs(), vehicles=[_vehicle("a", breaks=()), _vehicle("b", depot=10, breaks=(lunch,))],
+                   solve_params=SolveParams(time_limit_s=1.0))
+    out = d.request(booking("x", 5, 15, 9 * H + 50 * M), now=7 * H)  # a ride across b's break: on a
+    assert isinstance(out, Offer) and out.vehicle_id == "a"
+    with pytest.raises(Exception, match="break from 10:00"):
+        d.reassign("x", "b", 7 * H)
+    d.start_shift("b", 8 * H)
+    d.start_break("b", "break:b:1", 10 * H)
+    for n, at in enumerate((11 * H + 5 * M, 11 * H + 20 * M)):
+        placed = d.request(booking(f"y{n}", 10 + n, 12 + n, at), now=10 * H)
+        assert isinstance(placed, Offer), placed
+        d.confirm(placed.booking_id, now=10 * H)
+    assert {"y0", "y1"} <= d.plan("b").booking_ids  # after the break, from where b rests
+    result = d.reoptimise(10 * H + 5 * M, time_limit_s=1.0)
+    assert result.improved or result.reason == "no shorter plan found", result.reason
+    assert result.solver.startswith("ortools")  # OR-Tools' own plan validated, the break a locked node
+    first = d.plan("b").stops[0]
+    assert (first.kind, first.service_start, first.departure) == (StopKind.BREAK, 10 * H, 11 * H)
+    _breaks_kept(d)

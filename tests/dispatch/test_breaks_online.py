@@ -176,3 +176,34 @@ def test_a_break_in_progress_is_locked_through_reoptimisation_and_refusals_name_
     first = d.plan("b").stops[0]
     assert (first.kind, first.service_start, first.departure) == (StopKind.BREAK, 10 * H, 11 * H)
     _breaks_kept(d)
+
+
+@pytest.mark.parametrize("place", [Location(0), None], ids=["at-depot", "anywhere"])
+def test_pruned_insertion_with_breaks_finds_what_brute_force_finds(place):
+    """The vectorised estimate drops no insertion that exact scheduling of every gap pair accepts."""
+    from dispatch.online.insertion import InsertionParams, best_insertion, exact
+
+    costs = cloud_costs(40, size_m=10_000, seed=3)
+    rng = np.random.default_rng(11)
+    fleet = [_vehicle("a", 0, breaks=(Break(9 * H + 20 * M, 9 * H + 40 * M, 20 * M, place),)),
+             _vehicle("b", 5, breaks=(Break(9 * H + 15 * M, 9 * H + 45 * M, 15 * M),)), _vehicle("c", 9, breaks=())]
+    feasible = 0
+    for _ in range(40):
+        d = dispatcher(costs, fleet, insertion=InsertionParams(delay_weight=0.0, max_exact_checks=10_000))
+        for n in range(int(rng.integers(2, 14))):
+            p, q = rng.choice(np.arange(1, 40), 2, replace=False)
+            d.request(booking(f"e{n}", int(p), int(q), int(rng.integers(9 * H, 10 * H))), now=7 * H)
+        _breaks_kept(d)
+        p, q = rng.choice(np.arange(1, 40), 2, replace=False)
+        new = booking("new", int(p), int(q), int(rng.integers(9 * H, 10 * H)))
+        windows = d._placement.windows(new)
+        if windows.empty:
+            continue
+        request = d._placement.request_for(new, windows)
+        vehicles = d._fleet.eligible(new)
+        brute = any(exact(vs, d._fleet.cache, request, i, j, 7 * H) is not None for vs in vehicles
+                    for i in range(vs.locked, len(vs.sequence) + 1) for j in range(i, len(vs.sequence) + 1))
+        found = best_insertion(vehicles, d._fleet.cache, request, 7 * H, d._fleet.insertion)
+        assert (found is not None) == brute
+        feasible += brute
+    assert feasible >= 10

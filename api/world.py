@@ -231,10 +231,23 @@ def location_record(location: Location) -> dict[str, Any]:
 
 
 def load_fleet_file(path: Path) -> list[dict[str, Any]]:
-    """Vehicle definitions of a fleet JSON file (``{"vehicles": [...]}``), defaults filled in."""
+    """Vehicle definitions of a fleet JSON file (``{"vehicles": [...]}``), defaults filled in.
+
+    Raises
+    ------
+    ValueError
+        A row's breaks do not fit its shift (checked as ``PUT /vehicles/{id}`` checks them).
+    """
+    from api.schemas import VehicleIn  # the API's own check of a definition
+
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     out = []
     for row in data.get("vehicles", []):
+        if row.get("breaks"):
+            try:
+                VehicleIn.model_validate(row)
+            except ValueError as exc:
+                raise ValueError(f"{path}: vehicle {row.get('id')!r}: {exc}") from None
         out.append(
             {
                 "seats": 7,

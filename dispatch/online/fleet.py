@@ -59,7 +59,8 @@ class Fleet:
                 self.retime(vs)
 
     def add(self, vehicle: Vehicle) -> VehicleState:
-        """A vehicle joins the day with an empty plan from its depot (free from shift start or ``now``).
+        """A vehicle joins the day with an empty plan from its depot (free from shift start or ``now``),
+        holding the breaks that can still start in their window.
 
         Raises
         ------
@@ -69,6 +70,9 @@ class Fleet:
         if vehicle.id in self.states:
             raise ValueError(f"vehicle id {vehicle.id!r} is already in the day's fleet")
         vs = VehicleState(vehicle, duty_shift(vehicle))
+        # a break that can no longer start in its window when the vehicle joins is not planned
+        vs.sequence = [(rid, k) for rid, k in vs.sequence
+                       if k != VisitKind.BREAK or vs.shift_breaks[rid].latest >= self.now]
         self.cache.add(_places(vs))
         self.states[vehicle.id] = vs
         self.retime(vs)  # empty timing and insertion arrays, so the next search sees it

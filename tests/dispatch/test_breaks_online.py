@@ -207,3 +207,10 @@ def test_pruned_insertion_with_breaks_finds_what_brute_force_finds(place):
         assert (found is not None) == brute
         feasible += brute
     assert feasible >= 10
+
+
+def test_a_vehicle_joining_late_plans_only_the_breaks_still_ahead():
+    d = dispatcher(line_costs(), vehicles=[_vehicle("a", breaks=())])
+    d.add_vehicle(_vehicle("late"), now=13 * H + 30 * M)  # its 12:00-13:00 lunch window is over
+    assert [s.booking_id for s in d.plan("late").stops] == ["break:late:2"]
+    _breaks_kept(d)

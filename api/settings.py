@@ -43,6 +43,12 @@ KANRA_WORKER_GRACE_MS
     How long the worker lets a new command wait for the API process that took it (default 100 ms).
 KANRA_CANCEL_DEADLINE_MIN
     Minutes before the promised pickup after which a cancellation counts as late (default 30).
+KANRA_EVENTS_MAXLEN
+    Entries the outbound event stream of the console keeps (default 10,000; not archived). The command
+    streams and the commit log have no count cap: the archiver trims them behind the days it has moved.
+KANRA_IDEMPOTENCY_TTL_S, KANRA_RESULT_TTL_S
+    How long Redis keeps a booking's idempotency key (default 7 days) and a command's result (1 day).
+    Redis expiries run on the real clock; a soak that compresses time shortens them to match.
 """
 
 from __future__ import annotations
@@ -89,7 +95,7 @@ class Settings:
     offer_hold_s: int = 300
     reopt_interval_s: float = 60.0
     reopt_time_limit_s: float = 2.0
-    events_maxlen: int = 10_000
+    events_maxlen: int = 10_000  # the console's event stream only (never the commit log or command streams)
     idempotency_ttl_s: int = 7 * 86_400
     result_ttl_s: int = 86_400
     writer_batch: int = 200
@@ -150,6 +156,9 @@ class Settings:
             rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
             worker_grace_ms=_number(env, "KANRA_WORKER_GRACE_MS", defaults.worker_grace_ms, int),
             cancel_deadline_s=60 * _number(env, "KANRA_CANCEL_DEADLINE_MIN", defaults.cancel_deadline_s // 60, int),
+            events_maxlen=max(1, _number(env, "KANRA_EVENTS_MAXLEN", defaults.events_maxlen, int)),
+            idempotency_ttl_s=max(1, _number(env, "KANRA_IDEMPOTENCY_TTL_S", defaults.idempotency_ttl_s, int)),
+            result_ttl_s=max(1, _number(env, "KANRA_RESULT_TTL_S", defaults.result_ttl_s, int)),
         )
 
 

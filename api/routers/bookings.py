@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -21,7 +20,7 @@ from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, FARE_RULE_CLASS, BookingChange, BookingIn, BookingOut, CancelIn, CancelReason
 from api.settings import SettingsError
 from api.store import new_id
-from api.timefmt import JST, now_jst, to_service_time, today
+from api.timefmt import JST, clock, now_jst, to_service_time, today
 
 router = APIRouter(tags=["bookings"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ async def take_booking(
         raise ApiError(422, f"{field}.dropoff", "pick-up and drop-off are the same place")
     day, seconds = service_time(body.time, f"{field}.time")
     area = _area(request, pickup["jis_code"], f"{field}.pickup")
-    now = time.time()
+    now = clock()
     rider_class = str(body.fare_class or (rider or {}).get("fare_class") or "resident")
     booking_id = new_id("bk")
     record = {

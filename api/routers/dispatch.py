@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from typing import Any
 
 import anyio
@@ -17,7 +16,7 @@ from api.errors import ApiError
 from api.intake import run_command
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
-from api.timefmt import epoch_seconds_on, today
+from api.timefmt import clock, epoch_seconds_on, today
 from api.views import plan_out
 
 router = APIRouter(prefix="/dispatch", tags=["dispatch"], responses=ERROR_RESPONSES)
@@ -93,7 +92,7 @@ async def reassign_check(request: Request, body: ReassignIn) -> dict[str, Any]:
             return {"ok": False, "booking_id": body.booking_id, "vehicle_id": body.vehicle_id,
                     "reason": "the day has no plan yet"}
         return dispatch_views.reassign_verdict(engine, day, body.booking_id, body.vehicle_id,
-                                               epoch_seconds_on(day, time.time()))
+                                               epoch_seconds_on(day, clock()))
 
     return await anyio.to_thread.run_sync(verdict)
 
@@ -108,7 +107,7 @@ async def alerts(request: Request, day: DayQuery = None, area: str | None = None
     names = _areas(request, area)
     ids = [d["id"] for d in await app.state.store.vehicle_definitions()]
     positions = await app.state.store.positions(ids)
-    now_epoch = time.time()
+    now_epoch = clock()
 
     def build() -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}

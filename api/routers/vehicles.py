@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,7 +18,7 @@ from api.errors import ApiError
 from api.intake import await_result, drain, run_command
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, VehicleEventIn, VehicleIn
-from api.timefmt import JST, now_jst, to_service_time, today
+from api.timefmt import JST, clock, now_jst, to_service_time, today
 from api.views import plan_out, stop_out
 
 router = APIRouter(tags=["vehicles"], responses=ERROR_RESPONSES)
@@ -200,8 +199,8 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
         location = app.state.world.point_location(body.lat, body.lon, None, "body")
         command["location"] = location
         await app.state.redis.set(app.state.keys.vehicle_position(vehicle_id),
-                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": time.time(),
-                                              "reported_at": command.get("at", time.time())}))
+                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": clock(),
+                                              "reported_at": command.get("at", clock())}))
     if body.booking_id is not None:
         record = await app.state.store.get_booking(leg_owner(body.booking_id))
         if record is None:
@@ -213,7 +212,7 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
     if idempotency_key is None:
         entry_id, result = await run_command(app, area, stream, command)
     else:
-        command = {"at": time.time(), **command}
+        command = {"at": clock(), **command}
         digest = event_idempotency.fingerprint(body.model_dump(mode="json"))
         entry_id, created, same = await event_idempotency.append_once(
             app.state.redis, app.state.keys.event_idempotency(vehicle_id, idempotency_key), stream, command, digest,

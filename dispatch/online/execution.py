@@ -152,6 +152,7 @@ def no_show(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
     vs.sequence = [item for item in vs.sequence if item[0] != booking_id]
     fleet.set_status(rec, BookingStatus.NO_SHOW)
     if at_stop:
+        vs.missed.append((int(vs.position_time), booking_id, rec.booking.pickup))  # it drove there: km to count
         _leave(vs, rec.booking.pickup, now)
     elif was_first:
         vs.locked, vs.lock_time = 0, None

@@ -80,6 +80,7 @@ def dump(d: Snapshotted) -> dict[str, Any]:
                 "late": list(vs.late),
                 "done": [_stop(s) for s in vs.done],
                 "breaks": {bid: list(b.window) for bid, b in vs.breaks.items()},
+                "missed": [[t, bid, _location(loc)] for t, bid, loc in vs.missed],
             }
         )
     del cache
@@ -144,6 +145,7 @@ def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
             bid: replace(b, window=tuple(windows[bid])) if bid in windows else b
             for bid, b in true_breaks(vs, cache).items()
         }
+        vs.missed = [(int(t), bid, _location_from(loc)) for t, bid, loc in raw.get("missed", [])]  # older: none
         vs.arrays = route_arrays(vs, cache, fleet.now)
     d._held = {k: int(v) for k, v in data["held"].items()}
     d.stats = DispatchStats.from_dict(data["stats"])

@@ -106,6 +106,9 @@ class VehicleState:
     end_time: float = 0.0
     late: list[str] = field(default_factory=list)
     done: list[Stop] = field(default_factory=list)
+    #: pickups driven to where nobody came (no-shows after arriving): (arrival s, booking id, place); they
+    #: make no stop of :attr:`done`, but the drive there is vehicle-km and -hours
+    missed: list[tuple[int, str, Location]] = field(default_factory=list)
     arrays: object | None = None
     breaks: dict[str, BreakSpec] = field(default_factory=dict)
     shift_breaks: dict[str, Break] = field(default_factory=dict)

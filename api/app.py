@@ -31,6 +31,7 @@ from api.routers import (
     map_layers,
     places,
     rail,
+    reports,
     riders,
     round_trips,
     staff,
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.add_middleware(ReplicaWait)  # KANRA_REDIS_WAIT_REPLICAS: a 2xx to a write only once replicas have it
     install_error_handlers(app)
     for module in (places, map_layers, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail,
-                   events, staff):
+                   events, staff, reports):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = _sequential_media_types(app)  # type: ignore[method-assign]
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         return FileResponse(STATIC_DIR / "desk.html", media_type="text/html; charset=utf-8")
 
     for page, name in (("/dispatcher", "dispatch.html"), ("/driver", "driver.html"), ("/runsheet", "runsheet.html"),
-                       ("/administration", "admin.html")):
+                       ("/administration", "admin.html"), ("/administration/reports", "reports.html")):
         app.add_api_route(page, _page(name), methods=["GET"], include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)

@@ -43,6 +43,9 @@ KANRA_WORKER_GRACE_MS
     How long the worker lets a new command wait for the API process that took it (default 100 ms).
 KANRA_CANCEL_DEADLINE_MIN
     Minutes before the promised pickup after which a cancellation counts as late (default 30).
+KANRA_HISTORY_URL, KANRA_COST_RULE
+    The history store the admin report pages read (:mod:`api.history.settings`; unset: the pages answer
+    404, no history) and the cost-share rule file of those reports (default: the default rule).
 """
 
 from __future__ import annotations
@@ -96,6 +99,8 @@ class Settings:
     rate_limit_per_min: int = 0
     worker_grace_ms: int = 100
     cancel_deadline_s: int = 30 * 60  # a cancellation later than this before the pickup counts as late
+    history_url: str | None = None  # SQLAlchemy URL of the history store (the admin reports); None: none
+    cost_rule_file: Path | None = None
 
     def area_of(self, jis_code: str | None) -> str:
         """The service area whose writer owns a booking or vehicle of municipality ``jis_code``."""
@@ -150,6 +155,8 @@ class Settings:
             rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
             worker_grace_ms=_number(env, "KANRA_WORKER_GRACE_MS", defaults.worker_grace_ms, int),
             cancel_deadline_s=60 * _number(env, "KANRA_CANCEL_DEADLINE_MIN", defaults.cancel_deadline_s // 60, int),
+            history_url=env.get("KANRA_HISTORY_URL") or None,
+            cost_rule_file=Path(env["KANRA_COST_RULE"]) if env.get("KANRA_COST_RULE") else None,
         )
 
 

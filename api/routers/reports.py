@@ -122,7 +122,7 @@ async def monthly_xlsx(request: Request, month: MonthQuery, principal: Annotated
     return await _download(request, principal, report, "report", "xlsx", municipality)
 
 
-@router.get("/monthly.html", response_class=HTMLResponse, responses=_HTML_RESPONSE)
+@router.get("/monthly.html", response_class=Response, responses=_HTML_RESPONSE)
 async def monthly_html(request: Request, month: MonthQuery, principal: Annotated[ApiKey, Reader],
                        municipality: MunicipalityQuery = None, source: SourceQuery = None,
                        area: AreaQuery = None) -> Response:
@@ -149,7 +149,7 @@ async def yearly_xlsx(request: Request, year: YearQuery, principal: Annotated[Ap
     return await _download(request, principal, report, "report", "xlsx", municipality)
 
 
-@router.get("/yearly.html", response_class=HTMLResponse, responses=_HTML_RESPONSE)
+@router.get("/yearly.html", response_class=Response, responses=_HTML_RESPONSE)
 async def yearly_html(request: Request, year: YearQuery, principal: Annotated[ApiKey, Reader],
                       municipality: MunicipalityQuery = None, source: SourceQuery = None,
                       area: AreaQuery = None) -> Response:

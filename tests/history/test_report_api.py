@@ -147,5 +147,6 @@ def test_the_report_routes_are_in_the_document(world):
     assert params["month"]["required"] and params["month"]["schema"]["pattern"].startswith("^20[0-9]{2}-")
     assert params["municipality"]["schema"]["anyOf"][0]["enum"] == ["10210", "10382", "10383", "10384"]
     assert XLSX in paths["/admin/reports/monthly.xlsx"]["get"]["responses"]["200"]["content"]
-    assert "text/html" in paths["/admin/reports/yearly.html"]["get"]["responses"]["200"]["content"]
+    html = paths["/admin/reports/yearly.html"]["get"]["responses"]
+    assert list(html["200"]["content"]) == ["text/html"] and list(html["404"]["content"]) == ["application/json"]
     assert "/admin/reports/yearly/transport-results.xlsx" in paths

@@ -38,6 +38,7 @@ from api.routers import (
     standing,
     vehicles,
 )
+from api.schemas import CONFIGURED_AREAS
 from api.settings import Settings
 from api.store import Store
 from api.world import World, load_fleet_file
@@ -69,6 +70,32 @@ def _sequential_media_types(app: FastAPI) -> Callable[[], dict[str, Any]]:
                         if "itemSchema" in media:
                             media.pop("schema", None)
         return app.openapi_schema or build()
+
+    return openapi
+
+
+def _configured_areas(app: FastAPI, areas: list[str]) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` with the deployment's service areas as the ``enum`` of every schema marked
+    :data:`api.schemas.CONFIGURED_AREAS` (the ``area`` parameters and fields): they are configured
+    (``KANRA_AREAS``), not known when the routes are declared, and the routes refuse any other with 422."""
+    build = app.openapi
+
+    def mark(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.pop(CONFIGURED_AREAS, False):
+                strings = [b for b in node.get("anyOf", ()) if b.get("type") == "string"] or [node]
+                for branch in strings:
+                    branch["enum"] = list(areas)
+            for value in node.values():
+                mark(value)
+        elif isinstance(node, list):
+            for value in node:
+                mark(value)
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        mark(document)
+        return document
 
     return openapi
 
@@ -127,6 +154,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = _sequential_media_types(app)  # type: ignore[method-assign]
+    app.openapi = _configured_areas(app, list(settings.areas))  # type: ignore[method-assign]
 
     @app.get("/desk", include_in_schema=False)
     async def desk() -> FileResponse:

@@ -67,6 +67,14 @@ Name = Annotated[str, AfterValidator(_single_line)]
 Notes = Annotated[str, AfterValidator(_multi_line)]
 Day = Annotated[str, Field(json_schema_extra={"format": "date"}), AfterValidator(valid_day)]
 """A calendar day; the document says ``format: date`` (RFC 3339 full-date), the validator enforces it."""
+BookingStatusName = Literal["requested", "offered", "confirmed", "assigned", "onboard", "completed", "cancelled",
+                            "no_show", "rejected"]
+"""A booking's status (``dispatch.model.BookingStatus``), as the document lists them."""
+
+CONFIGURED_AREAS = "x-kanra-configured-areas"
+"""Marks a schema whose string is one of the deployment's service areas (``KANRA_AREAS``): the OpenAPI
+document lists them as its ``enum`` (``api.app``), the route refuses any other with 422."""
+Area = Annotated[str, Field(json_schema_extra={CONFIGURED_AREAS: True})]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
@@ -384,7 +392,7 @@ class CancellationOut(BaseModel):
 
 class BookingOut(BaseModel):
     id: str
-    status: str
+    status: BookingStatusName
     area: str
     service_day: str
     rider_id: str | None
@@ -471,7 +479,7 @@ class UnpinIn(Strict):
 
 class ReoptimiseIn(Strict):
     day: Day | None = None
-    area: str | None = None
+    area: Area | None = Field(None, description="one service area (default: every area)")
     time_limit_s: float = Field(2.0, gt=0, le=30)
 
 

@@ -15,7 +15,8 @@ from api import dispatch_views, reopt_requests
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
-from api.routers.params import AreaQuery, DayQuery
+from api.routers import params
+from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
 from api.timefmt import epoch_seconds_on, today
 from api.views import plan_out
@@ -33,7 +34,7 @@ def _areas(request: Request, area: str | None) -> list[str]:
 
 
 @router.get("/plans", dependencies=[Depends(require("dispatch.read"))])
-async def plans(request: Request, day: DayQuery = None, area: AreaQuery = None,
+async def plans(request: Request, day: DayQuery = None, area: params.AreaQuery = None,
                 route: bool = Query(True, description="include road geometry")) -> dict[str, Any]:
     """Every vehicle's current plan for the day, per area."""
     day = day or today()
@@ -99,7 +100,7 @@ async def reassign_check(request: Request, body: ReassignIn) -> dict[str, Any]:
 
 
 @router.get("/alerts", dependencies=[Depends(require("dispatch.read"))])
-async def alerts(request: Request, day: DayQuery = None, area: AreaQuery = None,
+async def alerts(request: Request, day: DayQuery = None, area: params.AreaQuery = None,
                  silent_min: float = Query(5.0, gt=0, le=120, description="minutes without a position report")
                  ) -> dict[str, Any]:
     """Late vehicles, vehicles not reporting, riders not picked up, unassigned and at-risk bookings."""
@@ -185,7 +186,7 @@ async def reoptimise_status(request: Request, request_id: str) -> dict[str, Any]
 
 
 @router.get("/stats", dependencies=[Depends(require("stats.read"))])
-async def stats(request: Request, day: DayQuery = None, area: AreaQuery = None) -> dict[str, Any]:
+async def stats(request: Request, day: DayQuery = None, area: params.AreaQuery = None) -> dict[str, Any]:
     day = day or today()
     out = {}
     for name in _areas(request, area):

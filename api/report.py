@@ -1,7 +1,8 @@
 """``python -m api.report --month 2026-11`` (or ``--year 2026``): the municipal report from the history.
 
-Writes ``report_<period>.html`` and ``report_<period>.xlsx`` to ``--out`` (default ``out/reports``) and
-prints the per-municipality summary. Bad arguments exit with code 2 and a message.
+Writes ``report_<period>.html`` and ``report_<period>.xlsx`` to ``--out`` (default ``out/reports``), for a
+year also ``transport_results_<year>.xlsx`` (輸送実績), and prints the per-municipality summary. Bad arguments
+exit with code 2 and a message.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except (PeriodError, CostRuleError) as exc:
         print(f"python -m api.report: {exc}", file=sys.stderr)
         return 2
-    from api.history.report_render import tables, to_html, to_xlsx
+    from api.history.report_render import tables, to_html, to_xlsx, transport_results
 
     try:
         report = report_from(args.url or history_url(), period, rule, source=args.source, area=args.area)
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print("  ".join(str(v) for v in row))
     print(f"\nHTML: {html_path}\nxlsx: {xlsx_path}")
+    if len(period.label) == 4:  # a year: the transport results (輸送実績) the operator reports, on their own
+        suffix = f"_{args.municipality}" if args.municipality else ""
+        results = to_xlsx(report, out / f"transport_results_{period.label}{suffix}.xlsx", args.municipality,
+                          [transport_results(report, args.municipality)])
+        print(f"輸送実績 transport results: {results}")
     return 0
 
 

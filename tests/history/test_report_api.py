@@ -75,7 +75,7 @@ def test_the_monthly_report_is_the_commands_report(archived, world, tmp_path):
         assert client.get("/audit", params={"action": "report.*"}, headers=ADMIN).json()["entries"] == audit
 
 
-def test_one_municipality_and_the_yearly_transport_results(archived, world):
+def test_one_municipality_and_the_yearly_transport_results(archived, world, tmp_path):
     url, day = archived
     with _client(world, history_url=url) as client:
         mine = client.get("/admin/reports/monthly", params={"month": day[:7], "municipality": TOMIOKA},
@@ -109,6 +109,10 @@ def test_one_municipality_and_the_yearly_transport_results(archived, world):
         sheet = load_workbook(io.BytesIO(book.content))["輸送実績"]
         assert [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)] == ["富岡市 Tomioka"]
         assert f'filename="transport_results_{year}_{TOMIOKA}.xlsx"' in book.headers["content-disposition"]
+    # the command writes the same table for a year
+    assert report_command(["--year", year, "--url", url, "--out", str(tmp_path), "--municipality", TOMIOKA]) == 0
+    written = load_workbook(tmp_path / f"transport_results_{year}_{TOMIOKA}.xlsx")["輸送実績"]
+    assert list(written.values) == list(sheet.values)
 
 
 def test_why_there_is_no_report(archived, world):

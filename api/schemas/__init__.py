@@ -54,11 +54,11 @@ from api.schemas.riders import (
     RiderOut,
     phone_digits,
 )
-from api.schemas.vehicles import VehicleEventIn, VehicleIn
+from api.schemas.vehicles import BreakIn, VehicleEventIn, VehicleIn
 
 __all__ = [
     "CONFIGURED_AREAS", "ERROR_RESPONSES", "FARE_RULE_CLASS", "Area", "BookingChange", "BookingIn", "BookingOut",
-    "BookingStatusName", "CancelIn", "CancelReason", "CancellationOut", "CommandOut", "Count", "Day",
+    "BookingStatusName", "BreakIn", "CancelIn", "CancelReason", "CancellationOut", "CommandOut", "Count", "Day",
     "EmergencyContact", "ErrorItem", "ErrorOut", "FareClass", "JisCode", "Latitude", "LegOut", "LocationOut",
     "Longitude", "Mobility", "Name", "Notes", "OfferOut", "PartyPart", "Phone", "PlaceKey", "PointIn",
     "ReassignIn", "RejectionOut", "ReoptimiseIn", "ReportMunicipalityOut", "ReportOut", "ReportTableOut",

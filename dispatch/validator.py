@@ -35,7 +35,8 @@ def validate(problem: RoutingProblem, solution: Solution, tolerance: float = TOL
     drop-off on the same vehicle (on-board loads: drop-off only, on their vehicle); allowed vehicles;
     locked visits first; times consistent with travel times and service durations; windows; capacity
     in every dimension; maximum ride time; vehicle end time and place; every break of a vehicle taken
-    once on it, inside its window, for its whole duration, with nobody on board.
+    once on it (unless its route serves nobody), inside its window, for its whole duration, with nobody
+    on board.
 
     A break at a location is a visit there (its window bounds the start, its duration is the service
     time). A break taken anywhere is taken on the way: it starts no earlier than the visit before it is
@@ -194,8 +195,9 @@ def _check_route(
                 bad(req.id, "capacity", f"load {used} in dimension {dim} outside [0, {cap}]")
         here, clock = there, visit.departure
         drive_from, rested = clock, 0.0
+    works = any(v.kind != VisitKind.BREAK for v in visits)  # a vehicle that serves nobody need not rest
     for brk in vehicle.breaks:
-        if brk.id not in taken:
+        if brk.id not in taken and works:
             lo, hi = brk.window
             bad(brk.id, "break-missing", f"break starting in [{lo:.1f}, {hi:.1f}] for {brk.duration:.1f} not taken")
     for rid in pickups:

@@ -21,7 +21,7 @@ from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
 from api import audit
-from api.commands import BOOKING_OPS, apply
+from api.commands import BOOKING_OPS, DISPATCH_OPS, apply
 from api.engine import BookingState, DayEngine
 from api.history.trail import note_command, note_status
 from api.keys import Keys
@@ -287,6 +287,9 @@ class AreaWriter:
         booking_id = command.get("booking_id")
         record = self._record(batch, booking_id)
         before = audit.booking_summary(record)
+        if command["op"] in DISPATCH_OPS:  # the vehicle's locked order before the change
+            held = batch.days[day].engine.sequence_locks().get(command.get("vehicle_id"), [])
+            before = {"vehicle_id": command.get("vehicle_id"), "locked": [list(item) for item in held]}
         outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)

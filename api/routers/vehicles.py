@@ -127,7 +127,9 @@ async def vehicle_plan(request: Request, vehicle_id: str, day: DayQuery = None) 
     view = await _view(request, definition, day)
     if view is None:
         return {"vehicle_id": vehicle_id, "day": day, "stops": [], "route": []}
-    plan = await anyio.to_thread.run_sync(plan_out, day, view.plan(vehicle_id), request.app.state.world.network)
+    locked = len(view.sequence_locks().get(vehicle_id, []))
+    plan = await anyio.to_thread.run_sync(plan_out, day, view.plan(vehicle_id), request.app.state.world.network,
+                                          locked)
     return {"day": day, **plan}
 
 

@@ -31,15 +31,15 @@ from dispatch.model import (
     Vehicle,
     VehiclePlan,
 )
+from dispatch.online import sequence_lock, undo
 from dispatch.online import snapshot as snapshot_io
-from dispatch.online import undo
 from dispatch.online.admission import check_input, hhmm
 from dispatch.online.execution import ExecutionEvents
 from dispatch.online.explain import explain, fixed_reasons
 from dispatch.online.fleet import Fleet
 from dispatch.online.insertion import InsertionParams
 from dispatch.online.placement import Placement
-from dispatch.online.reoptimise import ReoptimisationResult, pins, reoptimise
+from dispatch.online.reoptimise import ReoptimisationResult, pins, reoptimise, sequence_locks
 from dispatch.online.state import BookingRecord, VehicleState, plan_view
 from dispatch.online.translate import to_problem
 from dispatch.rules import ServiceRules
@@ -325,6 +325,37 @@ class Dispatcher(ExecutionEvents):
     def pins(self) -> dict[str, str]:
         """Booking id -> vehicle id of every open booking a dispatcher pinned."""
         return pins(self._fleet)
+
+    def lock_sequence(self, vehicle_id: str, stops: Sequence[tuple[str, str]], now: int) -> VehiclePlan:
+        """Dispatcher override: the vehicle's next stops are ``stops`` (``(booking id, "pickup" | "dropoff")``), in
+        this order, until they are made or :meth:`unlock_sequence`.
+
+        The order is checked first with the exact schedule (the rest of the plan follows in its order);
+        bookings named are pinned to the vehicle (taken over from another vehicle if need be). A stop the
+        vehicle is already driving to stays first. Insertion adds new bookings only after the locked stops
+        and re-optimisation keeps them first, in this order.
+
+        Raises
+        ------
+        VehicleNotFound, BookingNotFound
+            Unknown vehicle or booking.
+        BookingStateError
+            The list is no possible order (see :func:`dispatch.online.sequence_lock.plan_lock`).
+        BookingRejected
+            The order breaks a promise: which window, ride limit, seats or shift end, by how much; nothing changes.
+        """
+        self._advance(now)
+        plan = sequence_lock.plan_lock(self._fleet, vehicle_id, sequence_lock.parse(stops), self._fleet.now)
+        sequence_lock.apply_lock(self._fleet, plan)
+        return self.plan(vehicle_id)
+
+    def unlock_sequence(self, vehicle_id: str) -> bool:
+        """Release the vehicle's locked order (its bookings stay pinned). False if it had none."""
+        return sequence_lock.unlock(self._fleet, vehicle_id)
+
+    def sequence_locks(self) -> dict[str, list[tuple[str, str]]]:
+        """Vehicle id -> the next stops a dispatcher locked on it, ``(booking id, "pickup" | "dropoff")`` in order."""
+        return sequence_locks(self._fleet)
 
     def _move(self, rec: BookingRecord, target: VehicleState, status: BookingStatus) -> None:
         """Re-place a booking on ``target`` within its promise, or raise BookingRejected and change nothing."""

@@ -158,7 +158,7 @@ class Fleet:
         vs.locked = 1
         vs.lock_time = when
         if isinstance(vs.arrays, RouteArrays):
-            vs.arrays = replace(vs.arrays, locked=1)  # a new object: fleet views keyed on identity refresh
+            vs.arrays = replace(vs.arrays, locked=vs.fixed)  # a new object: fleet views keyed on identity refresh
         rid, kind = vs.sequence[0]
         rec = self.records[rid]
         if kind == VisitKind.PICKUP and rec.booking.status == BookingStatus.CONFIRMED:

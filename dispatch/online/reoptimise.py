@@ -2,9 +2,10 @@
 
 Safe means: the solver's result passes :func:`dispatch.validator.validate` on a problem that holds every
 promise (see :mod:`dispatch.online.translate`), keeps every booking a dispatcher pinned on its vehicle
-(:func:`dispatch.validator.check_pins`, against the dispatcher's books), and it drives strictly less
-than the current plans (distance, metres, including the return to the depot). Otherwise nothing changes
-and the result says why.
+(:func:`dispatch.validator.check_pins`, against the dispatcher's books), starts every vehicle with the
+stops a dispatcher locked on it, in their order (:func:`dispatch.validator.check_sequence_locks`), and
+it drives strictly less than the current plans (distance, metres, including the return to the depot).
+Otherwise nothing changes and the result says why.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dispatch.online.fleet import Fleet
 from dispatch.online.translate import adopt, to_problem
 from dispatch.problem import Solution
 from dispatch.solver.params import SolveParams
-from dispatch.validator import check_pins, validate
+from dispatch.validator import check_pins, check_sequence_locks, validate
 
 IMPROVEMENT_M = 1.0  # a new plan must save at least a metre to be worth publishing
 
@@ -93,6 +94,7 @@ def reoptimise(fleet: Fleet, params: SolveParams, now: int) -> ReoptimisationRes
     except SolverFailed as exc:
         return unchanged(f"solver failed: {exc}")
     violations = validate(problem, solution) + check_pins(solution, pins(fleet))
+    violations += check_sequence_locks(solution, sequence_locks(fleet))
     if violations:
         return unchanged("solver result does not validate: " + "; ".join(str(v) for v in violations[:3]),
                          label=solution.solver)
@@ -115,6 +117,11 @@ def pins(fleet: Fleet) -> dict[str, str]:
         for rid, rec in fleet.records.items()
         if rec.pinned_to is not None and rec.booking.status.is_active
     }
+
+
+def sequence_locks(fleet: Fleet) -> dict[str, list[tuple[str, str]]]:
+    """Vehicle id -> the next stops a dispatcher locked on it, in order (vehicles with a lock only)."""
+    return {vid: [(rid, str(kind)) for rid, kind in vs.held] for vid, vs in fleet.states.items() if vs.held}
 
 
 def _drive(problem, solution: Solution) -> float:

@@ -74,7 +74,13 @@ class BookingRecord:
 
 @dataclass
 class VehicleState:
-    """One vehicle's shift, where it is, what it carries and the visits it will make, in order."""
+    """One vehicle's shift, where it is, what it carries and the visits it will make, in order.
+
+    ``locked`` counts the stops at the head of ``sequence`` the vehicle is committed to (driving to or
+    standing at: 0 or 1); ``held`` is the order of next stops a dispatcher locked
+    (:meth:`dispatch.online.dispatcher.Dispatcher.lock_sequence`), always the head of ``sequence``. Neither
+    insertion nor re-optimisation reorders or interleaves the first :attr:`fixed` stops.
+    """
 
     vehicle: Vehicle
     shift: Shift
@@ -93,6 +99,7 @@ class VehicleState:
     late: list[str] = field(default_factory=list)
     done: list[Stop] = field(default_factory=list)
     arrays: object | None = None
+    held: list[SeqItem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.position is None:
@@ -115,6 +122,11 @@ class VehicleState:
             return self.lock_time
         return max(self.position_time, now)
 
+    @property
+    def fixed(self) -> int:
+        """How many stops at the head of the sequence nothing may reorder or insert into."""
+        return max(self.locked, len(self.held))
+
     def booking_ids(self) -> set[str]:
         return {rid for rid, _ in self.sequence} | set(self.onboard)
 
@@ -127,8 +139,28 @@ class VehicleState:
             end=cache.index(self.shift.return_depot.node),
             end_time=self.end_time if end_time is None else end_time,
             capacity=self.capacity,
-            locked=tuple(self.sequence[: self.locked]),
+            locked=tuple(self.sequence[: self.fixed]),
         )
+
+
+def follow_held(vs: VehicleState) -> None:
+    """Shrink the dispatcher's locked order to what is still ahead, as the head of the sequence.
+
+    Made or removed stops leave it (it shrinks as stops are executed); the stop the vehicle is committed to
+    heads it (a driver who arrived at another stop first: reality wins); it ends where the sequence
+    stops following it.
+    """
+    if not vs.held:
+        return
+    ahead = set(vs.sequence)
+    items = [item for item in vs.held if item in ahead]
+    if vs.locked and vs.sequence and items and items[0] != vs.sequence[0]:
+        first = vs.sequence[0]
+        items = [first] + [item for item in items if item != first]
+    n = 0
+    while n < len(items) and items[n] == vs.sequence[n]:
+        n += 1
+    vs.held = items[:n]
 
 
 def true_requests(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache) -> dict[str, Request]:
@@ -145,6 +177,7 @@ def sub_problem(cache: TravelCache, requests: list[Request], spec: VehicleSpec) 
 
 def reschedule(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache, now: int) -> None:
     """Time ``vs.sequence`` from where the vehicle is free next; relax only what reality already broke."""
+    follow_held(vs)
     requests = true_requests(vs, records, cache)
     spec = vs.spec(cache, now, end_time=float(vs.shift.end))
     problem = sub_problem(cache, list(requests.values()), spec)

@@ -105,6 +105,10 @@ class DayEngine:
     def reoptimise(self, now: int, time_limit_s: float | None = None) -> Any:
         return self.dispatcher.reoptimise(now, time_limit_s=time_limit_s)
 
+    def refit(self, orders: dict[str, list[tuple[str, str]]], now: int, searched: Any = None) -> Any:
+        """Publish visit orders a search found on an earlier copy of this day, if they still fit now."""
+        return self.dispatcher.refit(orders, now, searched)
+
     # ------------------------------------------------------------------ execution events
     def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
         self.dispatcher.update_position(vehicle_id, location, now)

@@ -39,7 +39,7 @@ from dispatch.online.explain import explain, fixed_reasons
 from dispatch.online.fleet import Fleet
 from dispatch.online.insertion import InsertionParams
 from dispatch.online.placement import Placement
-from dispatch.online.reoptimise import ReoptimisationResult, pins, reoptimise, sequence_locks
+from dispatch.online.reoptimise import ReoptimisationResult, pins, refit, reoptimise, sequence_locks
 from dispatch.online.state import BookingRecord, VehicleState, plan_view
 from dispatch.online.translate import to_problem
 from dispatch.rules import ServiceRules
@@ -395,6 +395,27 @@ class Dispatcher(ExecutionEvents):
         limit = self.solve_params.time_limit_s if time_limit_s is None else time_limit_s
         # plan from the latest time the dispatcher knows (an event may have been later than ``now``)
         result = reoptimise(self._fleet, replace(self.solve_params, time_limit_s=limit), self._fleet.now)
+        self._count(result)
+        return result
+
+    def refit(self, orders: dict[str, list[tuple[str, str]]], now: int, searched: ReoptimisationResult | None = None
+              ) -> ReoptimisationResult:
+        """Publish visit orders a re-optimisation found on an earlier copy of this day, if they still fit now.
+
+        For a search that ran elsewhere (another process) while bookings and events went on here: see
+        :func:`dispatch.online.reoptimise.refit`. ``searched`` is that search's own result (its time counts).
+        """
+        self._advance(now)
+        label = searched.solver if searched is not None else ""
+        result = refit(self._fleet, orders, self._fleet.now, label, searched.seconds if searched is not None else 0.0)
+        self._count(result)
+        return result
+
+    def planned_orders(self) -> dict[str, list[tuple[str, str]]]:
+        """Vehicle id -> its planned stops in order, ``(booking id, "pickup" | "dropoff")`` (for :meth:`refit`)."""
+        return {vid: [(rid, str(kind)) for rid, kind in vs.sequence] for vid, vs in self._fleet.states.items()}
+
+    def _count(self, result: ReoptimisationResult) -> None:
         self.stats.reoptimisation_runs += 1
         self.stats.solver_seconds += result.seconds
         if result.published:
@@ -403,7 +424,6 @@ class Dispatcher(ExecutionEvents):
             for rec in self._fleet.records.values():
                 if rec.offer is not None and rec.vehicle_id is not None and rec.offer.vehicle_id != rec.vehicle_id:
                     rec.offer = replace(rec.offer, vehicle_id=rec.vehicle_id)
-        return result
 
     # ------------------------------------------------------------------------------------ snapshots
     def snapshot(self) -> dict[str, Any]:

@@ -1,20 +1,23 @@
 """The append-only audit log: who changed what, when, with the state before and after.
 
-One Redis stream, ``kt:audit``, never trimmed by the service. Entries are written by the area writer in
-the same transaction as the change they describe (bookings: created, confirmed, declined, cancelled,
-modified, reassigned, pinned, unpinned), and by the API for staff accounts and riders. Fields: ``at``
-(Unix seconds), ``who`` (account name or API key label), ``action``, ``target`` (booking, rider or account
-id), ``ok``, ``before`` and ``after`` (JSON summaries without passwords and without riders' names and
-phone numbers or any other personal field of a rider, which are named as changed only).
+One Redis stream, ``kt:audit``; the archiver moves entries older than its retention window into the
+history's ``audit_entries`` (:mod:`api.history.audit_archive`) and only then trims them. Entries are
+written by the area writer in the same transaction as the change they describe (bookings: created,
+confirmed, declined, cancelled, modified, reassigned, pinned, unpinned), and by the API for staff
+accounts and riders. Fields: ``at`` (Unix seconds of the service clock), ``who`` (account name or API
+key label), ``action``, ``target`` (booking, rider or account id), ``ok``, ``before`` and ``after`` (JSON
+summaries without passwords and without riders' names and phone numbers or any other personal field of a
+rider, which are named as changed only).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from redis.asyncio import Redis
+
+from api.timefmt import clock
 
 #: Rider fields whose values the audit log keeps; every other field (name, kana, phones, home, stops,
 #: notes, care notes, contacts...) is only named as changed.
@@ -29,7 +32,7 @@ def stream_key(prefix: str) -> str:
 def entry(who: str, action: str, target: str, before: Any = None, after: Any = None, ok: bool = True,
           at: float | None = None, **extra: Any) -> dict[str, str]:
     """The stream fields of one audit entry."""
-    fields = {"at": repr(time.time() if at is None else float(at)), "who": who or "unknown", "action": action,
+    fields = {"at": repr(clock() if at is None else float(at)), "who": who or "unknown", "action": action,
               "target": target, "ok": "1" if ok else "0", "before": json.dumps(before, ensure_ascii=False),
               "after": json.dumps(after, ensure_ascii=False)}
     if extra:

@@ -23,7 +23,7 @@ BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "r
 # a dispatcher's orders for a vehicle's plan: no booking record of their own (the plan's changes reach them)
 DISPATCH_OPS = frozenset({"lock_sequence", "unlock_sequence"})
 VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift",
-                         "add_vehicle"})
+                         "start_break", "end_break", "add_vehicle"})
 # the command errors a caller caused, as opposed to an engine bug
 CALLER_ERRORS = (BookingRejected, DispatchError)
 
@@ -231,9 +231,13 @@ def _vehicle_event(engine: Any, command: dict[str, Any], now: int) -> Outcome:
         getattr(engine, op)(vehicle_id, booking_id, now)
     elif op in ("start_shift", "end_shift"):
         getattr(engine, op)(vehicle_id, now)
+    elif op in ("start_break", "end_break"):
+        getattr(engine, op)(vehicle_id, command["break_id"], now)
     else:
         return Outcome(False, error=f"unknown command {op!r}")
     event = {"type": "vehicle", "op": op, "vehicle_id": vehicle_id, "booking_id": booking_id}
+    if "break_id" in command:
+        event["break_id"] = command["break_id"]
     if op == "position":
         event["lat"], event["lon"] = command["location"]["lat"], command["location"]["lon"]
     return Outcome(True, events=[event], replans=changed)

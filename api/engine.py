@@ -137,6 +137,12 @@ class DayEngine:
     def end_shift(self, vehicle_id: str, now: int) -> None:
         self.dispatcher.end_shift(vehicle_id, now)
 
+    def start_break(self, vehicle_id: str, break_id: str, now: int) -> None:
+        self.dispatcher.start_break(vehicle_id, break_id, now)
+
+    def end_break(self, vehicle_id: str, break_id: str, now: int) -> None:
+        self.dispatcher.end_break(vehicle_id, break_id, now)
+
     # ------------------------------------------------------------------ fleet
     def add_vehicle(self, definition: dict[str, Any], now: int) -> bool:
         """A vehicle registered after the day's plan exists joins it; False if the day has it already.
@@ -211,6 +217,12 @@ class DayEngine:
         statuses = [self.dispatcher.booking(bid).status for bid in trip.leg_booking_ids]
         if statuses and all(s == BookingStatus.COMPLETED for s in statuses):
             return str(BookingStatus.COMPLETED)
+        rode = any(s in (BookingStatus.ONBOARD, BookingStatus.COMPLETED) for s in statuses)
+        if BookingStatus.NO_SHOW in statuses and not rode:
+            return str(BookingStatus.NO_SHOW)  # the rider never came: the trip ends there (the day can close)
+        ended = (BookingStatus.COMPLETED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED)
+        if statuses and rode and all(s in ended for s in statuses):
+            return str(BookingStatus.COMPLETED)  # rode a leg, then missed a later one: the trip is over
         if any(s in (BookingStatus.ONBOARD, BookingStatus.COMPLETED) for s in statuses):
             return str(BookingStatus.ONBOARD)  # on a taxi leg or on the train between them
         return str(trip.status)

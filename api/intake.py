@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import anyio
 from fastapi import FastAPI
 
 from api.auth import actor
+from api.timefmt import clock
 from api.writer import LostLease
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ async def drain(app: FastAPI, area: str) -> dict[str, dict[str, Any]]:
 async def run_command(app: FastAPI, area: str, stream: str, command: dict[str, Any]) -> tuple[str, dict | None]:
     """Append ``command`` to ``stream`` and return ``(entry_id, result)``; result None if still pending."""
     store = app.state.store
-    command = {"at": time.time(), "by": actor.get(), **command}  # a driver's event may say when it happened
+    command = {"at": clock(), "by": actor.get(), **command}  # a driver's event may say when it happened
     entry_id = await store.enqueue(stream, command)
     return entry_id, await await_result(app, area, entry_id)
 

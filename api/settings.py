@@ -31,6 +31,9 @@ KANRA_OPERATING_MODEL
     JSON operating model for wide-area trips (``dispatch.trips.OperatingModel.from_dict``, e.g.
     ``api/operating_model_wide_area.json``): bookings then go through the trip planner (per-municipality
     fleets, direct crossings, feeder taxi -> Joshin train -> feeder taxi). Default: none, one fleet for all.
+KANRA_HISTORY_URL, KANRA_COST_RULE
+    The history store the admin report pages read (:mod:`api.history.settings`; unset: the pages answer
+    404, no history) and the cost-share rule file of those reports (default: the default rule).
 KANRA_HOST, KANRA_PORT
     Where ``python -m api`` listens (default 127.0.0.1:8000).
 KANRA_LOCK_TTL_MS, KANRA_LOCK_WAIT_S, KANRA_OFFER_HOLD_S, KANRA_REOPT_INTERVAL_S, KANRA_REOPT_TIME_LIMIT_S
@@ -43,6 +46,12 @@ KANRA_WORKER_GRACE_MS
     How long the worker lets a new command wait for the API process that took it (default 100 ms).
 KANRA_CANCEL_DEADLINE_MIN
     Minutes before the promised pickup after which a cancellation counts as late (default 30).
+KANRA_EVENTS_MAXLEN
+    Entries the outbound event stream of the console keeps (default 10,000; not archived). The command
+    streams and the commit log have no count cap: the archiver trims them behind the days it has moved.
+KANRA_IDEMPOTENCY_TTL_S, KANRA_RESULT_TTL_S
+    How long Redis keeps a booking's idempotency key (default 7 days) and a command's result (1 day).
+    Redis expiries run on the real clock; a soak that compresses time shortens them to match.
 """
 
 from __future__ import annotations
@@ -82,6 +91,8 @@ class Settings:
     rules_file: Path | None = None
     operating_model_file: Path | None = None
     stop_service_file: Path | None = None
+    history_url: str | None = None  # SQLAlchemy URL of the history store (the admin reports); None: none
+    cost_rule_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     lock_ttl_ms: int = 10_000
@@ -89,7 +100,7 @@ class Settings:
     offer_hold_s: int = 300
     reopt_interval_s: float = 60.0
     reopt_time_limit_s: float = 2.0
-    events_maxlen: int = 10_000
+    events_maxlen: int = 10_000  # the console's event stream only (never the commit log or command streams)
     idempotency_ttl_s: int = 7 * 86_400
     result_ttl_s: int = 86_400
     writer_batch: int = 200
@@ -139,6 +150,8 @@ class Settings:
             rules_file=Path(env["KANRA_RULES_FILE"]) if env.get("KANRA_RULES_FILE") else None,
             operating_model_file=Path(env["KANRA_OPERATING_MODEL"]) if env.get("KANRA_OPERATING_MODEL") else None,
             stop_service_file=Path(env["KANRA_STOP_SERVICE"]) if env.get("KANRA_STOP_SERVICE") else None,
+            history_url=env.get("KANRA_HISTORY_URL") or None,
+            cost_rule_file=Path(env["KANRA_COST_RULE"]) if env.get("KANRA_COST_RULE") else None,
             host=env.get("KANRA_HOST", defaults.host),
             port=_number(env, "KANRA_PORT", defaults.port, int),
             lock_ttl_ms=_number(env, "KANRA_LOCK_TTL_MS", defaults.lock_ttl_ms, int),
@@ -150,6 +163,9 @@ class Settings:
             rate_limit_per_min=_number(env, "KANRA_RATE_LIMIT_PER_MIN", defaults.rate_limit_per_min, int),
             worker_grace_ms=_number(env, "KANRA_WORKER_GRACE_MS", defaults.worker_grace_ms, int),
             cancel_deadline_s=60 * _number(env, "KANRA_CANCEL_DEADLINE_MIN", defaults.cancel_deadline_s // 60, int),
+            events_maxlen=max(1, _number(env, "KANRA_EVENTS_MAXLEN", defaults.events_maxlen, int)),
+            idempotency_ttl_s=max(1, _number(env, "KANRA_IDEMPOTENCY_TTL_S", defaults.idempotency_ttl_s, int)),
+            result_ttl_s=max(1, _number(env, "KANRA_RESULT_TTL_S", defaults.result_ttl_s, int)),
         )
 
 

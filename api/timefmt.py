@@ -1,13 +1,53 @@
 """Asia/Tokyo wall-clock times at the edges, (service day, seconds since its midnight) inside.
 
 Japan has kept +09:00 all year since 1951, so a fixed offset is exact.
+
+The service clock (:func:`clock`, :func:`now_jst`) is the system clock unless ``KANRA_CLOCK_FILE`` names a
+file holding seconds to add to it: compressed time for soaks and tests that run many service days in an
+hour (``benchmarks/month_soak.py`` advances it for the API and the worker at once). Never set in production.
+Leases, rate limits, sessions and Redis expiries keep the real clock.
 """
 
 from __future__ import annotations
 
+import os
+import time as _time
 from datetime import date, datetime, time, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
+CLOCK_FILE_ENV = "KANRA_CLOCK_FILE"
+_offset_cache: dict[str, tuple[tuple[int, int], float]] = {}
+
+
+def clock_offset_s() -> float:
+    """Seconds the service clock runs ahead of the system clock (0 unless ``KANRA_CLOCK_FILE`` is set).
+
+    The file is read again only when it changes (modification time or inode); an unreadable or malformed file keeps
+    the last offset read (0 at first), so a soak rewriting it (write then rename) never stops the clock.
+    """
+    path = os.environ.get(CLOCK_FILE_ENV)
+    if not path:
+        return 0.0
+    try:
+        found = os.stat(path)
+    except OSError:
+        return _offset_cache.get(path, ((0, 0), 0.0))[1]
+    stamp = (found.st_mtime_ns, found.st_ino)  # a rewrite by rename is a new inode even within one tick
+    cached = _offset_cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            offset = float(handle.read().strip() or 0)
+    except (OSError, ValueError):
+        offset = cached[1] if cached is not None else 0.0
+    _offset_cache[path] = (stamp, offset)
+    return offset
+
+
+def clock() -> float:
+    """Unix seconds of the service clock (the system clock plus :func:`clock_offset_s`)."""
+    return _time.time() + clock_offset_s()
 
 
 def to_service_time(moment: datetime) -> tuple[str, int]:
@@ -37,7 +77,8 @@ def to_iso(day: str, seconds: float) -> str:
 
 
 def now_jst() -> datetime:
-    return datetime.now(JST)
+    """The service clock's moment in Tokyo."""
+    return datetime.fromtimestamp(clock(), JST)
 
 
 def today() -> str:

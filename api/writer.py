@@ -29,7 +29,7 @@ from api.lock import AreaLock
 from api.record_sync import AUDIT_ACTIONS, audit_entry, follow_plan, state_events
 from api.reopt_run import ReoptimisationRun
 from api.settings import Settings
-from api.timefmt import epoch_seconds_on
+from api.timefmt import clock, epoch_seconds_on, today
 from api.world import World
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class AreaWriter:
         self._views: dict[tuple[str, str], tuple[int, Any]] = {}
         self._guards: dict[str, threading.Lock] = {}
         self._guards_lock = threading.Lock()
+        self._swept_on = ""  # service day of the last sweep of past days (see _sweep)
 
     def _guard(self, area: str) -> threading.Lock:
         with self._guards_lock:
@@ -143,6 +144,7 @@ class AreaWriter:
         cached = self._cache.get((area, day))
         if cached is not None and cached.version == version:
             return cached
+        self._sweep()
         version, engine = self._committed(area, day)
         engine = engine if engine is not None else self._new_engine(area, day)
         state = DayState(version, engine, engine.states())
@@ -158,6 +160,7 @@ class AreaWriter:
         cached = self._views.get((area, day))
         if cached is not None and cached[0] == version:
             return cached[1]
+        self._sweep()
         version, engine = self._committed(area, day)
         if engine is None:
             return None
@@ -167,6 +170,18 @@ class AreaWriter:
     def scratch_copy(self, area: str, day: str) -> DayEngine | None:
         """A new engine of the last committed state that the caller may change and throw away (a dry run)."""
         return self._committed(area, day)[1]
+
+    def _sweep(self) -> None:
+        """On the first load of each new service day, forget the days before it.
+
+        The worker also forgets them at each re-optimisation round; an API process has no such round, and
+        without this kept every day it was ever asked about (one engine and one read view each) until it
+        was restarted. A past day asked about later is loaded again, and forgotten at the next day's sweep.
+        """
+        current = today()
+        if current != self._swept_on:
+            self._swept_on = current
+            self.forget_days_before(current)
 
     def forget_days_before(self, day: str) -> int:
         """Drop cached engines and read views of service days before ``day``; returns how many days went.
@@ -357,7 +372,7 @@ class AreaWriter:
         Status, vehicle, pin, and the offer's vehicle and expected times follow the current plan, so a
         record never shows a vehicle or a time the plan no longer has.
         """
-        now = time.time()
+        now = clock()
         for day, state in batch.days.items():
             now_states = state.engine.states()
             for booking_id, current in now_states.items():
@@ -397,9 +412,10 @@ class AreaWriter:
                 pipe.multi()
                 if batch.days:
                     versions = {day: state.version + 1 for day, state in batch.days.items()}
+                    # no count cap: the archiver needs every commit of a day it has not moved yet, and trims
+                    # the log behind the days it has moved (api.history.redis_day.trim_streams)
                     pipe.xadd(self.keys.commits(area),
-                              {"writer": self.name, "fence": token, "versions": json.dumps(versions)},
-                              maxlen=self.settings.events_maxlen, approximate=True)
+                              {"writer": self.name, "fence": token, "versions": json.dumps(versions)})
                 for day, state in batch.days.items():
                     data, trips = state.engine.snapshot()
                     fields = {"data": json.dumps(data, ensure_ascii=False), "version": state.version + 1,
@@ -415,7 +431,7 @@ class AreaWriter:
                     pipe.set(self.keys.booking(booking_id), json.dumps(record, ensure_ascii=False))
                 for entry_id, result in batch.results.items():
                     pipe.set(self.keys.result(area, entry_id), json.dumps(result), ex=self.settings.result_ttl_s)
-                for fields in batch.audit:  # append-only: never trimmed
+                for fields in batch.audit:  # append-only: moved to the history behind the retention window
                     pipe.xadd(audit.stream_key(self.keys.prefix), fields)
                 for event in batch.events:
                     pipe.xadd(
@@ -536,7 +552,7 @@ class AreaWriter:
         if engine is None:
             return ReoptimisationRun("empty", "nobody has booked this day yet", seconds=time.monotonic() - began)
         before = engine.states()
-        now = epoch_seconds_on(day, time.time() if now_epoch is None else now_epoch)
+        now = epoch_seconds_on(day, clock() if now_epoch is None else now_epoch)
         result = engine.reoptimise(now, time_limit_s=time_limit_s)
 
         def run(status: str, reason: str = "") -> ReoptimisationRun:
@@ -558,7 +574,7 @@ class AreaWriter:
                     return run("discarded", "bookings or events changed the plans while the solver ran")
                 batch = _Batch(days={day: DayState(version, engine, before)})  # committed either way: stats
                 if result.published:
-                    batch.events.append({"type": "plans", "day": day, "area": area, "at": time.time()})
+                    batch.events.append({"type": "plans", "day": day, "area": area, "at": clock()})
                 self._sync_states(area, batch)
                 self._commit(area, token, batch)
                 return run("published" if result.published else "unchanged")

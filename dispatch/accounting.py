@@ -55,7 +55,7 @@ def home_of(booking: Booking) -> str:
 
 
 def vehicle_segments(vehicle: Vehicle, done: Sequence[Stop], plan: VehiclePlan, bookings: Mapping[str, Booking],
-                     costs: TravelCosts) -> list[Segment]:
+                     costs: TravelCosts, missed: Sequence[tuple[int, str, Location]] = ()) -> list[Segment]:
     """Split one vehicle's day into driven segments with the riders each one serves.
 
     Parameters
@@ -68,34 +68,44 @@ def vehicle_segments(vehicle: Vehicle, done: Sequence[Stop], plan: VehiclePlan, 
         Bookings by id (for home municipality and party size).
     costs
         Road costs between nodes (metres, seconds).
+    missed
+        Pickups driven to where nobody came (``Dispatcher.missed``: arrival s, booking id, place), placed among
+        the executed stops by time: the drive there is the vehicle's too, shared as a fetch of that rider.
     """
-    stops = list(done) + list(plan.stops)
+    stops = list(done) + list(plan.stops) + [None for _ in missed]
     if not stops or not vehicle.shifts:
         return []
     depot = min(vehicle.shifts, key=lambda s: s.start).start_depot
     back = plan.end or max(vehicle.shifts, key=lambda s: s.end).return_depot
-    points: list[tuple[Location, Stop | None]] = [(depot, None)]
-    points += [(s.location, s) for s in done]
-    if done and plan.stops and plan.start.node != done[-1].location.node:
-        points.append((plan.start, None))
-    points += [(s.location, s) for s in plan.stops] + [(back, None)]
+    points: list[tuple[Location, Stop | None, str | None]] = [(depot, None, None)]
+    waiting = sorted(missed, key=lambda m: m[0])
+    for s in done:
+        while waiting and waiting[0][0] <= s.arrival:
+            t, bid, loc = waiting.pop(0)
+            points.append((loc, None, bid))
+        points.append((s.location, s, None))
+    points += [(loc, None, bid) for _, bid, loc in waiting]
+    if len(points) > 1 and plan.stops and plan.start.node != points[-1][0].node:
+        points.append((plan.start, None, None))
+    points += [(s.location, s, None) for s in plan.stops] + [(back, None, None)]
     onboard: dict[str, tuple[str, str, int]] = {}
     last_served: tuple[tuple[str, str, int], ...] = ()
     out = []
-    for (a, _), (b, stop) in zip(points, points[1:], strict=False):
+    for (a, _, _), (b, stop, fetched) in zip(points, points[1:], strict=False):
         rider = None
-        if stop is not None and stop.booking_id in bookings:
-            bk = bookings[stop.booking_id]
+        booking_id = stop.booking_id if stop is not None else fetched
+        if booking_id is not None and booking_id in bookings:
+            bk = bookings[booking_id]
             rider = (bk.id, home_of(bk), bk.party_size)
         riders = tuple(onboard.values())
-        if stop is not None and stop.kind == StopKind.PICKUP and rider is not None:
+        if rider is not None and (fetched is not None or stop.kind == StopKind.PICKUP):
             riders += (rider,)
         if not riders:
             riders = last_served
         if a.node != b.node:
             out.append(Segment(vehicle.id, vehicle.municipality, costs.distance(a.node, b.node),
                                costs.travel_time(a.node, b.node), b.jis_code or UNKNOWN, riders))
-        if stop is not None and rider is not None:
+        if stop is not None and rider is not None:  # a missed pickup carries nobody on
             if stop.kind == StopKind.PICKUP:
                 onboard[stop.booking_id] = rider
             else:
@@ -110,7 +120,7 @@ def day_segments(dispatcher: Dispatcher, costs: TravelCosts) -> list[Segment]:
     out: list[Segment] = []
     for vehicle in dispatcher.vehicles:
         out += vehicle_segments(vehicle, dispatcher.executed(vehicle.id), dispatcher.plan(vehicle.id), bookings,
-                                costs)
+                                costs, dispatcher.missed(vehicle.id))
     return out
 
 
@@ -217,7 +227,7 @@ class MunicipalAccounts:
         fleet_of: dict[str, str] = {}
         for vehicle in dispatcher.vehicles:
             done, plan = dispatcher.executed(vehicle.id), dispatcher.plan(vehicle.id)
-            segments = vehicle_segments(vehicle, done, plan, bookings, costs)
+            segments = vehicle_segments(vehicle, done, plan, bookings, costs, dispatcher.missed(vehicle.id))
             if segments:
                 acc.vehicles_by_fleet[vehicle.municipality] += 1
             acc.add_segments(segments)

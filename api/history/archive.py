@@ -13,7 +13,9 @@ Per (area, day), in this order, each step safe to interrupt:
    ``redis_trimmed_at``. A crash
    between the two is found on the next run (verified, no snapshot left in Redis) and noted then;
 5. **streams**: cut the command streams and the commit log up to the first entry whose day is not trimmed
-   yet (or not applied by the writer yet).
+   yet (or not applied by the writer yet);
+6. **audit log**: the staff audit log's entries older than the retention window move into
+   ``audit_entries`` and are then cut from Redis (:mod:`api.history.audit_archive`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.history import redis_day
+from api.history.audit_archive import archive_audit
 from api.history.models import ArchivedDay
 from api.history.riders import RiderPolicy
 from api.history.rows import day_rows
@@ -36,7 +39,7 @@ from api.history.settings import HistorySettings
 from api.history.store import archived_day, checksum, counts, read_day, write_day
 from api.keys import Keys
 from api.settings import Settings
-from api.timefmt import JST
+from api.timefmt import JST, clock
 from api.world import World
 
 log = logging.getLogger("api.archive")
@@ -55,11 +58,13 @@ class ArchiveReport:
     waiting: dict[str, str] = field(default_factory=dict)
     trimmed: list[str] = field(default_factory=list)
     stream_entries_removed: int = 0
+    audit_entries_moved: int = 0
 
     def summary(self) -> str:
         return (f"保存 archived {len(self.archived)}, 変更なし unchanged {len(self.unchanged)}, "
                 f"待機 waiting {len(self.waiting)}, Redis から削除 trimmed {len(self.trimmed)}, "
-                f"ストリーム削除 stream entries removed {self.stream_entries_removed}")
+                f"ストリーム削除 stream entries removed {self.stream_entries_removed}, "
+                f"監査ログ移動 audit entries moved {self.audit_entries_moved}")
 
 
 class Archiver:
@@ -83,10 +88,13 @@ class Archiver:
         return (today - timedelta(days=self.history.retention_days)).isoformat()
 
     def run_once(self, now_epoch: float | None = None) -> ArchiveReport:
-        now_epoch = time.time() if now_epoch is None else now_epoch
+        now_epoch = clock() if now_epoch is None else now_epoch
         report = ArchiveReport()
         for area in self.settings.areas:
             self._area(area, now_epoch, report)
+        before = datetime.combine(date.fromisoformat(self.cutoff(now_epoch)), datetime.min.time(), JST).timestamp()
+        report.audit_entries_moved = archive_audit(self.redis, self.keys.prefix, self.engine, before,
+                                                   step=lambda name: self.step(name, "audit", ""))
         return report
 
     # ------------------------------------------------------------------ one area
@@ -202,7 +210,7 @@ class ArchiveSchedule:
     """For the worker: run the archiver every ``interval_s`` seconds (call :meth:`tick` from its loop)."""
 
     def __init__(self, archiver: Archiver, interval_s: float = 600.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = clock) -> None:
         self.archiver = archiver
         self.interval_s = interval_s
         self.clock = clock  # Unix time the pass runs at (tests pass a later one)

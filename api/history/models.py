@@ -255,3 +255,22 @@ class CommitRow(Base):
 #: Tables holding one day's rows, keyed by (area, service_day) directly or through their booking.
 DAY_TABLES: tuple[type[Base], ...] = (BookingRow, StatusChange, Leg, ShiftRow, ExecutedStop, Position, CostShare,
                                       CommandRow, CommitRow)
+
+
+class AuditEntry(Base):
+    """An entry of the staff audit log (``kt:audit``: who changed what, with the state before and after),
+    moved out of Redis once it is older than the retention window (:mod:`api.history.audit_archive`)."""
+
+    __tablename__ = "audit_entries"
+
+    entry_id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the Redis stream id
+    at: Mapped[datetime] = mapped_column(Moment)
+    who: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(120))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    before: Mapped[Any] = mapped_column(Json, nullable=True)
+    after: Mapped[Any] = mapped_column(Json, nullable=True)
+    detail: Mapped[Any] = mapped_column(Json, nullable=True)
+
+    __table_args__ = (Index("ix_audit_entries_at", "at"), Index("ix_audit_entries_target", "target"))

@@ -91,7 +91,8 @@ def day_rows(day: EngineDay, policy: RiderPolicy, position_sample_s: int = 60) -
                 "arrival_s": int(stop.arrival), "departure_s": int(stop.departure),
                 "seats_after": int(stop.seats_after), "wheelchairs_after": int(stop.wheelchairs_after),
             })
-        segments = vehicle_segments(vehicle, executed, d.plan(vehicle.id), bookings, day.costs) if day.costs else []
+        segments = (vehicle_segments(vehicle, executed, d.plan(vehicle.id), bookings, day.costs, d.missed(vehicle.id))
+                    if day.costs else [])
         shift = min(vehicle.shifts, key=lambda s: s.start) if vehicle.shifts else None
         last = max(vehicle.shifts, key=lambda s: s.end) if vehicle.shifts else None
         started, ended = day.shift_times.get(vehicle.id, (None, None))

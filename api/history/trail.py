@@ -1,13 +1,14 @@
 """A booking's trail: each command applied to it and each status change, kept in its Redis record by the
 area's writer (in the same commit as the change) and archived as ``booking_status_changes``.
 
-No other dependency than the standard library: the writer imports this on its hot path.
+Nothing but the standard library and the service clock: the writer imports this on its hot path.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from api.timefmt import clock
 
 #: Most trail entries kept per booking (a booking is changed a handful of times; this bounds a runaway).
 MAX_ENTRIES = 200
@@ -40,4 +41,4 @@ def note_status(record: dict[str, Any], status: str, vehicle_id: str | None, at:
     trail = record.get("trail") or []
     if trail and trail[-1].get("status") == status and "op" not in trail[-1]:
         return  # already noted with the command that caused it (a refusal)
-    _append(record, {"at": time.time() if at is None else at, "status": status, "vehicle_id": vehicle_id})
+    _append(record, {"at": clock() if at is None else at, "status": status, "vehicle_id": vehicle_id})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from typing import Any
 
 import anyio
@@ -15,9 +14,10 @@ from api import dispatch_views, reopt_requests
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
+from api.routers import params
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, LockSequenceIn, ReassignIn, ReoptimiseIn, UnlockSequenceIn, UnpinIn
-from api.timefmt import epoch_seconds_on, today
+from api.timefmt import clock, epoch_seconds_on, today
 from api.views import plan_out
 
 router = APIRouter(prefix="/dispatch", tags=["dispatch"], responses=ERROR_RESPONSES)
@@ -33,7 +33,7 @@ def _areas(request: Request, area: str | None) -> list[str]:
 
 
 @router.get("/plans", dependencies=[Depends(require("dispatch.read"))])
-async def plans(request: Request, day: DayQuery = None, area: str | None = None,
+async def plans(request: Request, day: DayQuery = None, area: params.AreaQuery = None,
                 route: bool = Query(True, description="include road geometry")) -> dict[str, Any]:
     """Every vehicle's current plan for the day, per area."""
     day = day or today()
@@ -95,13 +95,13 @@ async def reassign_check(request: Request, body: ReassignIn) -> dict[str, Any]:
             return {"ok": False, "booking_id": body.booking_id, "vehicle_id": body.vehicle_id,
                     "reason": "the day has no plan yet"}
         return dispatch_views.reassign_verdict(engine, day, body.booking_id, body.vehicle_id,
-                                               epoch_seconds_on(day, time.time()))
+                                               epoch_seconds_on(day, clock()))
 
     return await anyio.to_thread.run_sync(verdict)
 
 
 @router.get("/alerts", dependencies=[Depends(require("dispatch.read"))])
-async def alerts(request: Request, day: DayQuery = None, area: str | None = None,
+async def alerts(request: Request, day: DayQuery = None, area: params.AreaQuery = None,
                  silent_min: float = Query(5.0, gt=0, le=120, description="minutes without a position report")
                  ) -> dict[str, Any]:
     """Late vehicles, vehicles not reporting, riders not picked up, unassigned and at-risk bookings."""
@@ -110,7 +110,7 @@ async def alerts(request: Request, day: DayQuery = None, area: str | None = None
     names = _areas(request, area)
     ids = [d["id"] for d in await app.state.store.vehicle_definitions()]
     positions = await app.state.store.positions(ids)
-    now_epoch = time.time()
+    now_epoch = clock()
 
     def build() -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
@@ -237,7 +237,7 @@ async def reoptimise_status(request: Request, request_id: str) -> dict[str, Any]
 
 
 @router.get("/stats", dependencies=[Depends(require("stats.read"))])
-async def stats(request: Request, day: DayQuery = None, area: str | None = None) -> dict[str, Any]:
+async def stats(request: Request, day: DayQuery = None, area: params.AreaQuery = None) -> dict[str, Any]:
     day = day or today()
     out = {}
     for name in _areas(request, area):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,14 +18,15 @@ from api.errors import ApiError
 from api.intake import await_result, drain, run_command
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, VehicleEventIn, VehicleIn
-from api.timefmt import JST, now_jst, to_service_time, today
+from api.timefmt import JST, clock, now_jst, to_service_time, today
 from api.views import plan_out, stop_out
 
 router = APIRouter(tags=["vehicles"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 _OPS = {"position": "position", "arrived": "arrive", "boarded": "board", "no_show": "no_show",
-        "dropped": "drop_off", "shift_start": "start_shift", "shift_end": "end_shift"}
+        "dropped": "drop_off", "shift_start": "start_shift", "shift_end": "end_shift",
+        "break_start": "start_break", "break_end": "end_break"}
 
 
 EVENT_SKEW = timedelta(days=2)
@@ -80,6 +80,9 @@ async def put_vehicle(request: Request, vehicle_id: str, body: VehicleIn) -> dic
     if unknown:
         raise ApiError(422, "body.service_area", f"unknown municipalities {', '.join(unknown)}")
     request.app.state.world.place_location(body.depot, "body.depot")
+    for n, b in enumerate(body.breaks):
+        if b.place not in ("depot", "anywhere"):
+            request.app.state.world.place_location(b.place, f"body.breaks.{n}.place")
     definition = body.model_dump(mode="json")
     store = request.app.state.store
     new = await store.vehicle_definition(vehicle_id) is None
@@ -177,7 +180,7 @@ EventKey = Annotated[
 @router.post("/vehicles/{vehicle_id}/events", dependencies=[Depends(require("vehicles.events"))])
 async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
                         idempotency_key: EventKey = None) -> JSONResponse:
-    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end.
+    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end, break start/end.
 
     An event that cannot have happened (too early for the pickup window, out of order, another vehicle's
     rider) is 409 with the reason and changes nothing. With an ``Idempotency-Key`` a retry of the same
@@ -191,6 +194,8 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
                                "booking_id": body.booking_id}
     if body.stop is not None:
         command["stop"] = body.stop
+    if body.break_id is not None:
+        command["break_id"] = body.break_id
     if body.at is not None:
         moment = body.at if body.at.tzinfo is not None else body.at.replace(tzinfo=JST)
         command["at"] = moment.timestamp()
@@ -198,8 +203,8 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
         location = app.state.world.point_location(body.lat, body.lon, None, "body")
         command["location"] = location
         await app.state.redis.set(app.state.keys.vehicle_position(vehicle_id),
-                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": time.time(),
-                                              "reported_at": command.get("at", time.time())}))
+                                  json.dumps({"lat": body.lat, "lon": body.lon, "at": clock(),
+                                              "reported_at": command.get("at", clock())}))
     if body.booking_id is not None:
         record = await app.state.store.get_booking(leg_owner(body.booking_id))
         if record is None:
@@ -211,7 +216,7 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
     if idempotency_key is None:
         entry_id, result = await run_command(app, area, stream, command)
     else:
-        command = {"at": time.time(), **command}
+        command = {"at": clock(), **command}
         digest = event_idempotency.fingerprint(body.model_dump(mode="json"))
         entry_id, created, same = await event_idempotency.append_once(
             app.state.redis, app.state.keys.event_idempotency(vehicle_id, idempotency_key), stream, command, digest,

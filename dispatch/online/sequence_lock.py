@@ -43,10 +43,9 @@ def parse(stops: Sequence[tuple[str, str]]) -> list[SeqItem]:
     """``(booking id, "pickup" | "dropoff")`` pairs as visit keys; BookingStateError on an unknown kind."""
     out: list[SeqItem] = []
     for rid, kind in stops:
-        try:
-            out.append((rid, VisitKind(kind)))
-        except ValueError:
-            raise BookingStateError(f"stop kind {kind!r} of booking {rid!r} is neither pickup nor dropoff") from None
+        if str(kind) not in (VisitKind.PICKUP, VisitKind.DROPOFF):
+            raise BookingStateError(f"stop kind {kind!r} of booking {rid!r} is neither pickup nor dropoff")
+        out.append((rid, VisitKind(kind)))
     return out
 
 
@@ -69,7 +68,8 @@ def plan_lock(fleet: Fleet, vehicle_id: str, stops: Sequence[SeqItem], now: int)
     if vs.off_duty:
         raise BookingStateError(f"vehicle {vehicle_id} has ended its shift")
     items = _checked(fleet, vs, stops)
-    moving = [rid for rid in dict.fromkeys(rid for rid, _ in items) if fleet.records[rid].vehicle_id != vehicle_id]
+    booked = dict.fromkeys(rid for rid, kind in items if kind != VisitKind.BREAK)  # a break it is on stays first
+    moving = [rid for rid in booked if fleet.records[rid].vehicle_id != vehicle_id]
     for rid in moving:
         booking = fleet.records[rid].booking
         if not fleet.eligible(booking, only=[vehicle_id]):
@@ -140,11 +140,13 @@ def _checked(fleet: Fleet, vs: VehicleState, stops: Sequence[SeqItem]) -> list[S
     if vs.locked and vs.sequence:
         first = vs.sequence[0]
         if first not in items:
-            items.insert(0, first)  # the vehicle is driving to (or standing at) it: it stays first
+            items.insert(0, first)  # the vehicle is driving to (or standing at, or resting at) it: it stays first
         elif items[0] != first:
             raise BookingStateError(f"vehicle {vs.id} is already on its way to the {first[1]} of {first[0]}:"
                                     " that stop must come first")
     for rid, kind in items:  # a pickup the vehicle is bound for on another vehicle cannot be taken away
+        if kind == VisitKind.BREAK:
+            continue
         other = fleet.records[rid].vehicle_id
         if kind == VisitKind.PICKUP and other not in (None, vs.id):
             ovs = fleet.states[other]
@@ -164,8 +166,9 @@ def apply_lock(fleet: Fleet, plan: LockPlan) -> None:
         rec.vehicle_id = vs.id
         if rec.offer is not None:
             rec.offer = replace(rec.offer, vehicle_id=vs.id)
-    for rid, _ in plan.held:
-        fleet.records[rid].pinned_to = vs.id
+    for rid, kind in plan.held:
+        if kind != VisitKind.BREAK:
+            fleet.records[rid].pinned_to = vs.id
     vs.sequence = list(plan.sequence)
     vs.held = list(plan.held)
     fleet.retime(vs)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from dispatch.model import (
     Booking,
     BookingStatus,
+    Break,
     Location,
     Offer,
     OfferLeg,
@@ -26,7 +27,7 @@ from dispatch.model import (
     Vehicle,
 )
 from dispatch.online.insertion import InsertionParams, route_arrays
-from dispatch.online.state import BookingRecord
+from dispatch.online.state import BookingRecord, true_breaks
 from dispatch.online.windows import BookingWindows
 from dispatch.problem import Request, Visit, VisitKind
 from dispatch.rules import ServiceRules
@@ -80,6 +81,8 @@ def dump(d: Snapshotted) -> dict[str, Any]:
                 "late": list(vs.late),
                 "done": [_stop(s) for s in vs.done],
                 "held": [[rid, str(kind)] for rid, kind in vs.held],
+                "breaks": {bid: list(b.window) for bid, b in vs.breaks.items()},
+                "missed": [[t, bid, _location(loc)] for t, bid, loc in vs.missed],
             }
         )
     del cache
@@ -140,6 +143,12 @@ def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
         vs.late = list(raw["late"])
         vs.done = [_stop_from(s) for s in raw["done"]]
         vs.held = [(rid, VisitKind(kind)) for rid, kind in raw.get("held", [])]  # absent before locked orders
+        windows = raw.get("breaks", {})
+        vs.breaks = {
+            bid: replace(b, window=tuple(windows[bid])) if bid in windows else b
+            for bid, b in true_breaks(vs, cache).items()
+        }
+        vs.missed = [(int(t), bid, _location_from(loc)) for t, bid, loc in raw.get("missed", [])]  # older: none
         vs.arrays = route_arrays(vs, cache, fleet.now)
     d._held = {k: int(v) for k, v in data["held"].items()}
     d.stats = DispatchStats.from_dict(data["stats"])
@@ -171,6 +180,15 @@ def _vehicle(v: Vehicle) -> dict[str, Any]:
                 "end": s.end,
                 "start_depot": _location(s.start_depot),
                 "end_depot": _location(s.end_depot),
+                "breaks": [
+                    {
+                        "earliest": b.earliest,
+                        "latest": b.latest,
+                        "duration": b.duration,
+                        "location": _location(b.location),
+                    }
+                    for b in s.breaks
+                ],
             }
             for s in v.shifts
         ],
@@ -181,7 +199,16 @@ def _vehicle(v: Vehicle) -> dict[str, Any]:
 
 def _vehicle_from(raw: dict[str, Any]) -> Vehicle:
     shifts = tuple(
-        Shift(s["start"], s["end"], _location_from(s["start_depot"]), _location_from(s["end_depot"]))  # type: ignore[arg-type]
+        Shift(
+            s["start"],
+            s["end"],
+            _location_from(s["start_depot"]),  # type: ignore[arg-type]
+            _location_from(s["end_depot"]),
+            breaks=tuple(
+                Break(b["earliest"], b["latest"], b["duration"], _location_from(b["location"]))
+                for b in s.get("breaks", ())
+            ),
+        )
         for s in raw["shifts"]
     )
     area = raw["service_area"]

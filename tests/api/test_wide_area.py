@@ -90,3 +90,21 @@ def test_local_trip_stays_one_leg_on_its_own_fleet(wide):
     trip = _book(client, "wide-local-0001", "tomioka_city_hall", "kanra_town_office")
     assert [leg["mode"] for leg in trip["offer"]["legs"]] == ["drt"]
     assert trip["offer"]["vehicle_id"].startswith("tomioka-")
+
+
+def test_a_no_show_ends_the_trip(wide):
+    """A rider who does not come to a trip's first taxi leg: the trip is a no-show, not confirmed for ever
+    (it kept its service day open, so the archiver never took the day)."""
+    client, _, _ = wide
+    trip = _book(client, "wide-noshow-0001", "tomioka_city_hall", "kanra_town_office", "10:00")
+    client.post(f"/bookings/{trip['id']}/confirm", headers=OP)
+    leg = trip["offer"]["legs"][0]
+    vehicle, day = leg["vehicle_id"], tomorrow()
+    window = trip["offer"]["pickup_window"]
+    url = f"/vehicles/{vehicle}/events"
+    for event in ({"type": "shift_start", "at": at(day, "08:00")},
+                  {"type": "arrived", "booking_id": leg["booking_id"], "at": window["start"]},
+                  {"type": "no_show", "booking_id": leg["booking_id"], "at": window["end"]}):
+        response = client.post(url, json=event, headers=DISP)
+        assert response.status_code == 200, (event, response.text)
+    assert client.get(f"/bookings/{trip['id']}", headers=OP).json()["status"] == "no_show"

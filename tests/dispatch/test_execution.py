@@ -4,7 +4,7 @@ import pytest
 
 from dispatch.errors import BookingNotFound, InvalidEvent
 from dispatch.model import BookingStatus, Location, Offer, StopKind
-from tests.dispatch.dispatch_helpers import H, M, booking, dispatcher, vehicle
+from tests.dispatch.dispatch_helpers import H, M, booking, dispatcher, line_costs, vehicle
 
 
 def _book(d, bid, pickup, dropoff, at, now=8 * H, **kw) -> Offer:
@@ -149,3 +149,27 @@ def test_end_shift_refuses_while_riders_are_on_board_or_bookings_cannot_move():
     d.board("v1", "wc", now=10 * H)
     with pytest.raises(InvalidEvent, match="on board"):
         d.end_shift("v1", now=10 * H + M)
+
+
+def test_the_drive_to_a_no_show_counts_in_the_vehicle_km():
+    """A vehicle that drove to a pickup where nobody came drove those km: the accounts (and the history's
+    vehicle-km) count them, and a snapshot keeps the visit."""
+    from dispatch.accounting import MunicipalAccounts, day_segments
+
+    costs = line_costs()
+    d = dispatcher(costs)
+    _book(d, "a", 10, 12, 10 * H)  # the rider who will not come, 10 km out
+    _book(d, "b", 4, 6, 12 * H)
+    d.start_shift("v1", now=8 * H)
+    d.arrive("v1", "a", now=10 * H)
+    d.no_show("v1", "a", now=10 * H + 5 * M)
+    assert d.missed("v1") == [(10 * H, "a", Location(10))]
+    assert d.executed("v1") == []  # no stop was made there
+    d.arrive("v1", "b", now=12 * H)
+    d.board("v1", "b", now=12 * H + 60)
+    d.drop_off("v1", "b", now=12 * H + 10 * M)
+    km = sum(s.metres for s in day_segments(d, costs)) / 1000
+    assert km == pytest.approx(10 + 6 + 2 + 6)  # depot -> a (nobody) -> b's pickup -> drop-off -> depot
+    assert MunicipalAccounts.from_dispatcher(d, costs).fleet_km("10210") == pytest.approx(24)
+    restored = type(d).restore(d.snapshot(), costs)
+    assert restored.missed("v1") == d.missed("v1")

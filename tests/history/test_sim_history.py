@@ -68,7 +68,8 @@ def test_each_simulated_day_lands_in_the_history(simulated):
     assert stops == sum(kinds.values())
     driven = sum(v.distance_m for v in result.records.vehicles) / 1000.0
     assert km == pytest.approx(driven)  # the simulator's odometer
-    assert shared <= km + 1e-6 and shared > 0.9 * km  # the cost basis: the accounts' segments between stops
+    # the cost basis: the accounts' segments between stops (drives to no-shows too); rows rounded to 1e-6 km
+    assert shared <= km + 1e-3 and shared > 0.9 * km
 
 
 def test_a_months_report_is_the_sum_of_its_days(simulated):

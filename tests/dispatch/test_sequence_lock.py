@@ -201,3 +201,18 @@ def test_a_plan_reordering_the_lock_is_not_published_even_if_the_problem_forgot_
     result = d.reoptimise(8 * H + 120, time_limit_s=1)
     assert not result.improved and "[sequence-locked]" in result.reason, result.reason
     assert _head(d, "v1", 2) == ORDER
+
+
+def test_a_locked_order_keeps_the_drivers_break():
+    from dispatch.model import Break, Shift, Vehicle
+
+    breaks = (Break(10 * H + 1800, 10 * H + 2400, 1800),)  # from 10:30-10:40, half an hour, anywhere
+    v1 = Vehicle("v1", "10210", seats=4, shifts=(Shift(8 * H, 17 * H, Location(0), breaks=breaks),))
+    d = dispatcher(vehicles=[v1])
+    for bid, p, q in (("a", 3, 8), ("b", 5, 10)):
+        assert isinstance(d.request(booking(bid, p, q, 10 * H), now=8 * H), Offer)
+    d.lock_sequence("v1", ORDER, now=8 * H + 60)
+    assert _head(d, "v1", 2) == ORDER and "break" in [str(s.kind) for s in d.plan("v1").stops]
+    assert d.check() == []
+    with pytest.raises(BookingStateError, match="neither pickup nor dropoff"):
+        d.lock_sequence("v1", [(d.plan("v1").stops[-1].booking_id, "break")], now=8 * H + 90)

@@ -53,5 +53,10 @@ class SearchPool:
                time_limit_s: float) -> Future:
         return self._pool.submit(search_day, data, trips, day, now, time_limit_s)
 
+    @property
+    def broken(self) -> bool:
+        """The child died (its searches fail): the pool must be replaced."""
+        return bool(getattr(self._pool, "_broken", False))
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -187,13 +187,24 @@ class Worker:
 
     def _start(self, area: str, role: AreaRole, day: str, time_limit_s: float,
                request: tuple[str, dict] | None) -> None:
-        began = time.time()
-        if self.pool is None:
-            from api.reopt_search import SearchPool
+        from concurrent.futures.process import BrokenProcessPool
 
-            self.pool = SearchPool(self.writer.world)
-        job = self.writer.start_reoptimise(area, day, time_limit_s, self.pool)
-        if isinstance(job, ReoptimisationRun):  # nothing to search: answered at once
+        from api.reopt_search import SearchPool
+
+        began = time.time()
+        for attempt in range(2):
+            if self.pool is None:
+                self.pool = SearchPool(self.writer.world)
+            try:
+                job = self.writer.start_reoptimise(area, day, time_limit_s, self.pool)
+                break
+            except BrokenProcessPool:  # the child died (killed, out of memory): fork a new one, once
+                log.warning("re-optimisation child of %s is gone; starting a new one", self.name)
+                self.pool.close()
+                self.pool = None
+                if attempt:
+                    job = ReoptimisationRun("failed", "the re-optimisation process could not be started")
+        if isinstance(job, ReoptimisationRun):  # nothing to search (or no child to search in): answered at once
             if request is not None:
                 reopt_requests.finish(self.redis, self.keys, area, request[0], request[1], job, began,
                                       self.writer.name)
@@ -207,6 +218,9 @@ class Worker:
             reason = ""
         except LostLease as exc:
             run, reason = None, f"not committed: {exc}"
+        if run is not None and run.status == "failed" and self.pool is not None and self.pool.broken:
+            self.pool.close()  # the child died mid-search: the next search forks a new one
+            self.pool = None
         if search.request is not None:
             reopt_requests.finish(self.redis, self.keys, area, search.request[0], search.request[1], run,
                                   search.began, self.writer.name, reason)

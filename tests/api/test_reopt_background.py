@@ -18,6 +18,8 @@ OP, DISP, DRV = key_header("operator"), key_header("dispatcher"), key_header("dr
 class InlinePool:
     """Runs the child's search function here, at submit: its future is done at once."""
 
+    broken = False
+
     def submit(self, *args) -> Future:
         future: Future = Future()
         future.set_result(reopt_search.search_day(*args))
@@ -98,3 +100,27 @@ def test_while_searching_the_worker_leaves_fresh_commands_to_the_callers_process
     clean_redis.xadd(stream, {"cmd": json.dumps(event)})
     assert worker.writer.drain("all", leave_young_s=60.0).applied == 0  # an API process is applying it
     assert worker.writer.drain("all").applied == 1
+
+
+def test_a_dead_search_child_is_replaced(client, worker, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    class DeadPool(InlinePool):
+        closed = False
+
+        def submit(self, *args) -> Future:
+            raise BrokenProcessPool("the child was killed")
+
+        def close(self) -> None:
+            self.closed = True
+
+    dead = DeadPool()
+    worker.pool = dead
+    monkeypatch.setattr(reopt_search, "SearchPool", lambda world: InlinePool())
+    bid = _moved_away(client, "bg-key-0006")
+    asked = client.post("/dispatch/reoptimise", json={"day": tomorrow(), "time_limit_s": 1}, headers=DISP).json()
+    worker.run_once(wait=False)
+    worker.run_once(wait=False)
+    assert dead.closed and isinstance(worker.pool, InlinePool)
+    assert client.get(asked["poll"], headers=DISP).json()["results"]["all"]["status"] == "published"
+    assert client.get(f"/bookings/{bid}", headers=OP).json()["vehicle_id"] != "nanmoku-1"

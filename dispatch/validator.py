@@ -84,6 +84,24 @@ def check_pins(solution: Solution, pins: Mapping[str, str]) -> list[Violation]:
     return out
 
 
+def check_sequence_locks(solution: Solution, locks: Mapping[str, Sequence[tuple[str, str]]]) -> list[Violation]:
+    """Vehicles whose route does not start with the stops a dispatcher locked, in that order.
+
+    ``locks``: vehicle id -> ``(request id, "pickup" | "dropoff")`` visits that must be the vehicle's next
+    ones. Like :func:`check_pins`, judged against the dispatcher's own books, not the problem's.
+    """
+    out: list[Violation] = []
+    for vehicle_id, order in locks.items():
+        visits = solution.routes.get(vehicle_id, [])
+        for i, (rid, kind) in enumerate(order):
+            if i >= len(visits) or (visits[i].request_id, str(visits[i].kind)) != (rid, str(kind)):
+                found = f"{visits[i].kind} of {visits[i].request_id}" if i < len(visits) else "nothing"
+                out.append(Violation(vehicle_id, rid, "sequence-locked",
+                                     f"locked stop {i + 1} is the {kind} of {rid}, planned: {found}"))
+                break
+    return out
+
+
 def is_feasible(problem: RoutingProblem, solution: Solution) -> bool:
     return not validate(problem, solution)
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign", "unpin", "train_delay"})
 VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift",
-                         "add_vehicle"})
+                         "start_break", "end_break", "add_vehicle"})
 # the command errors a caller caused, as opposed to an engine bug
 CALLER_ERRORS = (BookingRejected, DispatchError)
 
@@ -219,9 +219,13 @@ def _vehicle_event(engine: Any, command: dict[str, Any], now: int) -> Outcome:
         getattr(engine, op)(vehicle_id, booking_id, now)
     elif op in ("start_shift", "end_shift"):
         getattr(engine, op)(vehicle_id, now)
+    elif op in ("start_break", "end_break"):
+        getattr(engine, op)(vehicle_id, command["break_id"], now)
     else:
         return Outcome(False, error=f"unknown command {op!r}")
     event = {"type": "vehicle", "op": op, "vehicle_id": vehicle_id, "booking_id": booking_id}
+    if "break_id" in command:
+        event["break_id"] = command["break_id"]
     if op == "position":
         event["lat"], event["lon"] = command["location"]["lat"], command["location"]["lon"]
     return Outcome(True, events=[event], replans=changed)

@@ -122,6 +122,12 @@ class DayEngine:
     def end_shift(self, vehicle_id: str, now: int) -> None:
         self.dispatcher.end_shift(vehicle_id, now)
 
+    def start_break(self, vehicle_id: str, break_id: str, now: int) -> None:
+        self.dispatcher.start_break(vehicle_id, break_id, now)
+
+    def end_break(self, vehicle_id: str, break_id: str, now: int) -> None:
+        self.dispatcher.end_break(vehicle_id, break_id, now)
+
     # ------------------------------------------------------------------ fleet
     def add_vehicle(self, definition: dict[str, Any], now: int) -> bool:
         """A vehicle registered after the day's plan exists joins it; False if the day has it already.

@@ -138,7 +138,15 @@ def _loc(location: Any) -> dict[str, Any]:
 
 
 def stop_out(day: str, stop: Any) -> dict[str, Any]:
+    """One plan item; a driver's break (``kind`` "break") has its id in ``booking_id`` and ``break_id``,
+    its start window in ``window``, its planned start and end in ``arrival``/``departure``, and
+    ``anywhere`` when it is taken wherever the vehicle is (``location``: the stop before it)."""
+    extra: dict[str, Any] = {}
+    if str(stop.kind) == "break":
+        extra = {"break_id": stop.booking_id, "anywhere": bool(getattr(stop, "anywhere", False)),
+                 "duration_s": stop.departure - stop.service_start}
     return {
+        **extra,
         "booking_id": stop.booking_id,
         "kind": str(stop.kind),
         "location": _loc(stop.location),

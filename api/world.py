@@ -16,7 +16,7 @@ from typing import Any
 from api.engine import DayEngine
 from api.errors import ApiError
 from api.settings import Settings
-from dispatch.model import Location, Shift, Vehicle
+from dispatch.model import Break, Location, Shift, Vehicle
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
 from dispatch.stop_service import StopMapper, StopService
@@ -171,7 +171,15 @@ class World:
     def vehicle(self, definition: dict[str, Any]) -> Vehicle:
         """Engine vehicle of a stored definition (see :class:`api.schemas.VehicleIn`), one shift a day."""
         depot = to_location(self.place_location(definition["depot"], "depot"))
-        shift = Shift(hhmm_s(definition["shift_start"]), hhmm_s(definition["shift_end"]), depot)
+        breaks = []
+        for raw in definition.get("breaks") or ():
+            place = raw.get("place", "depot")
+            where = depot if place == "depot" else None if place == "anywhere" else to_location(
+                self.place_location(place, "breaks.place"))
+            earliest = hhmm_s(raw["earliest"])
+            latest = hhmm_s(raw.get("latest") or raw["earliest"])
+            breaks.append(Break(earliest, latest, 60 * int(raw["minutes"]), where))
+        shift = Shift(hhmm_s(definition["shift_start"]), hhmm_s(definition["shift_end"]), depot, breaks=tuple(breaks))
         area = definition.get("service_area")
         if not area and self.operating_model is not None:  # each fleet where its model lets it drive
             area = sorted(self.operating_model.service_area(definition["municipality"]))
@@ -223,10 +231,23 @@ def location_record(location: Location) -> dict[str, Any]:
 
 
 def load_fleet_file(path: Path) -> list[dict[str, Any]]:
-    """Vehicle definitions of a fleet JSON file (``{"vehicles": [...]}``), defaults filled in."""
+    """Vehicle definitions of a fleet JSON file (``{"vehicles": [...]}``), defaults filled in.
+
+    Raises
+    ------
+    ValueError
+        A row's breaks do not fit its shift (checked as ``PUT /vehicles/{id}`` checks them).
+    """
+    from api.schemas import VehicleIn  # the API's own check of a definition
+
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     out = []
     for row in data.get("vehicles", []):
+        if row.get("breaks"):
+            try:
+                VehicleIn.model_validate(row)
+            except ValueError as exc:
+                raise ValueError(f"{path}: vehicle {row.get('id')!r}: {exc}") from None
         out.append(
             {
                 "seats": 7,
@@ -235,6 +256,7 @@ def load_fleet_file(path: Path) -> list[dict[str, Any]]:
                 "shift_end": "17:00",
                 "service_area": None,
                 "label": "",
+                "breaks": [],
                 **row,
             }
         )

@@ -52,6 +52,7 @@ class TimeKind(StrEnum):
 class StopKind(StrEnum):
     PICKUP = "pickup"
     DROPOFF = "dropoff"
+    BREAK = "break"
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,63 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class Break:
+    """A driver's break (休憩) in a shift: ``duration`` seconds starting between ``earliest`` and ``latest``.
+
+    A fixed-time break has ``earliest == latest``. ``location`` is where it is taken (the depot, an
+    office); None means anywhere: on the way between two stops, wherever the vehicle is. Either way the
+    vehicle carries nobody during it (a driver does not rest with riders on board). Times are seconds
+    since the service day's midnight.
+
+    Raises
+    ------
+    ValueError
+        A duration that is not positive, or a latest start before the earliest.
+    """
+
+    earliest: int
+    latest: int
+    duration: int
+    location: Location | None = None
+
+    def __post_init__(self) -> None:
+        if self.duration <= 0:
+            raise ValueError(f"a break needs a positive duration (got {self.duration} s)")
+        if self.latest < self.earliest:
+            raise ValueError(f"a break's latest start {self.latest} is before its earliest start {self.earliest}")
+
+    @property
+    def fixed(self) -> bool:
+        return self.earliest == self.latest
+
+
+@dataclass(frozen=True)
 class Shift:
-    """A driver's shift on one vehicle: leave ``start_depot`` at ``start``, be back at ``end``."""
+    """A driver's shift on one vehicle: leave ``start_depot`` at ``start``, be back at ``end``.
+
+    ``breaks`` are taken inside the shift: each starts no earlier than ``start`` and ends by ``end`` even
+    when started at its latest. They are kept in order of earliest start, and each must be able to follow
+    the one before it (its latest start is not before the earlier break's earliest end).
+    """
 
     start: int
     end: int
     start_depot: Location
     end_depot: Location | None = None
+    breaks: tuple[Break, ...] = ()
+
+    def __post_init__(self) -> None:
+        ordered = sorted(self.breaks, key=lambda b: (b.earliest, b.latest))
+        for b in ordered:
+            if b.earliest < self.start or b.latest + b.duration > self.end:
+                raise ValueError(
+                    f"break [{b.earliest}, {b.latest}] + {b.duration} s does not fit in the shift "
+                    f"[{self.start}, {self.end}]"
+                )
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if b.latest < a.earliest + a.duration:
+                raise ValueError(f"breaks starting {a.earliest} and {b.earliest} cannot both be taken in order")
+        object.__setattr__(self, "breaks", tuple(ordered))
 
     @property
     def return_depot(self) -> Location:
@@ -164,10 +215,13 @@ class Vehicle:
 
 @dataclass
 class Stop:
-    """A planned visit of a vehicle: pick up or drop off one booking.
+    """A planned visit of a vehicle: pick up or drop off one booking, or the driver's break.
 
     ``earliest``/``latest`` is the window service must start in; ``arrival`` and ``departure`` the planned
-    times; ``seats_after``/``wheelchairs_after`` the load when the vehicle leaves.
+    times; ``seats_after``/``wheelchairs_after`` the load when the vehicle leaves. A break (kind
+    ``BREAK``) has the break's id in ``booking_id``, its start window in ``earliest``/``latest`` and
+    lasts from ``service_start`` to ``departure``; ``anywhere`` marks a break taken wherever the vehicle
+    is (``location`` is then the place of the stop before it).
     """
 
     booking_id: str
@@ -180,6 +234,7 @@ class Stop:
     departure: int = 0
     seats_after: int = 0
     wheelchairs_after: int = 0
+    anywhere: bool = False
 
 
 @dataclass
@@ -197,7 +252,7 @@ class VehiclePlan:
 
     @property
     def booking_ids(self) -> set[str]:
-        return {s.booking_id for s in self.stops}
+        return {s.booking_id for s in self.stops if s.kind != StopKind.BREAK}
 
 
 @dataclass(frozen=True)

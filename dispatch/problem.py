@@ -17,6 +17,23 @@ import numpy as np
 class VisitKind(StrEnum):
     PICKUP = "pickup"
     DROPOFF = "dropoff"
+    BREAK = "break"
+
+
+@dataclass(frozen=True)
+class BreakSpec:
+    """A break the vehicle's driver must take: ``duration`` starting within ``window``.
+
+    ``location`` is a location index (a depot, an office) or None: anywhere, that is on the way between
+    the visits before and after it. A break is one visit ``(id, VisitKind.BREAK)`` of its vehicle's route;
+    the vehicle must be empty during it. An anywhere break costs no travel of its own: the drive from the
+    visit before it to the visit after it must fit around it (see :func:`dispatch.validator.validate`).
+    """
+
+    id: str
+    window: tuple[float, float]
+    duration: float
+    location: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,7 @@ class VehicleSpec:
     ``start`` is where it is free next (its depot at shift start, or the end of the stop it is
     committed to) at ``start_time``; ``end`` where it must finish by ``end_time`` (None = anywhere).
     ``locked`` lists visits that must come first, in this order (the stop it is driving to).
+    ``breaks`` must all be taken on this vehicle's route, each exactly once.
     """
 
     id: str
@@ -81,6 +99,14 @@ class VehicleSpec:
     capacity: tuple[int, ...] = (1,)
     locked: tuple[tuple[str, VisitKind], ...] = ()
     fixed_cost: float = 0.0
+    breaks: tuple[BreakSpec, ...] = ()
+
+    def break_spec(self, break_id: str) -> BreakSpec:
+        """The break with this id; raises KeyError if the vehicle has none."""
+        for b in self.breaks:
+            if b.id == break_id:
+                return b
+        raise KeyError(break_id)
 
 
 @dataclass
@@ -148,22 +174,38 @@ class Solution:
         return total
 
     def vehicles_used(self) -> int:
-        return sum(1 for visits in self.routes.values() if visits)
+        """Vehicles that carry someone (a route of breaks only does not count)."""
+        return sum(1 for visits in self.routes.values() if any(v.kind != VisitKind.BREAK for v in visits))
 
 
-def visit_location(problem: RoutingProblem, visit: Visit) -> int:
+def has_breaks(problem: RoutingProblem) -> bool:
+    """True when some vehicle of the problem has a break to take."""
+    return any(v.breaks for v in problem.vehicles)
+
+
+def visit_location(problem: RoutingProblem, visit: Visit, vehicle: VehicleSpec | None = None) -> int | None:
+    """Location index of a visit; None for a break taken anywhere (``vehicle`` is needed for breaks)."""
+    if visit.kind == VisitKind.BREAK:
+        if vehicle is None:
+            raise ValueError("the location of a break needs its vehicle")
+        return vehicle.break_spec(visit.request_id).location
     req = problem.request(visit.request_id)
     return req.pickup if visit.kind == VisitKind.PICKUP else req.dropoff
 
 
 def route_distance(problem: RoutingProblem, vehicle: VehicleSpec, visits: list[Visit]) -> float:
-    """Distance of one route in the problem's distance unit (0 for an unused vehicle)."""
+    """Distance of one route in the problem's distance unit (0 for an unused vehicle).
+
+    A break taken anywhere adds no distance: the vehicle drives on from the visit before it.
+    """
     if not visits:
         return 0.0
     here = vehicle.start
     total = 0.0
     for visit in visits:
-        there = visit_location(problem, visit)
+        there = visit_location(problem, visit, vehicle)
+        if there is None:
+            continue
         total += float(problem.distance[here, there])
         here = there
     if vehicle.end is not None:

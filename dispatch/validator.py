@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dispatch.problem import Request, RoutingProblem, Solution, VehicleSpec, Visit, VisitKind
+from dispatch.problem import BreakSpec, Request, RoutingProblem, Solution, VehicleSpec, Visit, VisitKind
 
 TOLERANCE = 1e-6
 
@@ -34,7 +34,13 @@ def validate(problem: RoutingProblem, solution: Solution, tolerance: float = TOL
     Rules: each request is routed once or reported unserved, required ones are routed; pickup before
     drop-off on the same vehicle (on-board loads: drop-off only, on their vehicle); allowed vehicles;
     locked visits first; times consistent with travel times and service durations; windows; capacity
-    in every dimension; maximum ride time; vehicle end time and place.
+    in every dimension; maximum ride time; vehicle end time and place; every break of a vehicle taken
+    once on it, inside its window, for its whole duration, with nobody on board.
+
+    A break at a location is a visit there (its window bounds the start, its duration is the service
+    time). A break taken anywhere is taken on the way: it starts no earlier than the visit before it is
+    left, and the visit after it is reached no earlier than the drive from the last located visit plus
+    the time spent resting since then.
     """
     out: list[Violation] = []
     vehicles = {v.id: v for v in problem.vehicles}
@@ -107,7 +113,44 @@ def _check_route(
         if i >= len(visits) or (visits[i].request_id, visits[i].kind) != (rid, kind):
             bad(rid, "locked", f"locked visit {kind} must be visit {i + 1}")
     here, clock = vehicle.start, vehicle.start_time
+    drive_from, rested = clock, 0.0  # anywhere breaks since the last located visit: left it at, rested
+    taken: set[str] = set()
     for visit in visits:
+        if visit.kind == VisitKind.BREAK:
+            try:
+                brk = vehicle.break_spec(visit.request_id)
+            except KeyError:
+                bad(visit.request_id, "unknown-break", "break not in this vehicle's shift")
+                continue
+            if brk.id in taken:
+                bad(brk.id, "break-duplicate", "break taken twice")
+            taken.add(brk.id)
+            if brk.location is None:
+                if visit.arrival + tol < clock:
+                    bad(brk.id, "travel-time", f"break begins {visit.arrival:.1f}, before the visit before it ends")
+            else:
+                need = max(clock, drive_from + rested + float(problem.travel_time[here, brk.location]))
+                if visit.arrival + tol < need:
+                    bad(brk.id, "travel-time", f"arrives {visit.arrival:.1f} before it can ({need:.1f})")
+            if visit.start + tol < visit.arrival:
+                bad(brk.id, "time-order", "break starts before arrival")
+            lo, hi = brk.window
+            if visit.start + tol < lo or visit.start - tol > hi:
+                bad(brk.id, "break-window", f"break starts at {visit.start:.1f}, outside [{lo:.1f}, {hi:.1f}]")
+            if visit.departure + tol < visit.start + brk.duration:
+                bad(
+                    brk.id,
+                    "break-duration",
+                    f"break of {visit.departure - visit.start:.1f} is shorter than {brk.duration:.1f}",
+                )
+            if any(load):
+                bad(brk.id, "break-onboard", f"riders on board during the break (load {tuple(load)})")
+            if brk.location is None:
+                rested += visit.departure - visit.start
+            else:
+                here, drive_from, rested = brk.location, visit.departure, 0.0
+            clock = visit.departure
+            continue
         try:
             req = problem.request(visit.request_id)
         except KeyError:
@@ -116,7 +159,7 @@ def _check_route(
         if req.vehicle_ids and vid not in req.vehicle_ids:
             bad(req.id, "vehicle-not-allowed", "request may not use this vehicle")
         there = req.pickup if visit.kind == VisitKind.PICKUP else req.dropoff
-        earliest_arrival = clock + float(problem.travel_time[here, there])
+        earliest_arrival = max(clock, drive_from + rested + float(problem.travel_time[here, there]))
         if visit.arrival + tol < earliest_arrival:
             bad(req.id, "travel-time", f"arrives {visit.arrival:.1f} before it can ({earliest_arrival:.1f})")
         if visit.start + tol < visit.arrival:
@@ -150,6 +193,11 @@ def _check_route(
             if used > cap or used < 0:
                 bad(req.id, "capacity", f"load {used} in dimension {dim} outside [0, {cap}]")
         here, clock = there, visit.departure
+        drive_from, rested = clock, 0.0
+    for brk in vehicle.breaks:
+        if brk.id not in taken:
+            lo, hi = brk.window
+            bad(brk.id, "break-missing", f"break starting in [{lo:.1f}, {hi:.1f}] for {brk.duration:.1f} not taken")
     for rid in pickups:
         if rid not in dropped:
             bad(rid, "precedence", "picked up but never dropped off")
@@ -157,7 +205,8 @@ def _check_route(
         if request.onboard_vehicle == vid and request.id not in dropped:
             bad(request.id, "onboard-undelivered", "rider on board is never dropped off")
     if visits:
-        back = clock + (float(problem.travel_time[here, vehicle.end]) if vehicle.end is not None else 0.0)
+        drive = float(problem.travel_time[here, vehicle.end]) if vehicle.end is not None else 0.0
+        back = max(clock, drive_from + rested + drive)
         if back > vehicle.end_time + tol:
             bad(None, "shift-end", f"finishes at {back:.1f}, after shift end {vehicle.end_time:.1f}")
     return out
@@ -170,33 +219,39 @@ def schedule_route(
 ) -> list[Visit] | None:
     """Times for a visit order: as early as windows allow, then pickups delayed to cut ride times.
 
-    Returns None when no schedule respects the windows, ride times and shift end for this order.
+    Returns None when no schedule respects the windows, ride times, breaks and shift end for this order.
     The delay step follows the forward-time-slack idea of Cordeau and Laporte's DARP scheduling: a
     pickup is delayed by the waiting it would otherwise cause downstream, but never so far that a
-    later window or an on-board rider's ride limit breaks.
+    later window or an on-board rider's ride limit breaks (a delay that would is not made).
+    Breaks (``(break id, VisitKind.BREAK)`` items) are timed as :func:`validate` reads them.
     """
     n = len(sequence)
-    reqs = [problem.request(rid) for rid, _ in sequence]
-    ends = [_end_of(r, k) for r, (_, k) in zip(reqs, sequence, strict=True)]
+    ends = [_item_of(problem, vehicle, rid, k) for rid, k in sequence]
+    reqs = [e[3] for e in ends]
     locs = [e[0] for e in ends]
     windows = [e[1] for e in ends]
     service = [e[2] for e in ends]
-    travel = [0.0] * n
-    here = vehicle.start
-    for i, loc in enumerate(locs):
-        travel[i] = float(problem.travel_time[here, loc])
-        here = loc
     arrival = [0.0] * n
     start = [0.0] * n
 
     def forward(from_index: int) -> bool:
-        clock = vehicle.start_time if from_index == 0 else start[from_index - 1] + service[from_index - 1]
-        for i in range(from_index, n):
-            arrival[i] = clock + travel[i]
-            start[i] = max(arrival[i], windows[i][0])
-            if start[i] > windows[i][1] + TOLERANCE:
-                return False
+        here, clock = vehicle.start, float(vehicle.start_time)
+        drive_from, rested = clock, 0.0
+        for i in range(n):
+            loc = locs[i]
+            if i >= from_index:
+                if loc is None:
+                    arrival[i] = clock
+                else:
+                    arrival[i] = max(clock, drive_from + rested + float(problem.travel_time[here, loc]))
+                start[i] = max(arrival[i], windows[i][0])
+                if start[i] > windows[i][1] + TOLERANCE:
+                    return False
             clock = start[i] + service[i]
+            if loc is None:
+                rested += service[i]
+            else:
+                here, drive_from, rested = loc, clock, 0.0
         return True
 
     if not forward(0):
@@ -215,21 +270,36 @@ def schedule_route(
                 acc += waits[j]
             slack = min(slack, acc + windows[j][1] - start[j])
             other = sequence[j][0]
-            if sequence[j][1] == VisitKind.DROPOFF and j > p and reqs[j].max_ride is not None:
+            req_j = reqs[j]
+            if sequence[j][1] == VisitKind.DROPOFF and j > p and req_j is not None and req_j.max_ride is not None:
                 if other in pick_index:
                     began = start[pick_index[other]] + service[pick_index[other]]
                 else:
-                    began = reqs[j].picked_up_at
+                    began = req_j.picked_up_at
                 if began is not None and pick_index.get(other, -1) < p:
-                    slack = min(slack, acc + reqs[j].max_ride - (start[j] - began))
+                    slack = min(slack, acc + req_j.max_ride - (start[j] - began))
         delay = min(max(slack, 0.0), sum(waits[p + 1 : d + 1]))
         if delay > 0:
+            kept = (list(arrival), list(start))
             start[p] += delay
-            forward(p + 1)
+            if not forward(p + 1):
+                arrival[:], start[:] = kept
     visits = [
         Visit(rid, kind, arrival[i], start[i], start[i] + service[i]) for i, (rid, kind) in enumerate(sequence)
     ]
     return None if _check_route(problem, vehicle, visits, TOLERANCE) else visits
+
+
+def _item_of(
+    problem: RoutingProblem, vehicle: VehicleSpec, item_id: str, kind: VisitKind
+) -> tuple[int | None, tuple[float, float], float, Request | None]:
+    """Location (None: anywhere), window, service duration and request (None for a break) of one visit."""
+    if kind == VisitKind.BREAK:
+        brk: BreakSpec = vehicle.break_spec(item_id)
+        return brk.location, brk.window, brk.duration, None
+    request = problem.request(item_id)
+    loc, window, dwell = _end_of(request, kind)
+    return loc, window, dwell, request
 
 
 def _end_of(request: Request, kind: VisitKind) -> tuple[int, tuple[float, float], float]:

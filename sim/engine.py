@@ -286,6 +286,13 @@ class DaySimulation:
         bid, kind = run.target
         if not self._still_first(run, now):
             return
+        if kind == StopKind.BREAK:  # the driver rests here (a break taken anywhere: where the vehicle is)
+            self.d.start_break(vid, bid, now)
+            stop = self.d.plan(vid).stops[0]
+            run.state, run.arrived_at = "at_stop", now
+            run.service_start = now
+            self.push(max(stop.departure, now), VEHICLE, "service_done", vid, run.token)
+            return
         self.d.arrive(vid, bid, now)
         stop = self.d.plan(vid).stops[0]
         run.state, run.arrived_at = "at_stop", now
@@ -302,6 +309,14 @@ class DaySimulation:
             return
         assert run.target is not None
         bid, kind = run.target
+        if kind == StopKind.BREAK:
+            plan = self.d.plan(vid)
+            if plan.stops and (plan.stops[0].booking_id, plan.stops[0].kind) == run.target:
+                self.d.end_break(vid, bid, now)  # (else the dispatcher's clock took it as planned already)
+            self._log_stop(run, bid, "break", now)
+            run.state = "idle"
+            self._next(run, now)
+            return
         if not self._still_first(run, now):
             return
         leg = self.legs.get(bid)

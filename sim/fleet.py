@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dispatch.fares import FareTable
-from dispatch.model import Location, Shift, Vehicle
+from dispatch.model import Break, Location, Shift, Vehicle
 from routing.facts import Place, RegionFacts
 from sim.region import resolve_municipality, resolve_place
 from sim.scenario import Scenario
@@ -67,7 +67,10 @@ def build_vehicles(scenario: Scenario, places: dict[str, Place], facts: RegionFa
         area = {muni.jis_code}
         if scenario.operating_model != "municipal":
             area |= crossing.partners(muni.jis_code) | set(crossing.destination_jis)
-        shifts = tuple(Shift(int(a), int(b), depot) for a, b in fleet.shifts)
+        shifts = tuple(
+            Shift(int(a), int(b), depot, breaks=_breaks_in(fleet, int(a), int(b), depot, places, facts, i))
+            for a, b in fleet.shifts
+        )
         for n in range(fleet.vehicles):
             out.append(Vehicle(
                 id=f"{muni.name_en}-{n + 1}",
@@ -82,6 +85,25 @@ def build_vehicles(scenario: Scenario, places: dict[str, Place], facts: RegionFa
     if len(set(ids)) != len(ids):
         raise ValueError("two fleets of one municipality: merge them into one fleet entry")
     return out
+
+
+def _breaks_in(fleet, start: int, end: int, depot: Location, places: dict[str, Place], facts: RegionFacts,
+               index: int) -> tuple[Break, ...]:
+    """The fleet's breaks that fit in the shift ``[start, end]``."""
+    out = []
+    for b in fleet.breaks:
+        latest = int(b.earliest if b.latest is None else b.latest)
+        if not (start <= b.earliest and latest + b.duration <= end):
+            continue
+        if b.place == "depot":
+            where: Location | None = depot
+        elif b.place == "anywhere":
+            where = None
+        else:
+            resolve_place(facts, b.place, f"fleets[{index}].breaks.place")
+            where = location_of(places[b.place])
+        out.append(Break(int(b.earliest), latest, int(b.duration), where))
+    return tuple(out)
 
 
 def fare_table(scenario: Scenario, facts: RegionFacts) -> FareTable:

@@ -30,6 +30,32 @@ _RULE_DURATIONS = (
 
 
 @dataclass(frozen=True)
+class BreakSpec:
+    """A driver's break (休憩) in every shift of a fleet's vehicles that it fits in.
+
+    Parameters
+    ----------
+    earliest, latest
+        Window of the break's start (``latest`` left out: a fixed time).
+    duration
+        Length of the break.
+    place
+        ``depot``, ``anywhere`` (where the vehicle is) or a place key.
+    """
+
+    earliest: Clock
+    duration: Duration
+    latest: Clock | None = None
+    place: str = "depot"
+
+    def __post_init__(self) -> None:
+        if self.duration <= 0:
+            raise ValueError("a break's duration must be positive")
+        if self.latest is not None and self.latest < self.earliest:
+            raise ValueError(f"break {self.earliest}: latest start before the earliest")
+
+
+@dataclass(frozen=True)
 class FleetSpec:
     """One municipality's fleet.
 
@@ -49,6 +75,8 @@ class FleetSpec:
         Place key of the depot (``tomioka_city_hall``, ``st:Shimonita``).
     shifts
         Shifts per vehicle as ``[start, end]`` clock pairs; every vehicle works all of them.
+    breaks
+        Driver breaks; each goes into the shift it fits in (a break that fits none is an error).
     """
 
     municipality: str
@@ -58,6 +86,7 @@ class FleetSpec:
     wheelchair_vehicles: int = 0
     wheelchair_places: int = 1
     shifts: tuple[tuple[Clock, Clock], ...] = ((Clock(8 * 3600), Clock(17 * 3600)),)
+    breaks: tuple[BreakSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if self.vehicles < 0 or self.seats < 1 or self.wheelchair_places < 0:
@@ -67,6 +96,10 @@ class FleetSpec:
         for start, end in self.shifts:
             if end <= start:
                 raise ValueError(f"shift {start}-{end}: end must be after start")
+        for b in self.breaks:
+            latest = b.earliest if b.latest is None else b.latest
+            if not any(start <= b.earliest and latest + b.duration <= end for start, end in self.shifts):
+                raise ValueError(f"break from {b.earliest} for {b.duration} s fits in none of the shifts")
 
 
 @dataclass(frozen=True)

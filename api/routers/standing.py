@@ -15,6 +15,8 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -175,29 +177,59 @@ LOCK_MS = 120_000  # a materialisation holding a series' lock longer than this i
 LOCK_WAIT_S = 5.0  # how long a second materialisation of the same series waits before leaving it to the first
 
 
+class SeriesBusy(Exception):
+    """Another process held the series' lock for longer than ``LOCK_WAIT_S``."""
+
+
+@asynccontextmanager
+async def series_lock(request: Request, series_id: str) -> AsyncIterator[None]:
+    """Hold the series' lock (``<prefix>:standing:<id>:lock``, SET NX) while a block reads and writes it.
+
+    Every writer of a series takes it - materialising, skipping a date, pausing, resuming, ending - so
+    one writer's read-modify-write is never overwritten by another's (a skip lost under a concurrent
+    materialisation, say). Raises :class:`SeriesBusy` when the lock stays held for ``LOCK_WAIT_S`` s.
+    """
+    redis_client, token = request.app.state.redis, new_id("lk")
+    lock = request.app.state.keys.standing_lock(series_id)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not await redis_client.set(lock, token, nx=True, px=LOCK_MS):
+        if time.monotonic() >= deadline:
+            raise SeriesBusy(series_id)
+        await asyncio.sleep(0.1)
+    try:
+        yield
+    finally:
+        if await redis_client.get(lock) == token:
+            await redis_client.delete(lock)
+
+
+@asynccontextmanager
+async def changing_series(request: Request, series_id: str) -> AsyncIterator[None]:
+    """:func:`series_lock` for a request that changes a series: a lock held elsewhere is a 409."""
+    try:
+        async with series_lock(request, series_id):
+            yield
+    except SeriesBusy:
+        raise ApiError(409, "series_id", "the series is being updated by another request; try again",
+                       headers={"Retry-After": "2"}) from None
+
+
 async def materialise(request: Request, series: dict[str, Any], principal: ApiKey) -> int:
     """Place every occurrence of ``series`` that has entered the booking horizon; returns how many.
 
     Several processes may materialise at once (the worker's schedule, a desk page opening, a series
-    created or resumed): each series is materialised under its own lock (``<prefix>:standing:<id>:lock``,
-    SET NX) and re-read once held, so an occurrence is placed, and a conflict put on the call-back list,
-    once. ``series`` is updated in place with what was stored. A series whose lock stays held for
+    created or resumed): each series is materialised under its own lock (:func:`series_lock`) and
+    re-read once held, so an occurrence is placed, and a conflict put on the call-back list, once.
+    ``series`` is updated in place with what was stored. A series whose lock stays held for
     ``LOCK_WAIT_S`` seconds is left to its holder (0).
     """
-    redis_client, token = request.app.state.redis, new_id("lk")
-    lock = request.app.state.keys.standing_lock(series["id"])
-    deadline = time.monotonic() + LOCK_WAIT_S
-    while not await redis_client.set(lock, token, nx=True, px=LOCK_MS):
-        if time.monotonic() >= deadline:
-            log.info("standing booking %s: being materialised elsewhere", series["id"])
-            return 0
-        await asyncio.sleep(0.1)
     try:
-        series.update(await _load(request, series["id"]))
-        return await _materialise_locked(request, series, principal)
-    finally:
-        if await redis_client.get(lock) == token:
-            await redis_client.delete(lock)
+        async with series_lock(request, series["id"]):
+            series.update(await _load(request, series["id"]))
+            return await _materialise_locked(request, series, principal)
+    except SeriesBusy:
+        log.info("standing booking %s: being materialised elsewhere", series["id"])
+        return 0
 
 
 async def materialise_every(request: Request, principal: ApiKey) -> dict[str, int]:
@@ -310,26 +342,30 @@ async def skip_date(
     principal: Annotated[ApiKey, Depends(require("bookings.change"))],
 ) -> JSONResponse:
     """Leave out one date (its bookings, if already made, are cancelled)."""
-    series = await _load(request, series_id)
-    if not _runs_on(series, date.fromisoformat(body.date)):
-        raise ApiError(422, "body.date", f"the series does not run on {body.date}")
-    if body.date not in series["skipped"]:
-        series["skipped"] = sorted([*series["skipped"], body.date])
-    occurrence = series["occurrences"].pop(body.date, None)
-    if occurrence is not None:
-        await _cancel_occurrence(request, occurrence, principal)
-    await _save(request, series)
+    series = await _load(request, series_id)  # 404 before waiting for a lock
+    async with changing_series(request, series_id):
+        series = await _load(request, series_id)
+        if not _runs_on(series, date.fromisoformat(body.date)):
+            raise ApiError(422, "body.date", f"the series does not run on {body.date}")
+        if body.date not in series["skipped"]:
+            series["skipped"] = sorted([*series["skipped"], body.date])
+        occurrence = series["occurrences"].pop(body.date, None)
+        if occurrence is not None:
+            await _cancel_occurrence(request, occurrence, principal)
+        await _save(request, series)
     return JSONResponse(_out(series))
 
 
 async def _set_status(request: Request, series_id: str, status: str, principal: ApiKey) -> JSONResponse:
-    series = await _load(request, series_id)
-    if series["status"] == "ended":
-        raise ApiError(409, "series_id", "the series has ended")
-    series["status"] = status
-    await _save(request, series)
-    if status == "active":
-        await materialise(request, series, principal)
+    await _load(request, series_id)  # 404 before waiting for a lock
+    async with changing_series(request, series_id):
+        series = await _load(request, series_id)
+        if series["status"] == "ended":
+            raise ApiError(409, "series_id", "the series has ended")
+        series["status"] = status
+        await _save(request, series)
+        if status == "active":
+            await _materialise_locked(request, series, principal)
     return JSONResponse(_out(series))
 
 
@@ -352,12 +388,14 @@ async def end_series(
     principal: Annotated[ApiKey, Depends(require("bookings.change"))],
 ) -> JSONResponse:
     """End the series after ``date``; occurrences already booked after it are cancelled."""
-    series = await _load(request, series_id)
-    last = body.date or now_jst().date().isoformat()
-    if last < series["start_date"]:
-        last = series["start_date"]
-    series.update(status="ended", end_date=last)
-    for day in [d for d in series["occurrences"] if d > last]:
-        await _cancel_occurrence(request, series["occurrences"].pop(day), principal)
-    await _save(request, series)
+    await _load(request, series_id)  # 404 before waiting for a lock
+    async with changing_series(request, series_id):
+        series = await _load(request, series_id)
+        last = body.date or now_jst().date().isoformat()
+        if last < series["start_date"]:
+            last = series["start_date"]
+        series.update(status="ended", end_date=last)
+        for day in [d for d in series["occurrences"] if d > last]:
+            await _cancel_occurrence(request, series["occurrences"].pop(day), principal)
+        await _save(request, series)
     return JSONResponse(_out(series))

@@ -25,7 +25,8 @@ router = APIRouter(tags=["vehicles"], responses=ERROR_RESPONSES)
 log = logging.getLogger(__name__)
 
 _OPS = {"position": "position", "arrived": "arrive", "boarded": "board", "no_show": "no_show",
-        "dropped": "drop_off", "shift_start": "start_shift", "shift_end": "end_shift"}
+        "dropped": "drop_off", "shift_start": "start_shift", "shift_end": "end_shift",
+        "break_start": "start_break", "break_end": "end_break"}
 
 
 EVENT_SKEW = timedelta(days=2)
@@ -79,6 +80,9 @@ async def put_vehicle(request: Request, vehicle_id: str, body: VehicleIn) -> dic
     if unknown:
         raise ApiError(422, "body.service_area", f"unknown municipalities {', '.join(unknown)}")
     request.app.state.world.place_location(body.depot, "body.depot")
+    for n, b in enumerate(body.breaks):
+        if b.place not in ("depot", "anywhere"):
+            request.app.state.world.place_location(b.place, f"body.breaks.{n}.place")
     definition = body.model_dump(mode="json")
     store = request.app.state.store
     new = await store.vehicle_definition(vehicle_id) is None
@@ -172,7 +176,7 @@ EventKey = Annotated[
 @router.post("/vehicles/{vehicle_id}/events", dependencies=[Depends(require("vehicles.events"))])
 async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
                         idempotency_key: EventKey = None) -> JSONResponse:
-    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end.
+    """A driver's report: position, arrived, boarded, no-show, dropped, shift start/end, break start/end.
 
     An event that cannot have happened (too early for the pickup window, out of order, another vehicle's
     rider) is 409 with the reason and changes nothing. With an ``Idempotency-Key`` a retry of the same
@@ -186,6 +190,8 @@ async def vehicle_event(request: Request, vehicle_id: str, body: VehicleEventIn,
                                "booking_id": body.booking_id}
     if body.stop is not None:
         command["stop"] = body.stop
+    if body.break_id is not None:
+        command["break_id"] = body.break_id
     if body.at is not None:
         moment = body.at if body.at.tzinfo is not None else body.at.replace(tzinfo=JST)
         command["at"] = moment.timestamp()

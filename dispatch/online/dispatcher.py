@@ -149,6 +149,11 @@ class Dispatcher(ExecutionEvents):
         """Pickups the vehicle drove to where the rider did not come: (arrival s, booking id, place)."""
         return list(self._fleet.state(vehicle_id).missed)
 
+    def tick(self, now: int) -> None:
+        """Let the clock pass to ``now``: lapsed holds expire, stops vehicles must have left for lock, and
+        breaks no driver reported are taken as planned (see :meth:`dispatch.online.fleet.Fleet.advance`)."""
+        self._advance(now)
+
     def check(self) -> list[str]:
         """Every rule the current plans break, as found by :func:`dispatch.validator.validate` (empty = valid).
 

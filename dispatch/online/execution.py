@@ -159,13 +159,65 @@ def no_show(fleet: Fleet, vehicle_id: str, booking_id: str, now: int) -> None:
     fleet.retime(vs, at=now)
 
 
+def start_break(fleet: Fleet, vehicle_id: str, break_id: str, now: int) -> None:
+    """The driver begins a break of their plan now (where the vehicle is: at the break's place, if it has one).
+
+    Refused when riders are on board, when the break is not planned on this vehicle, or earlier than its
+    window minus ``ServiceRules.early_event_tolerance_s``.
+    """
+    vs = _on_duty(fleet, vehicle_id)
+    item = (break_id, VisitKind.BREAK)
+    if item not in vs.sequence:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} has no break {break_id!r} planned")
+    if vs.break_started():
+        raise InvalidEvent(f"vehicle {vehicle_id!r} is already on a break ({vs.sequence[0][0]!r})")
+    if vs.onboard:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} cannot start a break with riders on board:"
+                           f" {', '.join(sorted(vs.onboard))}")
+    brk = vs.shift_breaks[break_id]
+    tolerance = fleet.rules.early_event_tolerance_s
+    if now < brk.earliest - tolerance:
+        raise InvalidEvent(f"break {break_id!r} cannot start at {hhmm(now)}: it may start from {hhmm(brk.earliest)}"
+                           f" (at most {tolerance // 60} min early)")
+    fleet.advance(now)
+    if item not in vs.sequence:  # the clock passing took it as planned already
+        raise InvalidEvent(f"break {break_id!r} of vehicle {vehicle_id!r} is already over by {hhmm(now)}")
+    vs.sequence.remove(item)
+    vs.sequence.insert(0, item)
+    vs.on_shift = True
+    if brk.location is not None:
+        vs.position = brk.location
+    vs.position_time = now
+    vs.arrived = True
+    vs.locked, vs.lock_time = 1, now
+    fleet.retime(vs, at=now)
+
+
+def end_break(fleet: Fleet, vehicle_id: str, break_id: str, now: int) -> None:
+    """The driver ends the break they are on; the plan goes on from here and now."""
+    vs = _on_duty(fleet, vehicle_id)
+    if not (vs.break_started() and vs.sequence[0][0] == break_id):
+        raise InvalidEvent(f"vehicle {vehicle_id!r} is not on break {break_id!r}")
+    assert vs.lock_time is not None
+    if now < vs.lock_time:
+        raise InvalidEvent(f"break {break_id!r} cannot end at {hhmm(now)}: it started at {hhmm(vs.lock_time)}")
+    fleet.advance(now)
+    if vs.sequence and vs.sequence[0] == (break_id, VisitKind.BREAK):
+        fleet.finish_break(vs, vs.lock_time, now)
+
+
 def end_shift(fleet: Fleet, vehicle_id: str, now: int) -> None:
-    """The vehicle goes off duty; its plan must be empty (the dispatcher moves planned bookings first)."""
+    """The vehicle goes off duty; its plan must be empty (the dispatcher moves planned bookings first).
+
+    Breaks not taken yet are dropped with the rest of the day.
+    """
     vs = _on_duty(fleet, vehicle_id)
     if vs.onboard:
         raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
-    if vs.sequence:
-        raise InvalidEvent(f"vehicle {vehicle_id!r} still has {len(vs.sequence)} planned stop(s)")
+    stops = [item for item in vs.sequence if item[1] != VisitKind.BREAK]
+    if stops:
+        raise InvalidEvent(f"vehicle {vehicle_id!r} still has {len(stops)} planned stop(s)")
+    vs.sequence = []
     fleet.advance(now)
     vs.on_shift = False
     vs.off_duty = True
@@ -214,7 +266,7 @@ class ExecutionEvents:
         if vs.onboard:
             raise InvalidEvent(f"vehicle {vehicle_id!r} still has riders on board: {', '.join(sorted(vs.onboard))}")
         self._advance(now)
-        pending = list(dict.fromkeys(rid for rid, _ in vs.sequence))
+        pending = list(dict.fromkeys(rid for rid, kind in vs.sequence if kind != VisitKind.BREAK))
         pinned = [rid for rid in pending if self._fleet.records[rid].pinned_to == vehicle_id]
         if pinned:
             raise InvalidEvent(
@@ -224,6 +276,14 @@ class ExecutionEvents:
         if pending:
             self._move_away(vs, pending)
         end_shift(self._fleet, vehicle_id, now)
+
+    def start_break(self, vehicle_id: str, break_id: str, now: int) -> None:
+        self._expire(now)  # the event itself is checked before the clock moves
+        start_break(self._fleet, vehicle_id, break_id, now)
+
+    def end_break(self, vehicle_id: str, break_id: str, now: int) -> None:
+        self._expire(now)
+        end_break(self._fleet, vehicle_id, break_id, now)
 
     def update_position(self, vehicle_id: str, location: Location, now: int) -> None:
         self._expire(now)  # the event itself is checked before the clock moves

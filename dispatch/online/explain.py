@@ -94,6 +94,20 @@ def _breaches(vs: VehicleState, cache: TravelCache, requests: dict[str, Request]
     left: dict[str, float] = {rid: r.picked_up_at for rid, r in onboard.items() if r.picked_up_at is not None}
     out: list[Breach] = []
     for rid, kind in seq:
+        if kind == VisitKind.BREAK:
+            brk = vs.shift_breaks[rid]
+            spec = vs.breaks.get(rid)
+            lo, hi = spec.window if spec is not None else (brk.earliest, brk.latest)
+            loc = here if brk.location is None else cache.index(brk.location.node)
+            start = max(clock + float(t[here, loc]), lo)
+            if start > hi + SLACK_S:
+                out.append(Breach("break", start - hi,
+                                  f"vehicle {vs.id}'s break from {hhmm(lo)} would start {_minutes(start - hi)} late"))
+            if seats or chairs:
+                out.append(Breach("break", 3600.0,
+                                  f"riders would be on board vehicle {vs.id} during its break at {hhmm(start)}"))
+            here, clock = loc, start + brk.duration
+            continue
         r = requests[rid]
         pickup = kind == VisitKind.PICKUP
         loc = r.pickup if pickup else r.dropoff

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from dispatch.costs import TravelCache
 from dispatch.errors import BookingNotFound, VehicleNotFound
-from dispatch.model import Booking, BookingStatus, Shift, Vehicle
+from dispatch.model import Booking, BookingStatus, Shift, Stop, StopKind, Vehicle
 from dispatch.online.insertion import InsertionParams, RouteArrays, route_arrays
 from dispatch.online.state import BookingRecord, VehicleState, reschedule
 from dispatch.problem import Request, Visit, VisitKind
@@ -19,15 +19,23 @@ from dispatch.rules import ServiceRules
 
 
 def duty_shift(vehicle: Vehicle) -> Shift:
-    """One planning window per vehicle and day: first shift start to last shift end.
+    """One planning window per vehicle and day: first shift start to last shift end, with every break.
 
-    Breaks between shifts are not modelled (the vehicle counts as available through them).
+    The time between two shifts is not modelled as time off (the vehicle counts as available through
+    it); the breaks (休憩) the shifts hold are (see :class:`dispatch.model.Break`).
     """
     if not vehicle.shifts:
         raise ValueError(f"vehicle {vehicle.id!r} has no shift: it needs at least one Shift with a depot")
     first = min(vehicle.shifts, key=lambda s: s.start)
     last = max(vehicle.shifts, key=lambda s: s.end)
-    return Shift(first.start, last.end, first.start_depot, last.return_depot)
+    breaks = tuple(b for s in vehicle.shifts for b in s.breaks)
+    return Shift(first.start, last.end, first.start_depot, last.return_depot, breaks=breaks)
+
+
+def _places(vs: VehicleState) -> list[int]:
+    """Road nodes a vehicle's day may visit of its own: depots and break places."""
+    nodes = [vs.shift.start_depot.node, vs.shift.return_depot.node]
+    return nodes + [b.location.node for b in vs.shift.breaks if b.location is not None]
 
 
 class Fleet:
@@ -45,12 +53,14 @@ class Fleet:
         self.records: dict[str, BookingRecord] = {}
         self.views: dict = {}  # memo of insertion.FleetView per vehicle subset
         self.now = -10**9
-        nodes = [v.shift.start_depot.node for v in self.states.values()]
-        nodes += [v.shift.return_depot.node for v in self.states.values()]
-        cache.add(nodes)
+        cache.add([node for vs in self.states.values() for node in _places(vs)])
+        for vs in self.states.values():
+            if vs.sequence:  # the day's breaks
+                self.retime(vs)
 
     def add(self, vehicle: Vehicle) -> VehicleState:
-        """A vehicle joins the day with an empty plan from its depot (free from shift start or ``now``).
+        """A vehicle joins the day with an empty plan from its depot (free from shift start or ``now``),
+        holding the breaks that can still start in their window.
 
         Raises
         ------
@@ -60,7 +70,10 @@ class Fleet:
         if vehicle.id in self.states:
             raise ValueError(f"vehicle id {vehicle.id!r} is already in the day's fleet")
         vs = VehicleState(vehicle, duty_shift(vehicle))
-        self.cache.add([vs.shift.start_depot.node, vs.shift.return_depot.node])
+        # a break that can no longer start in its window when the vehicle joins is not planned
+        vs.sequence = [(rid, k) for rid, k in vs.sequence
+                       if k != VisitKind.BREAK or vs.shift_breaks[rid].latest >= self.now]
+        self.cache.add(_places(vs))
         self.states[vehicle.id] = vs
         self.retime(vs)  # empty timing and insertion arrays, so the next search sees it
         return vs
@@ -131,22 +144,56 @@ class Fleet:
         return vs
 
     def advance(self, now: int) -> None:
-        """Move the clock; lock the next stop of every vehicle that must have left for it by now."""
+        """Move the clock; lock the next stop of every vehicle that must have left for it by now.
+
+        A break the driver has not reported is taken as planned: locked when it must begin, done when
+        its time is over (a driver who reports it keeps the times they report).
+        """
         if now <= self.now:
             return
         self.now = now
         for vs in self.states.values():
             self._lock_if_gone(vs)
+            while self._break_over(vs):
+                self.finish_break(vs, int(round(vs.visits[0].start)), int(round(vs.visits[0].departure)))
+                self._lock_if_gone(vs)
+
+    def _break_over(self, vs: VehicleState) -> bool:
+        if vs.off_duty or not vs.visits or vs.visits[0].kind != VisitKind.BREAK or not vs.locked:
+            return False
+        return self.now >= vs.visits[0].departure
+
+    def finish_break(self, vs: VehicleState, began: int, ended: int) -> None:
+        """The first item, a break, was taken from ``began`` to ``ended``: log it and re-time the rest."""
+        bid, kind = vs.sequence[0]
+        assert kind == VisitKind.BREAK
+        brk = vs.shift_breaks[bid]
+        assert vs.position is not None
+        place = vs.position if brk.location is None else brk.location
+        vs.done.append(
+            Stop(bid, StopKind.BREAK, place, brk.earliest, brk.latest, began, began, ended,
+                 anywhere=brk.location is None)
+        )
+        vs.sequence = vs.sequence[1:]
+        vs.breaks = {k: b for k, b in vs.breaks.items() if k != bid}
+        vs.position = place
+        vs.position_time = max(vs.position_time, ended)
+        vs.locked, vs.lock_time, vs.arrived = 0, None, False
+        self.retime(vs, at=ended)
 
     def _lock_if_gone(self, vs: VehicleState) -> None:
         """Lock the first stop if, timed just in time, the vehicle must have left for it by now."""
         if vs.locked or not vs.visits or vs.off_duty:
             return
         first = vs.visits[0]
-        r = vs.requests[first.request_id]
-        node = r.pickup if first.kind == VisitKind.PICKUP else r.dropoff
         assert vs.position is not None
         here = self.cache.index(vs.position.node)
+        if first.kind == VisitKind.BREAK:
+            brk = vs.breaks.get(first.request_id)
+            node = here if brk is None or brk.location is None else brk.location
+        else:
+            r = vs.requests[first.request_id]
+            node = r.pickup if first.kind == VisitKind.PICKUP else r.dropoff
         leave = first.start - float(self.cache.seconds[here, node])
         if self.now >= leave:
             self.lock(vs, int(max(vs.position_time, leave)))
@@ -160,6 +207,8 @@ class Fleet:
         if isinstance(vs.arrays, RouteArrays):
             vs.arrays = replace(vs.arrays, locked=1)  # a new object: fleet views keyed on identity refresh
         rid, kind = vs.sequence[0]
+        if kind == VisitKind.BREAK:
+            return
         rec = self.records[rid]
         if kind == VisitKind.PICKUP and rec.booking.status == BookingStatus.CONFIRMED:
             self.set_status(rec, BookingStatus.ASSIGNED)

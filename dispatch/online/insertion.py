@@ -8,6 +8,11 @@ of riders already picked up). The pruning is a close estimate, not the proof: ca
 cheapest first with the exact route scheduler and checker (:func:`dispatch.validator.schedule_route`), so
 every accepted insertion validates.
 
+Driver breaks are items of the plan too: a break at a place is scored as a stop there; one taken
+anywhere is where the new stop before it is (no drive into it), and a stop after it is reached from the
+last located stop with the rest added (as the validator reads it). No candidate carries the new rider
+across a break (the vehicle is empty during one).
+
 Gap ``g`` of a plan with ``k`` stops is the leg into stop ``g`` (``g = k``: the leg back to the depot).
 Times in seconds, costs in seconds of added driving plus ``delay_weight`` x seconds of delay imposed on
 the next planned stops.
@@ -59,6 +64,27 @@ class RouteArrays:
     latest_arrival: np.ndarray
     waits_cum: np.ndarray
     load_before: np.ndarray
+    after_break: np.ndarray | None = None  # gap g's leg leaves a break (a rider may not be carried across)
+    breaks: BreakArrays | None = None
+
+
+@dataclass
+class BreakArrays:
+    """Per gap, what breaks taken anywhere change (see :func:`route_arrays`).
+
+    ``into_any``: the gap leads into a break taken anywhere (a stop inserted there is where the break is
+    taken: no drive out of it into the break). ``free_from``: for a gap after such a break, the departure
+    from the last located stop plus the rest since (a stop is reached at ``max(dep_prev, free_from +
+    drive)``); -inf elsewhere. ``beyond``: the next located stop's node (for the detour's cost).
+    """
+
+    into_any: np.ndarray
+    free_from: np.ndarray
+    beyond: np.ndarray
+
+    @staticmethod
+    def plain(size: int, nxt: np.ndarray) -> BreakArrays:
+        return BreakArrays(np.zeros(size, dtype=bool), np.full(size, -INF), np.asarray(nxt, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -87,7 +113,18 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     end = cache.index(vs.shift.return_depot.node)
     t = cache.seconds  # after every index() call: a new node regrows the arrays
     early, latest, service = np.empty(k), np.empty(k), np.empty(k)
+    after_break = np.zeros(k + 1, dtype=bool)
+    anywhere = np.zeros(k + 1, dtype=bool)  # item m is a break taken anywhere (k: the depot, never)
+    spec_breaks = {b.id: b for b in vs.spec(cache, now).breaks} if vs.breaks or vs.shift_breaks else {}
     for m, (rid, kind) in enumerate(vs.sequence):
+        if kind == VisitKind.BREAK:
+            b = spec_breaks[rid]
+            nodes.append(nodes[-1] if b.location is None else b.location)
+            early[m], latest[m] = b.window
+            service[m] = b.duration
+            after_break[m + 1] = True
+            anywhere[m] = b.location is None
+            continue
         r = reqs[rid]
         pickup = kind == VisitKind.PICKUP
         nodes.append(r.pickup if pickup else r.dropoff)
@@ -99,11 +136,30 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     base = t[prev, nxt]
     start, dep, waits = np.empty(k), np.empty(k), np.zeros(k)
     clock = float(vs.start_time(now))
+    free_from = np.full(k + 1, -INF)
+    drive_from, rested = clock, 0.0
     for m in range(k):
-        arrival = clock + base[m]
+        if anywhere[m]:
+            arrival = clock
+        else:
+            arrival = max(clock, drive_from + rested + base[m]) if m and anywhere[m - 1] else clock + base[m]
         start[m] = max(arrival, early[m])
         waits[m] = start[m] - arrival
         dep[m] = clock = start[m] + service[m]
+        if anywhere[m]:
+            rested += service[m]
+            free_from[m + 1] = drive_from + rested
+        else:
+            drive_from, rested = clock, 0.0
+    if anywhere.any():
+        beyond = nxt_nodes = np.asarray(nodes[1:] + [end], dtype=np.int64).copy()
+        for m in range(k - 1, -1, -1):
+            if anywhere[m]:
+                beyond[m] = beyond[m + 1] if m + 1 < k else end
+        del nxt_nodes
+        breaks: BreakArrays | None = BreakArrays(anywhere.copy(), free_from, beyond)
+    else:
+        breaks = None
     waits[:1] = 0.0  # the wait before the first stop depends on when the query is made; never summed
     wc = np.cumsum(waits)
     load = np.zeros((k + 1, 2), dtype=np.int64)
@@ -115,6 +171,9 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
         r = reqs[rid]
         left[rid] = (-1, r.picked_up_at if r.picked_up_at is not None else -INF, 0.0)
     for m, (rid, kind) in enumerate(vs.sequence):
+        if kind == VisitKind.BREAK:
+            load[m + 1] = load[m]
+            continue
         r = reqs[rid]
         if kind == VisitKind.PICKUP:
             load[m + 1] = load[m] + r.load
@@ -136,7 +195,7 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     la[k] = vs.end_time
     dep_prev = np.concatenate(([np.nan], dep))
     start_next = np.concatenate((start, [INF]))  # no stop after the last gap: never delayed
-    return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load)
+    return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load, after_break, breaks)
 
 
 @dataclass
@@ -162,6 +221,8 @@ class FleetView:
     waits_cum: np.ndarray
     load_before: np.ndarray
     capacity: np.ndarray
+    after_break: np.ndarray | None = None  # None: no route of the view has a break
+    breaks: BreakArrays | None = None  # None: no route of the view has a break taken anywhere
 
     @classmethod
     def build(cls, vehicles: Sequence[VehicleState], arrays: Sequence[RouteArrays]) -> FleetView:
@@ -191,7 +252,22 @@ class FleetView:
             waits_cum=waits,
             load_before=cat("load_before"),
             capacity=np.repeat(caps, sizes, axis=0),
+            after_break=np.concatenate(
+                [a.after_break if a.after_break is not None else np.zeros(a.k + 1, dtype=bool) for a in arrays]
+            ),
+            breaks=_joined_breaks(arrays),
         )
+
+
+def _joined_breaks(arrays: Sequence[RouteArrays]) -> BreakArrays | None:
+    if all(a.breaks is None for a in arrays):
+        return None
+    parts = [a.breaks if a.breaks is not None else BreakArrays.plain(a.k + 1, a.next) for a in arrays]
+    return BreakArrays(
+        np.concatenate([b.into_any for b in parts]),
+        np.concatenate([b.free_from for b in parts]),
+        np.concatenate([b.beyond for b in parts]),
+    )
 
 
 def fleet_view(vehicles: Sequence[VehicleState], cache: TravelCache, now: int, views: dict | None) -> FleetView:
@@ -235,7 +311,17 @@ def candidates(
     tdi, tdo = t[view.prev, d], t[d, view.next]
     tpd = float(t[p, d])
     over = (view.load_before + np.asarray(request.load) > view.capacity).any(axis=1)
-    s_p = np.maximum(dep_prev + tpi, e_p)
+    brk = view.breaks
+    arrive_p = dep_prev + tpi
+    extra_p = extra_d = 0.0  # cost of the leg a break taken anywhere no longer makes
+    if brk is not None:
+        # into a break taken anywhere: it is taken where the new stop is; after one: drive and rest
+        tpo = np.where(brk.into_any, 0.0, tpo)
+        tdo = np.where(brk.into_any, 0.0, tdo)
+        arrive_p = np.maximum(dep_prev, brk.free_from + tpi)
+        extra_p = np.where(brk.into_any, t[p, brk.beyond] - t[view.prev, brk.beyond], 0.0)
+        extra_d = np.where(brk.into_any, t[d, brk.beyond] - t[view.prev, brk.beyond], 0.0)
+    s_p = np.maximum(arrive_p, e_p)
     ok_p = (s_p <= l_p) & ~over & (view.gap >= view.locked)
     dep_p = s_p + svc_p
     # a pickup may still be delayed up to its latest start, so the ride bound counts from there
@@ -246,12 +332,14 @@ def candidates(
     ok_same = ok_p & (s_d <= l_d) & (s_d - ride_from <= max_ride) & (arrive_next <= view.latest_arrival)
     g = np.nonzero(ok_same)[0]
     cost = tpi[g] + tpd + tdo[g] - view.base[g] + w * np.maximum(arrive_next[g] - view.start_next[g], 0.0)
+    if brk is not None:
+        cost = cost + extra_d[g]
     costs, vehicles, picks, drops = [cost], [view.vehicle[g]], [view.gap[g]], [view.gap[g]]
     # pickup in gap i, drop-off in a later gap j of the same vehicle
     arrive_i = dep_p + tpo
     ok_i = ok_p & (view.gap < view.k) & (arrive_i <= view.latest_arrival)
-    detour_p = tpi + tpo - view.base + w * np.maximum(arrive_i - view.start_next, 0.0)
-    detour_d_base = tdi + tdo - view.base
+    detour_p = tpi + tpo - view.base + w * np.maximum(arrive_i - view.start_next, 0.0) + extra_p
+    detour_d_base = tdi + tdo - view.base + extra_d
     for v in np.unique(view.vehicle[ok_i]):
         lo = int(view.offset[v])
         k = int(view.k[lo])
@@ -260,12 +348,21 @@ def candidates(
         gaps = np.arange(k + 1)
         limit = np.where(over[lo:hi], gaps, k + 1)
         next_over = np.minimum.accumulate(limit[::-1])[::-1]
+        # a drop-off may not come after a break that follows the pickup (gap i itself may leave one)
+        if view.after_break is not None:
+            cut = np.where(view.after_break[lo:hi], gaps, k + 1)
+            next_brk = np.concatenate((np.minimum.accumulate(cut[::-1])[::-1][1:], [k + 1]))
+            next_over = np.minimum(next_over, next_brk)
         wc = view.waits_cum[lo:hi]
         jj = gaps[None, 1:]
         ii = i[:, None]
         push_i = arrive_i[lo + i] - view.start_next[lo + i]
         shift = np.maximum(push_i[:, None] - (wc[jj - 1] - wc[ii]), 0.0)
-        s_d2 = np.maximum(dep_prev[lo + jj] + shift + tdi[lo + jj], e_d)
+        if brk is not None:
+            reach = np.maximum(dep_prev[lo + jj] + shift, brk.free_from[lo + jj] + shift + tdi[lo + jj])
+        else:
+            reach = dep_prev[lo + jj] + shift + tdi[lo + jj]
+        s_d2 = np.maximum(reach, e_d)
         arrive_j = s_d2 + svc_d + tdo[lo + jj]
         ok = (
             (jj > ii)

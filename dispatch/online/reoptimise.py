@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dispatch.online.fleet import Fleet
 from dispatch.online.translate import adopt, to_problem
-from dispatch.problem import Solution
+from dispatch.problem import Solution, visit_location
 from dispatch.solver.params import SolveParams
 from dispatch.validator import check_pins, validate
 
@@ -126,8 +126,9 @@ def _drive(problem, solution: Solution) -> float:
             continue
         here = vehicle.start
         for visit in visits:
-            r = problem.request(visit.request_id)
-            there = r.pickup if visit.kind == "pickup" else r.dropoff
+            there = visit_location(problem, visit, vehicle)
+            if there is None:  # a break on the way: no drive of its own
+                continue
             total += float(problem.travel_time[here, there])
             here = there
         if vehicle.end is not None:

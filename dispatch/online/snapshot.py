@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from dispatch.model import (
     Booking,
     BookingStatus,
+    Break,
     Location,
     Offer,
     OfferLeg,
@@ -25,7 +26,7 @@ from dispatch.model import (
     Vehicle,
 )
 from dispatch.online.insertion import InsertionParams, route_arrays
-from dispatch.online.state import BookingRecord
+from dispatch.online.state import BookingRecord, true_breaks
 from dispatch.online.windows import BookingWindows
 from dispatch.problem import Request, Visit, VisitKind
 from dispatch.rules import ServiceRules
@@ -79,6 +80,7 @@ def dump(d: Snapshotted) -> dict[str, Any]:
                 "late": list(vs.late),
                 "done": [_stop(s) for s in vs.done],
                 "missed": [[t, bid, _location(loc)] for t, bid, loc in vs.missed],
+                "breaks": {bid: list(b.window) for bid, b in vs.breaks.items()},
             }
         )
     del cache
@@ -139,6 +141,11 @@ def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
         vs.late = list(raw["late"])
         vs.done = [_stop_from(s) for s in raw["done"]]
         vs.missed = [(int(t), bid, _location_from(loc)) for t, bid, loc in raw.get("missed", [])]  # older: none
+        windows = raw.get("breaks", {})
+        vs.breaks = {
+            bid: replace(b, window=tuple(windows[bid])) if bid in windows else b
+            for bid, b in true_breaks(vs, cache).items()
+        }
         vs.arrays = route_arrays(vs, cache, fleet.now)
     d._held = {k: int(v) for k, v in data["held"].items()}
     d.stats = DispatchStats.from_dict(data["stats"])
@@ -170,6 +177,15 @@ def _vehicle(v: Vehicle) -> dict[str, Any]:
                 "end": s.end,
                 "start_depot": _location(s.start_depot),
                 "end_depot": _location(s.end_depot),
+                "breaks": [
+                    {
+                        "earliest": b.earliest,
+                        "latest": b.latest,
+                        "duration": b.duration,
+                        "location": _location(b.location),
+                    }
+                    for b in s.breaks
+                ],
             }
             for s in v.shifts
         ],
@@ -180,7 +196,16 @@ def _vehicle(v: Vehicle) -> dict[str, Any]:
 
 def _vehicle_from(raw: dict[str, Any]) -> Vehicle:
     shifts = tuple(
-        Shift(s["start"], s["end"], _location_from(s["start_depot"]), _location_from(s["end_depot"]))  # type: ignore[arg-type]
+        Shift(
+            s["start"],
+            s["end"],
+            _location_from(s["start_depot"]),  # type: ignore[arg-type]
+            _location_from(s["end_depot"]),
+            breaks=tuple(
+                Break(b["earliest"], b["latest"], b["duration"], _location_from(b["location"]))
+                for b in s.get("breaks", ())
+            ),
+        )
         for s in raw["shifts"]
     )
     area = raw["service_area"]

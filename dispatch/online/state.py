@@ -9,6 +9,11 @@ When reality runs late (a driver reports a position behind the plan), the promis
 all hold. The plan is then timed against windows relaxed just enough to contain the late times, so the
 dispatcher keeps working: nothing may be pushed later than it already is, and later insertions and the
 re-optimiser work against the relaxed bounds. ``VehicleState.late`` lists the bookings concerned.
+
+A vehicle's driver breaks (:class:`dispatch.model.Break` of its shifts) are items ``(break id,
+VisitKind.BREAK)`` of its sequence from the start of the day, timed with the rest (see
+:func:`dispatch.validator.schedule_route`); a break taken leaves the sequence for ``VehicleState.done``.
+A break in progress is locked first (started at ``lock_time``), like a stop the vehicle stands at.
 """
 
 from __future__ import annotations
@@ -16,12 +21,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from dispatch.costs import TravelCache
-from dispatch.model import Booking, Location, Offer, Shift, Stop, StopKind, Vehicle, VehiclePlan
+from dispatch.model import Booking, Break, Location, Offer, Shift, Stop, StopKind, Vehicle, VehiclePlan
 from dispatch.online.windows import BookingWindows, Window
-from dispatch.problem import Request, RoutingProblem, VehicleSpec, Visit, VisitKind
+from dispatch.problem import BreakSpec, Request, RoutingProblem, VehicleSpec, Visit, VisitKind
 from dispatch.validator import TOLERANCE, check_route, schedule_route
 
 SeqItem = tuple[str, VisitKind]
+
+
+def break_id(vehicle_id: str, index: int) -> str:
+    """Id of the ``index``-th break (in order of earliest start) of the vehicle's day."""
+    return f"break:{vehicle_id}:{index + 1}"
+
+
+def is_break(item: SeqItem) -> bool:
+    return item[1] == VisitKind.BREAK
 
 
 @dataclass
@@ -96,6 +110,8 @@ class VehicleState:
     #: make no stop of :attr:`done`, but the drive there is vehicle-km and -hours
     missed: list[tuple[int, str, Location]] = field(default_factory=list)
     arrays: object | None = None
+    breaks: dict[str, BreakSpec] = field(default_factory=dict)
+    shift_breaks: dict[str, Break] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.position is None:
@@ -103,6 +119,13 @@ class VehicleState:
             self.position_time = self.shift.start
         if not self.end_time:
             self.end_time = float(self.shift.end)
+        if not self.shift_breaks:
+            self.shift_breaks = {break_id(self.vehicle.id, n): b for n, b in enumerate(self.shift.breaks)}
+            self.sequence = self.sequence + [(bid, VisitKind.BREAK) for bid in self.shift_breaks]
+
+    def break_started(self) -> bool:
+        """True while the driver is on the break that is the plan's first item."""
+        return bool(self.arrived and self.sequence and is_break(self.sequence[0]) and self.lock_time is not None)
 
     @property
     def id(self) -> str:
@@ -119,10 +142,14 @@ class VehicleState:
         return max(self.position_time, now)
 
     def booking_ids(self) -> set[str]:
-        return {rid for rid, _ in self.sequence} | set(self.onboard)
+        return {rid for rid, kind in self.sequence if kind != VisitKind.BREAK} | set(self.onboard)
 
     def spec(self, cache: TravelCache, now: int, end_time: float | None = None) -> VehicleSpec:
         assert self.position is not None
+        pending = [rid for rid, kind in self.sequence if kind == VisitKind.BREAK]
+        missing = [rid for rid in pending if rid not in self.breaks]
+        if missing:
+            self.breaks = {**self.breaks, **true_breaks(self, cache)}
         return VehicleSpec(
             id=self.id,
             start=cache.index(self.position.node),
@@ -131,7 +158,27 @@ class VehicleState:
             end_time=self.end_time if end_time is None else end_time,
             capacity=self.capacity,
             locked=tuple(self.sequence[: self.locked]),
+            breaks=tuple(self.breaks[rid] for rid in pending),
         )
+
+
+def true_breaks(vs: VehicleState, cache: TravelCache) -> dict[str, BreakSpec]:
+    """The vehicle's pending breaks as the solver sees them (location as a cache index, None = anywhere).
+
+    A break in progress is fixed at the time it started, where the vehicle is.
+    """
+    out = {}
+    for n, (bid, kind) in enumerate(vs.sequence):
+        if kind != VisitKind.BREAK:
+            continue
+        b = vs.shift_breaks[bid]
+        if n == 0 and vs.break_started():
+            assert vs.lock_time is not None
+            out[bid] = BreakSpec(bid, (float(vs.lock_time), float(vs.lock_time)), float(b.duration), None)
+            continue
+        loc = None if b.location is None else cache.index(b.location.node)
+        out[bid] = BreakSpec(bid, (float(b.earliest), float(b.latest)), float(b.duration), loc)
+    return out
 
 
 def true_requests(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache) -> dict[str, Request]:
@@ -149,6 +196,8 @@ def sub_problem(cache: TravelCache, requests: list[Request], spec: VehicleSpec) 
 def reschedule(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache, now: int) -> None:
     """Time ``vs.sequence`` from where the vehicle is free next; relax only what reality already broke."""
     requests = true_requests(vs, records, cache)
+    vs.sequence = breaks_when_empty(vs.sequence, set(vs.onboard), vs.break_started())
+    vs.breaks = true_breaks(vs, cache)
     spec = vs.spec(cache, now, end_time=float(vs.shift.end))
     problem = sub_problem(cache, list(requests.values()), spec)
     visits = schedule_route(problem, spec, vs.sequence) if vs.sequence else []
@@ -161,20 +210,64 @@ def reschedule(vs: VehicleState, records: dict[str, BookingRecord], cache: Trave
     vs.visits = visits
 
 
+def breaks_when_empty(sequence: list[SeqItem], onboard: set[str], started: bool) -> list[SeqItem]:
+    """``sequence`` with each break that would have riders on board moved to where the vehicle is next empty.
+
+    Plans the dispatcher makes never need this; reality can (a driver picks up a rider planned after a
+    break before taking it). A break in progress (``started``) stays where it is.
+    """
+    carrying = set(onboard)
+    out: list[SeqItem] = []
+    waiting: list[SeqItem] = []
+    for n, item in enumerate(sequence):
+        rid, kind = item
+        if kind == VisitKind.BREAK:
+            if carrying and not (started and n == 0):
+                waiting.append(item)
+            else:
+                out.append(item)
+            continue
+        out.append(item)
+        if kind == VisitKind.PICKUP:
+            carrying.add(rid)
+        else:
+            carrying.discard(rid)
+        if not carrying and waiting:
+            out += waiting
+            waiting = []
+    return out + waiting
+
+
 def _relaxed(
     vs: VehicleState, requests: dict[str, Request], spec: VehicleSpec, cache: TravelCache
 ) -> tuple[dict[str, Request], VehicleSpec, list[Visit]]:
     """Earliest-possible timing, with windows and ride limits widened to contain it, then tightened."""
     earliest = _earliest_visits(vs, requests, spec, cache)
     loose = _widen(requests, earliest, spec)
-    end_time = max(float(vs.shift.end), _end_arrival(earliest, loose, spec, cache))
-    spec = replace(spec, end_time=end_time)
-    problem = sub_problem(cache, list(loose.values()), spec)
-    visits = schedule_route(problem, spec, vs.sequence) or earliest
+    loose_spec = _widen_breaks(spec, earliest)
+    end_time = max(float(vs.shift.end), _end_arrival(earliest, loose, loose_spec, cache))
+    loose_spec = replace(loose_spec, end_time=end_time)
+    problem = sub_problem(cache, list(loose.values()), loose_spec)
+    visits = schedule_route(problem, loose_spec, vs.sequence) or earliest
     tight = _widen(requests, visits, spec)
+    spec = _widen_breaks(spec, visits)
+    vs.breaks = {b.id: b for b in spec.breaks}
     end_time = max(float(vs.shift.end), _end_arrival(visits, tight, spec, cache))
     vs.late = sorted(rid for rid in tight if tight[rid] != requests[rid])
     return tight, replace(spec, end_time=end_time), visits
+
+
+def _widen_breaks(spec: VehicleSpec, visits: list[Visit]) -> VehicleSpec:
+    """The spec with break windows widened to contain the starts ``visits`` give them (never narrowed)."""
+    starts = {v.request_id: v.start for v in visits if v.kind == VisitKind.BREAK}
+    out = []
+    for b in spec.breaks:
+        at = starts.get(b.id)
+        lo, hi = b.window
+        if at is not None and at > hi + TOLERANCE:
+            b = replace(b, window=(lo, at))
+        out.append(b)
+    return replace(spec, breaks=tuple(out))
 
 
 def _earliest_visits(
@@ -183,15 +276,27 @@ def _earliest_visits(
     out = []
     here, clock = spec.start, spec.start_time
     t = cache.seconds  # every node here is indexed already (spec and requests)
+    drive_from, rested = clock, 0.0
     for rid, kind in vs.sequence:
-        r = requests[rid]
-        loc = r.pickup if kind == VisitKind.PICKUP else r.dropoff
-        window = r.pickup_window if kind == VisitKind.PICKUP else r.dropoff_window
-        service = r.pickup_service if kind == VisitKind.PICKUP else r.dropoff_service
-        arrival = clock + float(t[here, loc])
+        if kind == VisitKind.BREAK:
+            b = spec.break_spec(rid)
+            if b.location is None:
+                start = max(clock, b.window[0])
+                out.append(Visit(rid, kind, clock, start, start + b.duration))
+                rested += b.duration
+                clock = start + b.duration
+                continue
+            loc, window, service = b.location, b.window, b.duration
+        else:
+            r = requests[rid]
+            loc = r.pickup if kind == VisitKind.PICKUP else r.dropoff
+            window = r.pickup_window if kind == VisitKind.PICKUP else r.dropoff_window
+            service = r.pickup_service if kind == VisitKind.PICKUP else r.dropoff_service
+        arrival = max(clock, drive_from + rested + float(t[here, loc]))
         start = max(arrival, window[0])
         out.append(Visit(rid, kind, arrival, start, start + service))
         here, clock = loc, start + service
+        drive_from, rested = clock, 0.0
     return out
 
 
@@ -200,6 +305,8 @@ def _widen(requests: dict[str, Request], visits: list[Visit], spec: VehicleSpec)
     out = dict(requests)
     left: dict[str, float] = {rid: r.picked_up_at for rid, r in requests.items() if r.picked_up_at is not None}
     for v in visits:
+        if v.kind == VisitKind.BREAK:
+            continue
         r = out[v.request_id]
         if v.kind == VisitKind.PICKUP:
             left[r.id] = v.departure
@@ -218,10 +325,19 @@ def _widen(requests: dict[str, Request], visits: list[Visit], spec: VehicleSpec)
 def _end_arrival(visits: list[Visit], requests: dict[str, Request], spec: VehicleSpec, cache: TravelCache) -> float:
     if not visits:
         return spec.start_time
-    last = visits[-1]
-    r = requests[last.request_id]
-    loc = r.pickup if last.kind == VisitKind.PICKUP else r.dropoff
-    return last.departure + float(cache.seconds[loc, spec.end])
+    here, drive_from, rested = spec.start, spec.start_time, 0.0
+    for v in visits:
+        if v.kind == VisitKind.BREAK:
+            loc = spec.break_spec(v.request_id).location
+            if loc is None:
+                rested += v.departure - v.start
+                continue
+        else:
+            r = requests[v.request_id]
+            loc = r.pickup if v.kind == VisitKind.PICKUP else r.dropoff
+        here, drive_from, rested = loc, v.departure, 0.0
+    back = 0.0 if spec.end is None else float(cache.seconds[here, spec.end])
+    return max(visits[-1].departure, drive_from + rested + back)
 
 
 def plan_view(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache, now: int) -> VehiclePlan:
@@ -233,7 +349,35 @@ def plan_view(vs: VehicleState, records: dict[str, BookingRecord], cache: Travel
     here = cache.index(vs.position.node)
     start_time = vs.start_time(now)
     distance = drive = 0.0
+    last_place = vs.position
     for visit in vs.visits:
+        if visit.kind == VisitKind.BREAK:
+            brk = vs.shift_breaks[visit.request_id]
+            window = vs.breaks[visit.request_id].window if visit.request_id in vs.breaks else (brk.earliest, brk.latest)
+            anywhere = brk.location is None or (vs.break_started() and visit is vs.visits[0])
+            place = last_place if anywhere else brk.location
+            assert place is not None
+            if not anywhere:
+                there = cache.index(place.node)
+                distance += float(cache.metres[here, there])
+                drive += float(cache.seconds[here, there])
+                here, last_place = there, place
+            stops.append(
+                Stop(
+                    booking_id=visit.request_id,
+                    kind=StopKind.BREAK,
+                    location=place,
+                    earliest=int(window[0]),
+                    latest=int(window[1]),
+                    arrival=int(round(visit.start)),
+                    service_start=int(round(visit.start)),
+                    departure=int(round(visit.departure)),
+                    seats_after=seats,
+                    wheelchairs_after=chairs,
+                    anywhere=brk.location is None,
+                )
+            )
+            continue
         rec = records[visit.request_id]
         b = rec.booking
         pickup = visit.kind == VisitKind.PICKUP
@@ -245,7 +389,7 @@ def plan_view(vs: VehicleState, records: dict[str, BookingRecord], cache: Travel
         there = cache.index(loc.node)
         distance += float(cache.metres[here, there])
         drive += float(cache.seconds[here, there])
-        here = there
+        here, last_place = there, loc
         stops.append(
             Stop(
                 booking_id=b.id,
@@ -266,7 +410,7 @@ def plan_view(vs: VehicleState, records: dict[str, BookingRecord], cache: Travel
     if stops:
         distance += float(cache.metres[here, end_idx])
         drive += float(cache.seconds[here, end_idx])
-        end_time = int(round(vs.visits[-1].departure + float(cache.seconds[here, end_idx])))
+        end_time = int(round(_end_arrival(vs.visits, vs.requests, vs.spec(cache, now), cache)))
     return VehiclePlan(
         vehicle_id=vs.id,
         start=vs.position,

@@ -3,7 +3,8 @@
 The problem is compact (only the nodes in play) and keeps every promise: each offered or confirmed
 booking is a required request with its promised pickup window and ride limit; riders on board are
 on-board loads of their vehicle; a booking a dispatcher pinned may use only its pinned vehicle; a locked
-stop must stay first. Windows already relaxed because a vehicle
+stop must stay first; each vehicle's pending breaks go with it (a break in progress as a locked
+first visit). Windows already relaxed because a vehicle
 runs late (see :mod:`dispatch.online.state`) go in relaxed, so the current plan is always a valid start.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 from dispatch.online.fleet import Fleet
 from dispatch.online.insertion import route_arrays
 from dispatch.online.state import jit_visits
-from dispatch.problem import Request, RoutingProblem, Solution
+from dispatch.problem import Request, RoutingProblem, Solution, VisitKind
 
 
 @dataclass
@@ -39,6 +40,7 @@ def to_problem(fleet: Fleet, now: int) -> Translation:
         used += [spec.start, spec.start if spec.end is None else spec.end]
         for r in vs.requests.values():
             used += [r.pickup, r.dropoff]
+        used += [b.location for b in spec.breaks if b.location is not None]
     nodes = np.unique(np.asarray(used, dtype=np.int64))
     local = {int(c): n for n, c in enumerate(nodes)}
     requests: list[Request] = []
@@ -54,7 +56,12 @@ def to_problem(fleet: Fleet, now: int) -> Translation:
                 allowed = () if len(eligible) == len(states) else tuple(eligible)
             requests.append(replace(r, pickup=local[r.pickup], dropoff=local[r.dropoff], vehicle_ids=allowed))
     vehicles = [
-        replace(spec, start=local[spec.start], end=None if spec.end is None else local[spec.end])
+        replace(
+            spec,
+            start=local[spec.start],
+            end=None if spec.end is None else local[spec.end],
+            breaks=tuple(b if b.location is None else replace(b, location=local[b.location]) for b in spec.breaks),
+        )
         for spec in specs.values()
     ]
     problem = RoutingProblem(
@@ -77,7 +84,7 @@ def adopt(fleet: Fleet, tr: Translation, solution: Solution) -> int:
         visits = solution.routes.get(vehicle_id, [])
         vs = fleet.states[vehicle_id]
         requests = {}
-        for rid in dict.fromkeys(v.request_id for v in visits):
+        for rid in dict.fromkeys(v.request_id for v in visits if v.kind != VisitKind.BREAK):
             r = by_id[rid]
             requests[rid] = replace(r, pickup=int(tr.nodes[r.pickup]), dropoff=int(tr.nodes[r.dropoff]), vehicle_ids=())
             rec = fleet.records[rid]

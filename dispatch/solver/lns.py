@@ -66,8 +66,13 @@ def route_cost(problem: RoutingProblem, routes: Routes, fixed: dict[str, float])
             continue
         here = vehicle.start
         for rid, kind in seq:
-            r = problem.request(rid)
-            there = r.pickup if kind == VisitKind.PICKUP else r.dropoff
+            if kind == VisitKind.BREAK:
+                there = vehicle.break_spec(rid).location
+                if there is None:  # taken on the way: no distance of its own
+                    continue
+            else:
+                r = problem.request(rid)
+                there = r.pickup if kind == VisitKind.PICKUP else r.dropoff
             total += float(problem.distance[here, there])
             here = there
         if vehicle.end is not None:

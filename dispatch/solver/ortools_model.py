@@ -1,7 +1,12 @@
 """The OR-Tools routing model of a :class:`RoutingProblem`: pickup and delivery with time windows.
 
 Nodes: one start and one end node per vehicle, then a pickup and a drop-off node per request (only a
-drop-off for a load already on board). Times are shifted so the earliest vehicle start is 0 and scaled
+drop-off for a load already on board), then one node per driver break at a place (or in progress: at
+the vehicle's start), fixed to its vehicle, with the break's window and its duration as service time and
+the vehicle empty on arrival. A break taken anywhere is an OR-Tools break interval of its vehicle's time
+dimension (``SetBreakIntervalsOfVehicle``: it fits in the travel and waiting between two visits), kept
+off every ride of that vehicle by a constraint per request; :meth:`PdpModel.read_routes` puts it back
+into the visit order between the visits around it. Times are shifted so the earliest vehicle start is 0 and scaled
 by ``time_scale`` into integers; travel times are rounded up and latest times down, so a schedule that
 is feasible in integers is feasible in the problem's floats too.
 """
@@ -14,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from dispatch.problem import Request, RoutingProblem, VisitKind
+from dispatch.problem import BreakSpec, Request, RoutingProblem, VisitKind
 from dispatch.solver.params import SolveParams
 
 # Rounding guard (scaled units): keeps float noise such as 2999.9999999 from costing a whole unit.
@@ -91,6 +96,24 @@ class PdpModel:
                 sign = 1 if kind == VisitKind.PICKUP else -1
                 for d in range(self._dims):
                     demand[d].append(sign * r.load[d])
+        # Driver breaks: a node for each break at a place (or already locked first), an interval otherwise.
+        self.break_nodes: list[tuple[int, int]] = []  # (vehicle index, node)
+        self.anywhere: list[tuple[int, BreakSpec]] = []
+        for v, vehicle in enumerate(vehicles):
+            locked = set(vehicle.locked)
+            for b in vehicle.breaks:
+                if b.location is None and (b.id, VisitKind.BREAK) not in locked:
+                    self.anywhere.append((v, b))
+                    continue
+                node = len(locs)
+                self.node_of_visit[(b.id, VisitKind.BREAK)] = node
+                self.visit_of_node.append((b.id, VisitKind.BREAK))
+                locs.append(vehicle.start if b.location is None else b.location)
+                service.append(b.duration)
+                windows.append(b.window)
+                for d in range(self._dims):
+                    demand[d].append(0)
+                self.break_nodes.append((v, node))
         self.locations = locs
         self.service = service
 
@@ -102,6 +125,7 @@ class PdpModel:
         self._add_time(windows)
         self._add_loads(demand)
         self._add_requests()
+        self._add_breaks()
         self._add_locks()
 
     # ----------------------------------------------------------------- construction
@@ -219,6 +243,52 @@ class PdpModel:
                 # Half on each end: leaving the pair out costs the full penalty.
                 routing.AddDisjunction([index], max(1, full // 2))
 
+    def _add_breaks(self) -> None:
+        """Breaks: nodes fixed to their vehicle with nobody on board; intervals kept off every ride."""
+        routing, solver = self.routing, self.routing.solver()
+        for v, node in self.break_nodes:
+            index = self.manager.NodeToIndex(node)
+            routing.VehicleVar(index).SetValues([-1, v] if self.soft_required else [v])
+            for dim in self.loads:
+                dim.CumulVar(index).SetValue(0)
+            if self.soft_required:
+                routing.AddDisjunction([index], self.required_penalty)
+        self.break_intervals: dict[int, list[tuple[BreakSpec, object]]] = {}
+        for v, b in self.anywhere:
+            lo = max(0, self._up(max(b.window[0], self.t0) - self.t0))
+            hi = min(self.horizon, self._down(b.window[1] - self.t0))
+            if lo > hi:
+                lo, hi = max(0, math.floor((b.window[0] - self.t0) * self.scale)), max(
+                    0, math.ceil((b.window[1] - self.t0) * self.scale)
+                )
+            interval = solver.FixedDurationIntervalVar(lo, hi, self._up(b.duration), False, b.id)
+            self.break_intervals.setdefault(v, []).append((b, interval))
+            solver.Add(interval.StartExpr() >= self.time.CumulVar(routing.Start(v)))
+            solver.Add(interval.EndExpr() <= self.time.CumulVar(routing.End(v)))
+            for r in self.requests:
+                allowed = self._allowed(r)
+                if allowed is not None and v not in allowed:
+                    continue
+                drop = self.index_of((r.id, VisitKind.DROPOFF))
+                after = interval.StartExpr() >= self.time.CumulVar(drop) + self._up(r.dropoff_service)
+                if r.onboard_vehicle is not None:
+                    solver.Add(after)
+                    continue
+                pick = self.index_of((r.id, VisitKind.PICKUP))
+                before = solver.IsLessOrEqualVar(interval.EndExpr(), self.time.CumulVar(pick))
+                after_var = solver.IsGreaterOrEqualVar(
+                    interval.StartExpr(), self.time.CumulVar(drop) + self._up(r.dropoff_service)
+                )
+                elsewhere = solver.IsDifferentCstVar(routing.VehicleVar(pick), v)
+                solver.Add(before + after_var + elsewhere >= 1)
+        if self.break_intervals:
+            visit = [0] * routing.Size()
+            for index in range(routing.Size()):
+                if not routing.IsStart(index):
+                    visit[index] = self._up(self.service[self.manager.IndexToNode(index)])
+            for v, items in self.break_intervals.items():
+                self.time.SetBreakIntervalsOfVehicle([iv for _, iv in items], v, visit)
+
     def _allowed(self, r: Request) -> list[int] | None:
         if r.onboard_vehicle is not None:
             return [self.vehicle_index[r.onboard_vehicle]]
@@ -255,12 +325,21 @@ class PdpModel:
         routes: dict[str, list[VisitKey]] = {}
         for v, vehicle in enumerate(self.problem.vehicles):
             seq: list[VisitKey] = []
+            ends: list[int] = []  # scaled end of each visit's service
             index = assignment.Value(self.routing.NextVar(self.routing.Start(v)))
             while not self.routing.IsEnd(index):
-                visit = self.visit_of_node[self.manager.IndexToNode(index)]
+                node = self.manager.IndexToNode(index)
+                visit = self.visit_of_node[node]
                 assert visit is not None
                 seq.append(visit)
+                ends.append(assignment.Min(self.time.CumulVar(index)) + self._up(self.service[node]))
                 index = assignment.Value(self.routing.NextVar(index))
+            for b, interval in sorted(self.break_intervals.get(v, []), key=lambda x: -assignment.StartValue(x[1])):
+                # after every visit whose service is over when the break begins (latest break first)
+                at = assignment.StartValue(interval)
+                pos = sum(1 for end in ends if end <= at)
+                seq.insert(pos, (b.id, VisitKind.BREAK))
+                ends.insert(pos, at)
             routes[vehicle.id] = seq
         return routes
 
@@ -274,6 +353,8 @@ class PdpModel:
                 assert visit is not None
                 out[visit] = self.t0 + assignment.Min(self.time.CumulVar(index)) / self.scale
                 index = assignment.Value(self.routing.NextVar(index))
+            for b, interval in self.break_intervals.get(v, []):
+                out[(b.id, VisitKind.BREAK)] = self.t0 + assignment.StartValue(interval) / self.scale
         return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from dispatch.problem import Request, RoutingProblem, Solution
+from dispatch.problem import Request, RoutingProblem, Solution, has_breaks
 from dispatch.solver.errors import SolverFailed
 from dispatch.solver.lns import LnsSettings, improve
 from dispatch.solver.objective import objective
@@ -121,7 +121,8 @@ def _search(
 ) -> list[_Candidate]:
     """Candidate solutions, best last: one OR-Tools search, or the vehicles-first phases."""
     left = deadline - time.monotonic()
-    if params.ruin_recreate is not None:
+    if params.ruin_recreate is not None and not has_breaks(problem):
+        # The ruin-and-recreate search does not model driver breaks: with breaks the OR-Tools path runs.
         return _ruin_recreate(problem, modelled, params, deadline, start_from, start_valid)
     if not params.minimise_fleet:
         share = params.first_search_share if params.lns else 1.0

@@ -41,16 +41,28 @@ def _from_starts(
 ) -> list[Visit]:
     visits: list[Visit] = []
     here, clock = vehicle.start, vehicle.start_time
+    drive_from, rested = clock, 0.0  # as the validator reads breaks taken anywhere
     for rid, kind in sequence:
-        req = problem.request(rid)
-        if kind == VisitKind.PICKUP:
-            there, service = req.pickup, req.pickup_service
+        if kind == VisitKind.BREAK:
+            brk = vehicle.break_spec(rid)
+            there, service = brk.location, brk.duration
         else:
-            there, service = req.dropoff, req.dropoff_service
-        arrival = clock + float(problem.travel_time[here, there])
+            req = problem.request(rid)
+            if kind == VisitKind.PICKUP:
+                there, service = req.pickup, req.pickup_service
+            else:
+                there, service = req.dropoff, req.dropoff_service
+        if there is None:
+            arrival = clock
+        else:
+            arrival = max(clock, drive_from + rested + float(problem.travel_time[here, there]))
         start = max(arrival, starts[(rid, kind)])
         visits.append(Visit(rid, kind, arrival, start, start + service))
-        here, clock = there, start + service
+        clock = start + service
+        if there is None:
+            rested += service
+        else:
+            here, drive_from, rested = there, clock, 0.0
     return visits
 
 

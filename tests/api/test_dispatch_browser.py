@@ -214,3 +214,62 @@ def test_an_admin_adds_and_disables_a_staff_account_and_reads_the_audit_log(serv
         assert "account.created" in browser.find_element(By.ID, "audit").text
         assert "Kanra-office-2026" not in browser.page_source
         browser.save_screenshot(str(OUT / "administration.png"))
+
+
+def test_a_break_shows_on_the_driver_page_the_run_sheet_and_the_timeline(server):
+    """A lunch break (休憩) of tomioka-1: the driver's phone shows it as a step with its own buttons, the run
+    sheet lists it and the dispatcher's timeline draws it as its own item."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    definition = httpx.get(f"{server}/vehicles/tomioka-1", headers=_h("admin")).json()
+    definition = {k: v for k, v in definition.items() if k not in ("position", "joined")}
+    definition["breaks"] = [{"earliest": "10:30", "latest": "11:00", "minutes": 30, "place": "anywhere"}]
+    changed = httpx.put(f"{server}/vehicles/tomioka-1", json=definition, headers=_h("admin"))
+    assert changed.status_code == 200, changed.text
+    _booking(server, vehicle="tomioka-1")  # the day's plan begins now, with the break
+    with _browser((390, 844)) as browser:
+        wait = WebDriverWait(browser, 30)
+        _open(browser, wait, f"{server}/driver?day={tomorrow()}", KEYS["driver"])
+        wait.until(ec.text_to_be_present_in_element((By.ID, "next-stop"), "上信 花子"))
+        assert "休憩" in browser.find_element(By.ID, "later-stops").text
+        _tap(browser, wait, "arrived-button", "10:01")
+        _tap(browser, wait, "boarded-button", "10:02")
+        _tap(browser, wait, "arrived-button", "10:14")
+        _tap(browser, wait, "dropped-button", "10:15")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "next-stop"), "休憩"))
+        for rider_button in ("arrived-button", "boarded-button", "dropped-button", "no-show-button"):
+            assert not browser.find_element(By.ID, rider_button).is_displayed()
+        browser.save_screenshot(str(OUT / "driver-break.png"))
+        _tap(browser, wait, "break-start-button", "10:31")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "next-stop"), "休憩中"))
+        _tap(browser, wait, "break-end-button", "11:01")
+        wait.until(ec.text_to_be_present_in_element((By.ID, "next-stop"), "予定の停車はありません"))
+        assert browser.find_element(By.ID, "driver-error").text == ""
+    raw = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    ops = [json.loads(e["cmd"])["op"] for _, e in raw.xrange(f"{PREFIX}:stream:vehicle-events:all")]
+    assert ops.count("start_break") == 1 and ops.count("end_break") == 1, ops
+    definition["breaks"] = [{"earliest": "13:00", "latest": "13:00", "minutes": 45, "place": "depot"}]
+    httpx.put(f"{server}/vehicles/tomioka-1", json=definition, headers=_h("admin"))
+    with _browser((1600, 1000)) as browser:  # a later day's plan is built with the new break
+        wait = WebDriverWait(browser, 30)
+        later = httpx.post(f"{server}/bookings", json={
+            "pickup": {"place": "tomioka_city_hall"}, "dropoff": {"place": "st:Joshu-Tomioka"},
+            "time": at(_day_after(), "09:00")}, headers={**_h("operator"), "Idempotency-Key": "page-brk-0002"},
+            timeout=30).json()
+        assert later["status"] == "offered", later
+        _open(browser, wait, f"{server}/runsheet?vehicle=tomioka-1&day={_day_after()}", KEYS["dispatcher"])
+        wait.until(lambda b: b.execute_script("return document.body.dataset.ready === '1'"))
+        row = browser.find_element(By.CSS_SELECTOR, ".sheet tr.break")
+        assert "休憩" in row.text and "45分" in row.text
+        browser.get(f"{server}/dispatcher?day={_day_after()}")
+        item = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#timeline .vis-item.vis-range.break")))
+        assert "休憩" in item.get_attribute("textContent")
+        browser.save_screenshot(str(OUT / "dispatcher-break.png"))
+
+
+def _day_after() -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(tomorrow()) + timedelta(days=1)).isoformat()

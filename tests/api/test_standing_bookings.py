@@ -123,3 +123,32 @@ def test_standing_roles(client):
     assert client.get("/standing-bookings", headers=key_header("planner")).status_code == 200
     assert client.post("/standing-bookings/materialise", headers=key_header("planner")).status_code == 403
     assert client.post("/standing-bookings/sb-none/pause", headers=OP).status_code == 404
+
+
+def test_changes_to_a_series_wait_for_its_lock(settings, client, redis_client, monkeypatch):
+    """A skip while another process materialises the series waits for it instead of being overwritten;
+    a lock held for longer than the wait is a 409 with Retry-After, and the series is left unchanged."""
+    import threading
+
+    from api.keys import Keys
+    from api.routers import standing
+
+    rider = _rider(client, "0274-62-7780")
+    series = client.post("/standing-bookings", json=_series(rider), headers=OP).json()
+    day = next(d["date"] for d in series["dates"] if d["state"] == "booked")
+    lock = Keys(settings.key_prefix).standing_lock(series["id"])
+
+    monkeypatch.setattr(standing, "LOCK_WAIT_S", 0.4)
+    redis_client.set(lock, "held-elsewhere", px=60_000)
+    busy = client.post(f"/standing-bookings/{series['id']}/skip", json={"date": day}, headers=OP)
+    assert busy.status_code == 409 and busy.headers["Retry-After"] == "2", busy.text
+    assert client.get(f"/standing-bookings/{series['id']}", headers=OP).json()["skipped"] == []
+
+    monkeypatch.setattr(standing, "LOCK_WAIT_S", 5.0)
+    redis_client.set(lock, "held-elsewhere", px=60_000)
+    threading.Timer(0.5, redis_client.delete, args=(lock,)).start()  # the other process finishes
+    skipped = client.post(f"/standing-bookings/{series['id']}/skip", json={"date": day}, headers=OP)
+    assert skipped.status_code == 200, skipped.text
+    assert client.get(f"/standing-bookings/{series['id']}", headers=OP).json()["skipped"] == [day]
+    assert client.post("/standing-bookings/materialise", headers=OP).json()["placed"] == 0
+    assert redis_client.get(lock) is None  # released after the change

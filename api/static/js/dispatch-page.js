@@ -33,6 +33,28 @@ function stopItem(vehicleId, stop, booking) {
   };
 }
 
+function breakItem(vehicleId, stop) {
+  const min = Math.round((new Date(stop.departure) - new Date(stop.arrival)) / 60000);
+  return {
+    id: `${stop.booking_id}|break`, group: vehicleId, type: "range", className: "break", editable: false,
+    start: new Date(stop.arrival), end: new Date(stop.departure),
+    content: `☕ ${esc(t("dispatch.legend.break"))}`,
+    title: `${esc(t("dispatch.break.title", { start: hhmm(stop.arrival), end: hhmm(stop.departure), min }))}` +
+      `<br>${esc(t("dispatch.break.window", { start: hhmm(stop.window.start), end: hhmm(stop.window.end) }))}` +
+      `<br>${esc(stop.anywhere ? t("dispatch.break.anywhere") : stop.location.name || "")}`,
+  };
+}
+
+/** The shift's break windows (earliest start to latest end) behind the vehicle's row. */
+function breakWindows(v) {
+  return (v.breaks || []).map((b, i) => {
+    const end = new Date(`${state.day}T${b.latest || b.earliest}:00+09:00`).getTime() + b.minutes * 60000;
+    return { id: `breakwin|${v.id}|${i}`, group: v.id, type: "background", className: "break-window",
+      start: new Date(`${state.day}T${b.earliest}:00+09:00`), end: new Date(end),
+      title: esc(t("dispatch.break.planned_window")) };
+  });
+}
+
 function shiftItem(v) {
   const day = state.day;
   return { id: `shift|${v.id}`, group: v.id, type: "background", className: "shift",
@@ -59,9 +81,10 @@ async function loadDay() {
   const groups = state.vehicles.map((v) => ({ id: v.id,
     content: `<b>${esc(v.label || v.id)}</b><br><small>${v.seats}${esc(t("dispatch.seats"))}` +
       `${v.wheelchair_places ? ` · ♿${v.wheelchair_places}` : ""} · ${esc(ageText(v.position))}</small>` }));
-  const items = state.vehicles.map(shiftItem);
+  const items = state.vehicles.flatMap((v) => [shiftItem(v), ...breakWindows(v)]);
   manifests.forEach(({ data }) => {
     for (const stop of data.stops) {
+      if (stop.kind === "break") { items.push(breakItem(data.vehicle_id, stop)); continue; }
       const owner = stop.booking_id.split("/")[0];
       items.push(stopItem(data.vehicle_id, stop, state.bookings[owner]));
     }

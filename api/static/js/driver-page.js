@@ -1,5 +1,6 @@
 // The driver's phone page: today's manifest of the driver's own vehicle, the next stop on top, and the stop's
-// buttons in the order it allows (pickup: 到着 then 乗車 or 不在; drop-off: 到着 then 降車). Every tap is kept in
+// buttons in the order it allows (pickup: 到着 then 乗車 or 不在; drop-off: 到着 then 降車; a break (休憩): 休憩開始
+// then 休憩終了, no rider buttons). Every tap is kept in
 // an outbox (localStorage) with its own Idempotency-Key and sent until the server answers, so a tap is never
 // lost when the network drops and never applied twice when it comes back.
 import { api, idempotencyKey } from "./api.js";
@@ -24,15 +25,33 @@ function tokyoIso(ms) {
   return new Date(ms + 9 * 3600e3).toISOString().slice(0, 19) + "+09:00";
 }
 
+const minutesOf = (s) => Math.round((new Date(s.departure) - new Date(s.arrival)) / 60000);
+const breakTimes = (s) => t("driver.break_times", { start: hhmm(s.arrival), end: hhmm(s.departure), min: minutesOf(s) });
+const kindText = (s) => t(s.kind === "break" ? "driver.kind.break" : s.kind === "pickup" ? "driver.kind.pickup"
+  : "driver.kind.dropoff");
+
+function renderBreak(next, box, buttons) {
+  const started = arrivedSet().has(stopId(next));
+  box.className = "next-stop break";
+  box.innerHTML = `<div class="kind break">${both(started ? "driver.break_on" : "driver.kind.break")}</div>` +
+    `<div class="time">${esc(breakTimes(next))}</div>` +
+    `<div class="place">${esc(next.anywhere ? t("driver.break_anywhere") : next.location.name || "")}</div>` +
+    `<div class="window"><small>${esc(t("dispatch.break.window", { start: hhmm(next.window.start),
+      end: hhmm(next.window.end) }))}</small></div>`;
+  (started ? buttons.break_end : buttons.break_start).hidden = false;
+}
+
 function render() {
   const next = state.stops[0];
   const box = $("#next-stop");
   const buttons = { arrived: $("#arrived-button"), boarded: $("#boarded-button"), dropped: $("#dropped-button"),
-    no_show: $("#no-show-button") };
+    no_show: $("#no-show-button"), break_start: $("#break-start-button"), break_end: $("#break-end-button") };
   for (const b of Object.values(buttons)) b.hidden = true;
   if (!next) {
     box.className = "next-stop none";
     box.innerHTML = both("driver.no_stops");
+  } else if (next.kind === "break") {
+    renderBreak(next, box, buttons);
   } else {
     const pickup = next.kind === "pickup";
     const arrived = arrivedSet().has(stopId(next));
@@ -48,9 +67,11 @@ function render() {
     else if (pickup) { buttons.boarded.hidden = false; buttons.no_show.hidden = false; }
     else buttons.dropped.hidden = false;
   }
-  $("#later-stops").innerHTML = state.stops.slice(1).map((s) =>
-    `<li>${hhmm(s.arrival)} ${esc(t(s.kind === "pickup" ? "driver.kind.pickup" : "driver.kind.dropoff"))} · ` +
-    `${esc(s.location.name || "")} · ${esc(s.rider_name || s.booking_id)}</li>`).join("");
+  $("#later-stops").innerHTML = state.stops.slice(1).map((s) => s.kind === "break"
+    ? `<li class="break">${hhmm(s.arrival)} ${esc(kindText(s))} · ${esc(breakTimes(s))}` +
+      `${s.anywhere ? "" : ` · ${esc(s.location.name || "")}`}</li>`
+    : `<li>${hhmm(s.arrival)} ${esc(kindText(s))} · ` +
+      `${esc(s.location.name || "")} · ${esc(s.rider_name || s.booking_id)}</li>`).join("");
   const pending = outbox().length;
   $("#sending").textContent = pending ? t("driver.sending", { n: pending }) : "";
 }
@@ -74,7 +95,7 @@ async function flush() {
         const res = await api("POST", `/vehicles/${state.vehicle}/events`,
           { body: item.body, headers: { "Idempotency-Key": item.key } });
         if (res.status === 202) throw Object.assign(new Error("pending"), { status: 202 });
-        if (item.body.type === "arrived") markArrived(item.stop);
+        if (item.body.type === "arrived" || item.body.type === "break_start") markArrived(item.stop);
         $("#driver-error").textContent = "";
       } catch (err) {
         if (err.status === 0 || err.status === 202 || err.status === 503 || err.status === 429) {
@@ -95,7 +116,10 @@ function tap(type) {
   const next = state.stops[0];
   const body = { type, at: tokyoIso(Date.now()) };
   let id = "shift";
-  if (next && type !== "shift_start" && type !== "shift_end") {
+  if (next && (type === "break_start" || type === "break_end")) {
+    body.break_id = next.break_id;
+    id = stopId(next);
+  } else if (next && type !== "shift_start" && type !== "shift_end") {
     body.booking_id = next.booking_id;
     if (type === "arrived") body.stop = next.kind;
     id = stopId(next);
@@ -122,6 +146,8 @@ function wire() {
   $("#boarded-button").onclick = () => tap("boarded");
   $("#dropped-button").onclick = () => tap("dropped");
   $("#no-show-button").onclick = () => tap("no_show");
+  $("#break-start-button").onclick = () => tap("break_start");
+  $("#break-end-button").onclick = () => tap("break_end");
   $("#shift-start-button").onclick = () => tap("shift_start");
   $("#shift-end-button").onclick = () => tap("shift_end");
   wireLogin();

@@ -8,8 +8,18 @@ import { wireLogin } from "./staff-login.js";
 const params = new URLSearchParams(location.search);
 const state = { day: params.get("day") || tokyoToday(0), vehicle: params.get("vehicle") };
 
+function breakRow(s, i) {
+  const min = Math.round((new Date(s.departure) - new Date(s.arrival)) / 60000);
+  return `<tr class="break">
+    <td>${i + 1}</td><td class="time">${hhmm(s.arrival)}</td><td class="time">${hhmm(s.window.start)}–${hhmm(s.window.end)}</td>
+    <td>${esc(t("dispatch.sheet.kind.break"))}</td>
+    <td>${esc(s.anywhere ? t("dispatch.break.anywhere") : s.location.name || "")}</td>
+    <td colspan="4">${esc(t("dispatch.sheet.break_row", { min, end: hhmm(s.departure) }))}</td>
+    <td class="mark"></td><td class="mark"></td></tr>`;
+}
+
 function sheet(vehicle, manifest) {
-  const rows = manifest.stops.map((s, i) => `<tr>
+  const rows = manifest.stops.map((s, i) => s.kind === "break" ? breakRow(s, i) : `<tr>
     <td>${i + 1}</td><td class="time">${hhmm(s.arrival)}</td><td class="time">${hhmm(s.window.start)}–${hhmm(s.window.end)}</td>
     <td>${esc(t(s.kind === "pickup" ? "dispatch.sheet.kind.pickup" : "dispatch.sheet.kind.dropoff"))}</td>
     <td>${esc(s.location.name || "")}</td><td>${esc(s.rider_name || s.booking_id)}</td>

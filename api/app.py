@@ -31,12 +31,14 @@ from api.routers import (
     map_layers,
     places,
     rail,
+    reports,
     riders,
     round_trips,
     staff,
     standing,
     vehicles,
 )
+from api.schemas import CONFIGURED_AREAS
 from api.settings import Settings
 from api.store import Store
 from api.world import World, load_fleet_file
@@ -68,6 +70,32 @@ def _sequential_media_types(app: FastAPI) -> Callable[[], dict[str, Any]]:
                         if "itemSchema" in media:
                             media.pop("schema", None)
         return app.openapi_schema or build()
+
+    return openapi
+
+
+def _configured_areas(app: FastAPI, areas: list[str]) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` with the deployment's service areas as the ``enum`` of every schema marked
+    :data:`api.schemas.CONFIGURED_AREAS` (the ``area`` parameters and fields): they are configured
+    (``KANRA_AREAS``), not known when the routes are declared, and the routes refuse any other with 422."""
+    build = app.openapi
+
+    def mark(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.pop(CONFIGURED_AREAS, False):
+                strings = [b for b in node.get("anyOf", ()) if b.get("type") == "string"] or [node]
+                for branch in strings:
+                    branch["enum"] = list(areas)
+            for value in node.values():
+                mark(value)
+        elif isinstance(node, list):
+            for value in node:
+                mark(value)
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        mark(document)
+        return document
 
     return openapi
 
@@ -122,10 +150,11 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.add_middleware(ReplicaWait)  # KANRA_REDIS_WAIT_REPLICAS: a 2xx to a write only once replicas have it
     install_error_handlers(app)
     for module in (places, map_layers, riders, bookings, round_trips, standing, callbacks, vehicles, dispatch, rail,
-                   events, staff):
+                   events, staff, reports):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = _sequential_media_types(app)  # type: ignore[method-assign]
+    app.openapi = _configured_areas(app, list(settings.areas))  # type: ignore[method-assign]
 
     @app.get("/desk", include_in_schema=False)
     async def desk() -> FileResponse:
@@ -133,7 +162,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         return FileResponse(STATIC_DIR / "desk.html", media_type="text/html; charset=utf-8")
 
     for page, name in (("/dispatcher", "dispatch.html"), ("/driver", "driver.html"), ("/runsheet", "runsheet.html"),
-                       ("/administration", "admin.html")):
+                       ("/administration", "admin.html"), ("/administration/reports", "reports.html")):
         app.add_api_route(page, _page(name), methods=["GET"], include_in_schema=False)
 
     @app.get("/console", include_in_schema=False)

@@ -72,6 +72,7 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "auth.self": ALL_ROLES,  # who am I, log out
     "accounts.manage": frozenset({_A}),  # add, disable, reset staff accounts
     "audit.read": frozenset({_A}),
+    "reports.read": frozenset({_A}),  # the municipal reports from the history (its cost shares included)
 }
 """Action -> roles allowed. Every endpoint names one action; this is the only place roles are listed."""
 

@@ -1,7 +1,8 @@
 """``python -m api.report --month 2026-11`` (or ``--year 2026``): the municipal report from the history.
 
-Writes ``report_<period>.html`` and ``report_<period>.xlsx`` to ``--out`` (default ``out/reports``) and
-prints the per-municipality summary. Bad arguments exit with code 2 and a message.
+Writes ``report_<period>.html`` and ``report_<period>.xlsx`` to ``--out`` (default ``out/reports``), for a
+year also ``transport_results_<year>.xlsx`` (輸送実績), and prints the per-municipality summary. Bad arguments
+exit with code 2 and a message.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.history.costrule import CostRule, CostRuleError
-from api.history.reports import Period, PeriodError, build_report, municipalities_of_region
+from api.history.reports import Period, PeriodError, municipalities_of_region, report_from
 from api.history.settings import history_url
 
 
@@ -31,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rule", type=Path, help="cost-share rule JSON (default: KANRA_COST_RULE or the default)")
     parser.add_argument("--source", choices=("redis", "sim"), help="only the live service's or the simulator's days")
     parser.add_argument("--area", help="only this service area")
+    parser.add_argument("--municipality", choices=sorted(municipalities_of_region()),
+                        help="only this municipality's rows and columns (JIS code)")
     parser.add_argument("--url", help="history database (default KANRA_HISTORY_URL)")
     return parser
 
@@ -46,29 +49,31 @@ def main(argv: list[str] | None = None) -> int:
     except (PeriodError, CostRuleError) as exc:
         print(f"python -m api.report: {exc}", file=sys.stderr)
         return 2
-    from api.history.report_render import tables, to_html, to_xlsx
-    from api.history.store import connect
+    from api.history.report_render import tables, to_html, to_xlsx, transport_results
 
-    engine = connect(args.url or history_url())
     try:
-        report = build_report(engine, period, rule, municipalities_of_region(), source=args.source, area=args.area)
+        report = report_from(args.url or history_url(), period, rule, source=args.source, area=args.area)
     except SQLAlchemyError as exc:
         print(f"python -m api.report: 履歴DBに接続できません / history store unavailable: "
               f"{str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    html_path = out / f"report_{period.label}.html"
-    html_path.write_text(to_html(report), encoding="utf-8")
-    xlsx_path = to_xlsx(report, out / f"report_{period.label}.xlsx")
-    heading, header, rows = tables(report)[0]
+    name = f"report_{period.label}" + (f"_{args.municipality}" if args.municipality else "")
+    html_path = out / f"{name}.html"
+    html_path.write_text(to_html(report, args.municipality), encoding="utf-8")
+    xlsx_path = to_xlsx(report, out / f"{name}.xlsx", args.municipality)
+    heading, header, rows = tables(report, args.municipality)[0]
     print(heading)
     print("  ".join(header))
     for row in rows:
         print("  ".join(str(v) for v in row))
     print(f"\nHTML: {html_path}\nxlsx: {xlsx_path}")
+    if len(period.label) == 4:  # a year: the transport results (輸送実績) the operator reports, on their own
+        suffix = f"_{args.municipality}" if args.municipality else ""
+        results = to_xlsx(report, out / f"transport_results_{period.label}{suffix}.xlsx", args.municipality,
+                          [transport_results(report, args.municipality)])
+        print(f"輸送実績 transport results: {results}")
     return 0
 
 

@@ -31,6 +31,9 @@ KANRA_OPERATING_MODEL
     JSON operating model for wide-area trips (``dispatch.trips.OperatingModel.from_dict``, e.g.
     ``api/operating_model_wide_area.json``): bookings then go through the trip planner (per-municipality
     fleets, direct crossings, feeder taxi -> Joshin train -> feeder taxi). Default: none, one fleet for all.
+KANRA_HISTORY_URL, KANRA_COST_RULE
+    The history store the admin report pages read (:mod:`api.history.settings`; unset: the pages answer
+    404, no history) and the cost-share rule file of those reports (default: the default rule).
 KANRA_HOST, KANRA_PORT
     Where ``python -m api`` listens (default 127.0.0.1:8000).
 KANRA_LOCK_TTL_MS, KANRA_LOCK_WAIT_S, KANRA_OFFER_HOLD_S, KANRA_REOPT_INTERVAL_S, KANRA_REOPT_TIME_LIMIT_S
@@ -88,6 +91,8 @@ class Settings:
     rules_file: Path | None = None
     operating_model_file: Path | None = None
     stop_service_file: Path | None = None
+    history_url: str | None = None  # SQLAlchemy URL of the history store (the admin reports); None: none
+    cost_rule_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     lock_ttl_ms: int = 10_000
@@ -145,6 +150,8 @@ class Settings:
             rules_file=Path(env["KANRA_RULES_FILE"]) if env.get("KANRA_RULES_FILE") else None,
             operating_model_file=Path(env["KANRA_OPERATING_MODEL"]) if env.get("KANRA_OPERATING_MODEL") else None,
             stop_service_file=Path(env["KANRA_STOP_SERVICE"]) if env.get("KANRA_STOP_SERVICE") else None,
+            history_url=env.get("KANRA_HISTORY_URL") or None,
+            cost_rule_file=Path(env["KANRA_COST_RULE"]) if env.get("KANRA_COST_RULE") else None,
             host=env.get("KANRA_HOST", defaults.host),
             port=_number(env, "KANRA_PORT", defaults.port, int),
             lock_ttl_ms=_number(env, "KANRA_LOCK_TTL_MS", defaults.lock_ttl_ms, int),

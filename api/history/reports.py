@@ -91,6 +91,7 @@ class Report:
     net_cost_yen: float = 0.0
     rule: CostRule = field(default_factory=CostRule)
     months: dict[str, dict[str, float]] = field(default_factory=dict)
+    months_by: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     days_with_data: int = 0
 
     def total(self, table: str, column: str) -> float:
@@ -223,19 +224,43 @@ def _cost_shares(report: Report, shares: list[CostShare]) -> None:
 
 
 def _months(report: Report, bookings: list[BookingRow], shifts: list[ShiftRow]) -> None:
-    """A year's 輸送実績 by month: rides, riders, vehicle-km and vehicle-hours."""
-    months: dict[str, dict[str, float]] = {f"{report.period.start.year}-{m:02d}": defaultdict(float)
-                                           for m in range(1, 13)}
+    """A year's 輸送実績 by month: rides, riders, vehicle-km and vehicle-hours, for the whole service
+    (``months``) and per municipality (``months_by``: rides and riders by home, km and hours by fleet)."""
+    labels = [f"{report.period.start.year}-{m:02d}" for m in range(1, 13)]
+    months: dict[str, dict[str, float]] = {label: defaultdict(float) for label in labels}
+    by: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: {label: defaultdict(float) for label in labels})
     for b in bookings:
         if b.status == "completed":
-            row = months[b.service_day.isoformat()[:7]]
-            row["rides"] += 1
-            row["riders"] += b.seats + b.wheelchairs
+            month = b.service_day.isoformat()[:7]
+            home = b.home_municipality if b.home_municipality in report.residents else UNKNOWN
+            for row in (months[month], by[home][month]):
+                row["rides"] += 1
+                row["riders"] += b.seats + b.wheelchairs
     for s in shifts:
-        row = months[s.service_day.isoformat()[:7]]
-        row["vehicle_km"] += s.vehicle_km
-        row["vehicle_h"] += _fleet_hours(s)
+        month = s.service_day.isoformat()[:7]
+        for row in (months[month], by[s.municipality][month]):
+            row["vehicle_km"] += s.vehicle_km
+            row["vehicle_h"] += _fleet_hours(s)
     report.months = months
+    report.months_by = dict(by)
+
+
+def report_from(url: str, period: Period, rule: CostRule, source: str | None = None,
+                area: str | None = None) -> Report:
+    """The report of ``period`` from the history database at ``url`` (the command's and the API's one way in).
+
+    Raises
+    ------
+    sqlalchemy.exc.SQLAlchemyError
+        The store cannot be reached or has no schema.
+    """
+    from api.history.store import connect
+
+    engine = connect(url)
+    try:
+        return build_report(engine, period, rule, municipalities_of_region(), source=source, area=area)
+    finally:
+        engine.dispose()
 
 
 def municipalities_of_region() -> dict[str, tuple[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -70,7 +70,7 @@ async def _out(request: Request, entries: list[dict[str, Any]]) -> list[dict[str
 
 @router.get("/callbacks", dependencies=[Depends(require("bookings.read"))])
 async def list_callbacks(
-    request: Request, status: Annotated[str, Query(pattern="^(open|done|all)$")] = "open"
+    request: Request, status: Annotated[Literal["open", "done", "all"], Query(description="which call-backs")] = "open"
 ) -> JSONResponse:
     """Call-back entries, oldest first (``status``: open, done or all)."""
     entries = [e for e in await _entries(request) if status == "all" or e["status"] == status]

@@ -14,6 +14,7 @@ from api import dispatch_views, reopt_requests
 from api.auth import require
 from api.errors import ApiError
 from api.intake import run_command
+from api.routers import params
 from api.routers.params import DayQuery
 from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
 from api.timefmt import clock, epoch_seconds_on, today
@@ -32,7 +33,7 @@ def _areas(request: Request, area: str | None) -> list[str]:
 
 
 @router.get("/plans", dependencies=[Depends(require("dispatch.read"))])
-async def plans(request: Request, day: DayQuery = None, area: str | None = None,
+async def plans(request: Request, day: DayQuery = None, area: params.AreaQuery = None,
                 route: bool = Query(True, description="include road geometry")) -> dict[str, Any]:
     """Every vehicle's current plan for the day, per area."""
     day = day or today()
@@ -98,7 +99,7 @@ async def reassign_check(request: Request, body: ReassignIn) -> dict[str, Any]:
 
 
 @router.get("/alerts", dependencies=[Depends(require("dispatch.read"))])
-async def alerts(request: Request, day: DayQuery = None, area: str | None = None,
+async def alerts(request: Request, day: DayQuery = None, area: params.AreaQuery = None,
                  silent_min: float = Query(5.0, gt=0, le=120, description="minutes without a position report")
                  ) -> dict[str, Any]:
     """Late vehicles, vehicles not reporting, riders not picked up, unassigned and at-risk bookings."""
@@ -184,7 +185,7 @@ async def reoptimise_status(request: Request, request_id: str) -> dict[str, Any]
 
 
 @router.get("/stats", dependencies=[Depends(require("stats.read"))])
-async def stats(request: Request, day: DayQuery = None, area: str | None = None) -> dict[str, Any]:
+async def stats(request: Request, day: DayQuery = None, area: params.AreaQuery = None) -> dict[str, Any]:
     day = day or today()
     out = {}
     for name in _areas(request, area):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from api.schemas import Day
+from api.schemas import Area, Day
 
 DayQuery = Annotated[Day | None, Query(description="service day YYYY-MM-DD (default today, Tokyo)")]
+AreaQuery = Annotated[Area | None, Query(description="one service area of KANRA_AREAS (default: every area)")]

@@ -145,14 +145,14 @@ class Dispatcher(ExecutionEvents):
         """Stops the vehicle has made today, with actual times."""
         return list(self._fleet.state(vehicle_id).done)
 
-    def missed(self, vehicle_id: str) -> list[tuple[int, str, Location]]:
-        """Pickups the vehicle drove to where the rider did not come: (arrival s, booking id, place)."""
-        return list(self._fleet.state(vehicle_id).missed)
-
     def tick(self, now: int) -> None:
         """Let the clock pass to ``now``: lapsed holds expire, stops vehicles must have left for lock, and
         breaks no driver reported are taken as planned (see :meth:`dispatch.online.fleet.Fleet.advance`)."""
         self._advance(now)
+
+    def missed(self, vehicle_id: str) -> list[tuple[int, str, Location]]:
+        """Pickups the vehicle drove to where the rider did not come: (arrival s, booking id, place)."""
+        return list(self._fleet.state(vehicle_id).missed)
 
     def check(self) -> list[str]:
         """Every rule the current plans break, as found by :func:`dispatch.validator.validate` (empty = valid).

@@ -79,8 +79,8 @@ def dump(d: Snapshotted) -> dict[str, Any]:
                 "end_time": vs.end_time,
                 "late": list(vs.late),
                 "done": [_stop(s) for s in vs.done],
-                "missed": [[t, bid, _location(loc)] for t, bid, loc in vs.missed],
                 "breaks": {bid: list(b.window) for bid, b in vs.breaks.items()},
+                "missed": [[t, bid, _location(loc)] for t, bid, loc in vs.missed],
             }
         )
     del cache
@@ -140,12 +140,12 @@ def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
         vs.end_time = raw["end_time"]
         vs.late = list(raw["late"])
         vs.done = [_stop_from(s) for s in raw["done"]]
-        vs.missed = [(int(t), bid, _location_from(loc)) for t, bid, loc in raw.get("missed", [])]  # older: none
         windows = raw.get("breaks", {})
         vs.breaks = {
             bid: replace(b, window=tuple(windows[bid])) if bid in windows else b
             for bid, b in true_breaks(vs, cache).items()
         }
+        vs.missed = [(int(t), bid, _location_from(loc)) for t, bid, loc in raw.get("missed", [])]  # older: none
         vs.arrays = route_arrays(vs, cache, fleet.now)
     d._held = {k: int(v) for k, v in data["held"].items()}
     d.stats = DispatchStats.from_dict(data["stats"])

@@ -3,7 +3,7 @@
 import pytest
 
 from api.auth import PERMISSIONS, Role
-from api.routers import bookings, dispatch, events, places, riders, vehicles
+from api.routers import bookings, dispatch, events, places, reports, riders, vehicles
 
 from .conftest import KEYS, key_header
 
@@ -23,13 +23,14 @@ ENDPOINTS = [
     ("POST", "/dispatch/reoptimise", "dispatch.reoptimise"),
     ("GET", "/dispatch/stats", "stats.read"),
     ("GET", "/events?limit=1&wait_s=0.2", "events.read"),
+    ("GET", "/admin/reports/monthly?month=2026-11", "reports.read"),
 ]
 
 
 def test_every_route_is_in_the_table():
     """No endpoint escapes the role table: each route of each router depends on a ``require_*`` check."""
     unguarded = []
-    for module in (bookings, dispatch, events, places, riders, vehicles):
+    for module in (bookings, dispatch, events, places, reports, riders, vehicles):
         for route in module.router.routes:
             names = [d.call.__name__ for d in route.dependant.dependencies]
             if not any(n.startswith("require_") for n in names):

@@ -216,3 +216,48 @@ def test_ids_in_dispatch_bodies_must_have_a_character_besides_spaces(client, cre
         response = client.post(path, json={"booking_id": "\t", "vehicle_id": "tomioka-1"} if "unpin" not in path
                                else {"booking_id": "\t"}, headers=key)
         assert response.status_code == 422 and response.json()["detail"][0]["field"] == "body.booking_id", path
+
+
+def test_booking_statuses_are_an_enumeration(client, credentials, document):
+    from typing import get_args
+
+    from api.schemas import BookingStatusName
+    from dispatch.model import BookingStatus
+
+    assert list(get_args(BookingStatusName)) == [s.value for s in BookingStatus]
+    status = {p["name"]: p for p in document["paths"]["/bookings"]["get"]["parameters"]}["status"]
+    assert next(s["enum"] for s in status["schema"]["anyOf"] if "enum" in s) == [s.value for s in BookingStatus]
+    assert document["components"]["schemas"]["BookingOut"]["properties"]["status"]["enum"] == \
+        [s.value for s in BookingStatus]
+    key = credentials.header("operator")
+    assert client.get("/bookings", params={"status": "completed"}, headers=key).status_code == 200
+    refused = client.get("/bookings", params={"status": "lapsed"}, headers=key)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "query.status"
+    callbacks = {p["name"]: p for p in document["paths"]["/callbacks"]["get"]["parameters"]}["status"]
+    assert callbacks["schema"]["enum"] == ["open", "done", "all"]
+
+
+def test_areas_are_the_configured_ones(settings, world, clean_redis, credentials):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    split = settings.with_(areas={"west": ("10382", "10383"), "east": ("10210", "10384")})
+    with TestClient(create_app(split, world), raise_server_exceptions=False) as client:
+        document = client.get("/openapi.json").json()
+        for path in ("/dispatch/plans", "/dispatch/alerts", "/dispatch/stats"):
+            area = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}["area"]
+            assert next(s["enum"] for s in area["schema"]["anyOf"] if "enum" in s) == ["west", "east"], path
+        body = document["components"]["schemas"]["ReoptimiseIn"]["properties"]["area"]
+        assert next(s["enum"] for s in body["anyOf"] if "enum" in s) == ["west", "east"]
+        assert "x-kanra-configured-areas" not in str(document)
+        key = credentials.header("dispatcher")
+        assert client.get("/dispatch/stats", params={"area": "east"}, headers=key).json()["stats"].keys() == {"east"}
+        refused = client.get("/dispatch/stats", params={"area": "all"}, headers=key)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "query.area"
+        refused = client.post("/dispatch/reoptimise", json={"area": "north"}, headers=key)
+        assert refused.status_code == 422
+    with TestClient(create_app(settings, world), raise_server_exceptions=False) as client:  # the default: one
+        area = {p["name"]: p for p in client.get("/openapi.json").json()["paths"]["/dispatch/stats"]["get"]
+                ["parameters"]}["area"]
+        assert next(s["enum"] for s in area["schema"]["anyOf"] if "enum" in s) == ["all"]

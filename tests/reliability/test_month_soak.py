@@ -1,6 +1,6 @@
 """benchmarks/month_soak.py in small: three service days through real API and worker processes, closed and
 archived by ``python -m api.archive`` on a moved service clock, the books and the report checked (slow: about
-a minute; the month itself is a benchmark, figures in docs/reliability.md)."""
+2 minutes; the month itself is a benchmark, figures in docs/reliability.md)."""
 
 from __future__ import annotations
 

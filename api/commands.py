@@ -20,6 +20,8 @@ from dispatch.model import Booking, BookingRejected, Offer, Rejection, TimeKind
 log = logging.getLogger(__name__)
 
 BOOKING_OPS = frozenset({"request", "confirm", "decline", "cancel", "modify", "reassign", "unpin", "train_delay"})
+# a dispatcher's orders for a vehicle's plan: no booking record of their own (the plan's changes reach them)
+DISPATCH_OPS = frozenset({"lock_sequence", "unlock_sequence"})
 VEHICLE_OPS = frozenset({"position", "arrive", "board", "drop_off", "no_show", "start_shift", "end_shift",
                          "start_break", "end_break", "add_vehicle"})
 # the command errors a caller caused, as opposed to an engine bug
@@ -189,6 +191,16 @@ def apply(engine: Any, command: dict[str, Any], record: dict[str, Any] | None) -
         if op == "unpin":
             was = engine.unpin(booking_id)
             return Outcome(True, data={"was_pinned": was}, events=[{"type": "unpinned"}] if was else [])
+        if op == "lock_sequence":
+            stops = [(str(bid), str(kind)) for bid, kind in command["stops"]]
+            engine.lock_sequence(command["vehicle_id"], stops, now)
+            held = [list(item) for item in engine.sequence_locks().get(command["vehicle_id"], [])]
+            data = {"vehicle_id": command["vehicle_id"], "locked": held}
+            return Outcome(True, data=data, events=[{"type": "sequence_locked", **data}])
+        if op == "unlock_sequence":
+            was = engine.unlock_sequence(command["vehicle_id"])
+            data = {"vehicle_id": command["vehicle_id"], "was_locked": was}
+            return Outcome(True, data=data, events=[{"type": "sequence_unlocked", **data}] if was else [])
         if op == "train_delay":
             train_id, delay_s = command["train_id"], int(command["delay_s"])
             replan = engine.train_delayed(train_id, delay_s, now)

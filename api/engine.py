@@ -85,6 +85,17 @@ class DayEngine:
     def unpin(self, booking_id: str) -> bool:
         return self.dispatcher.unpin(self._single_leg(booking_id, "unpin"))
 
+    def lock_sequence(self, vehicle_id: str, stops: list[tuple[str, str]], now: int) -> Any:
+        """Lock the vehicle's next stops in this order (``(booking id, "pickup" | "dropoff")``); see the Dispatcher."""
+        legs = [(self._single_leg(bid, "lock a stop of"), kind) for bid, kind in stops]
+        return self.dispatcher.lock_sequence(vehicle_id, legs, now)
+
+    def unlock_sequence(self, vehicle_id: str) -> bool:
+        return self.dispatcher.unlock_sequence(vehicle_id)
+
+    def sequence_locks(self) -> dict[str, list[tuple[str, str]]]:
+        return self.dispatcher.sequence_locks()
+
     def _single_leg(self, booking_id: str, action: str) -> str:
         """The dispatcher booking of a caller's id (a single taxi ride keeps the caller's id)."""
         if self._multi_leg(booking_id):
@@ -93,6 +104,10 @@ class DayEngine:
 
     def reoptimise(self, now: int, time_limit_s: float | None = None) -> Any:
         return self.dispatcher.reoptimise(now, time_limit_s=time_limit_s)
+
+    def refit(self, orders: dict[str, list[tuple[str, str]]], now: int, searched: Any = None) -> Any:
+        """Publish visit orders a search found on an earlier copy of this day, if they still fit now."""
+        return self.dispatcher.refit(orders, now, searched)
 
     # ------------------------------------------------------------------ execution events
     def update_position(self, vehicle_id: str, location: Location, now: int) -> None:

@@ -15,7 +15,8 @@ from api.engine import BookingState
 #: Audit action of each booking command (see :mod:`api.audit`).
 AUDIT_ACTIONS = {"request": "booking.created", "confirm": "booking.confirmed", "decline": "booking.declined",
                  "cancel": "booking.cancelled", "modify": "booking.modified", "reassign": "booking.reassigned",
-                 "unpin": "booking.unpinned", "train_delay": "rail.delay"}
+                 "unpin": "booking.unpinned", "train_delay": "rail.delay",
+                 "lock_sequence": "vehicle.sequence_locked", "unlock_sequence": "vehicle.sequence_unlocked"}
 
 
 def follow_plan(record: dict[str, Any], current: BookingState) -> bool:
@@ -59,7 +60,7 @@ def audit_entry(command: dict[str, Any], record: dict[str, Any] | None, before: 
     """One audit entry per booking command, committed with its effect (who, before, after)."""
     op = command["op"]
     who = command.get("by") or (record or {}).get("taken_by") or "system"
-    target = command.get("booking_id") or command.get("train_id") or ""
+    target = command.get("booking_id") or command.get("train_id") or command.get("vehicle_id") or ""
     extra: dict[str, Any] = {}
     if op == "reassign":
         extra = {"vehicle_id": command["vehicle_id"], "pinned": bool(command.get("pin", True))}
@@ -67,6 +68,8 @@ def audit_entry(command: dict[str, Any], record: dict[str, Any] | None, before: 
         extra = {"reason": command["reason"]}
     elif op == "train_delay":
         extra = {"delay_s": command.get("delay_s")}
+    elif op == "lock_sequence":
+        extra = {"stops": command.get("stops")}
     if not outcome.ok:
         extra["refused"] = outcome.error
     # "after" is filled in once the batch's plan changes reached the record (``AreaWriter._sync_states``)

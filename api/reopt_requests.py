@@ -3,10 +3,11 @@
 An OR-Tools search holds the interpreter lock for its whole time limit, so it must never run in an API
 process (the phone desk would stall). ``POST /dispatch/reoptimise`` therefore only records a request
 (:func:`submit`, answered 202 at once); the worker leading each area takes it from the area's queue
-(:func:`serve_next`), runs :meth:`api.writer.AreaWriter.reoptimise` (which commits optimistically: only
-if the plans did not change meanwhile), writes the result into the request and announces it on the event
-stream; the booking records follow the new plan in the same commit. A worker that dies mid-run leaves the
-request at the head of the queue, and the next leader runs it again.
+(:func:`take_next`), has the search run in a child process (:mod:`api.reopt_search`; :func:`serve_next`
+runs it in place) and publishes its plan only if it still fits the plans as they are by then, writes the
+result into the request (:func:`finish`) and announces it on the event stream; the booking records follow
+the new plan in the same commit. A worker that dies mid-run leaves the request at the head of the queue,
+and the next leader runs it again.
 
 Redis: ``kt:reopt:{id}`` (hash: ``meta`` JSON, ``area:{name}`` JSON result per area, ``running:{name}``
 while a search runs; TTL ``result_ttl_s``), ``kt:area:{area}:reopt-queue`` (list of request ids).
@@ -66,41 +67,60 @@ def _status(meta: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
 
 
 def serve_next(redis: Redis, keys: Keys, writer: Any, area: str) -> dict[str, Any] | None:
-    """Run the oldest queued request of ``area`` (worker side); returns its result, None if none waits.
+    """Run the oldest queued request of ``area`` here and now (worker side); its result, None if none waits.
 
     The request leaves the queue only once its result is written, so a crash means it runs again.
     """
-    queue = keys.reopt_queue(area)
-    request_id = redis.lindex(queue, 0)
-    if request_id is None:
+    taken = take_next(redis, keys, area)
+    if taken is None:
         return None
-    key = keys.reopt_request(request_id)
-    raw = redis.hget(key, "meta")
-    if raw is None:  # expired before anyone ran it
-        redis.lrem(queue, 1, request_id)
-        return None
-    meta = json.loads(raw)
-    redis.hset(key, f"running:{area}", time.time())
+    request_id, meta = taken
     began = time.time()
     try:
         run = writer.reoptimise(area, meta["day"], float(meta["time_limit_s"]))
-        result = {**run.to_dict(), "started_at": began, "finished_at": time.time(), "writer": writer.name}
     except LostLease as exc:
-        result = {"status": "discarded", "reason": f"not committed: {exc}", "started_at": began,
-                  "finished_at": time.time(), "writer": writer.name}
+        return finish(redis, keys, area, request_id, meta, None, began, writer.name, f"not committed: {exc}")
     except Exception as exc:  # a store or engine failure: report it rather than retry forever
         if _is_store_error(exc):
             raise
         log.exception("re-optimisation request %s of area %s failed", request_id, area)
-        result = {"status": "failed", "reason": "internal error while re-optimising", "started_at": began,
-                  "finished_at": time.time(), "writer": writer.name}
+        return finish(redis, keys, area, request_id, meta, None, began, writer.name,
+                      "internal error while re-optimising", status="failed")
+    return finish(redis, keys, area, request_id, meta, run, began, writer.name)
+
+
+def take_next(redis: Redis, keys: Keys, area: str) -> tuple[str, dict[str, Any]] | None:
+    """The oldest queued request of ``area`` (id and meta), marked running; None if none waits.
+
+    It stays at the head of the queue until :func:`finish` writes its result.
+    """
+    queue = keys.reopt_queue(area)
+    while True:
+        request_id = redis.lindex(queue, 0)
+        if request_id is None:
+            return None
+        key = keys.reopt_request(request_id)
+        raw = redis.hget(key, "meta")
+        if raw is not None:
+            redis.hset(key, f"running:{area}", time.time())
+            return request_id, json.loads(raw)
+        redis.lrem(queue, 1, request_id)  # expired before anyone ran it
+
+
+def finish(redis: Redis, keys: Keys, area: str, request_id: str, meta: dict[str, Any], run: Any, began: float,
+           writer_name: str, reason: str = "", status: str = "discarded") -> dict[str, Any]:
+    """Write a request's result for ``area`` (``run``: an :class:`api.reopt_run.ReoptimisationRun`, or None
+    with ``status`` and ``reason``), take it off the queue and announce it; returns the result."""
+    base = run.to_dict() if run is not None else {"status": status, "reason": reason}
+    result = {**base, "started_at": began, "finished_at": time.time(), "writer": writer_name}
+    key = keys.reopt_request(request_id)
     event = {"type": "reoptimised", "request_id": request_id, "area": area, "day": meta["day"],
              "status": result["status"], "saved_m": result.get("saved_m", 0.0), "moved": result.get("moved", 0),
              "reason": result["reason"], "at": time.time()}
     with redis.pipeline(transaction=True) as pipe:
         pipe.hset(key, f"area:{area}", json.dumps(result))
         pipe.hdel(key, f"running:{area}")
-        pipe.lrem(queue, 1, request_id)
+        pipe.lrem(keys.reopt_queue(area), 1, request_id)
         pipe.xadd(keys.events, {"type": "reoptimised", "data": json.dumps(event)})
         pipe.execute()
     log.info("re-optimisation request %s of %s/%s: %s", request_id, area, meta["day"], result["status"])

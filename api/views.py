@@ -137,10 +137,12 @@ def _loc(location: Any) -> dict[str, Any]:
             "name": location.name}
 
 
-def stop_out(day: str, stop: Any) -> dict[str, Any]:
-    """One plan item; a driver's break (``kind`` "break") has its id in ``booking_id`` and ``break_id``,
-    its start window in ``window``, its planned start and end in ``arrival``/``departure``, and
-    ``anywhere`` when it is taken wherever the vehicle is (``location``: the stop before it)."""
+def stop_out(day: str, stop: Any, locked: bool = False) -> dict[str, Any]:
+    """One plan item; ``locked``: a dispatcher locked it among the vehicle's next stops, in this order.
+
+    A driver's break (``kind`` "break") has its id in ``booking_id`` and ``break_id``, its start window in
+    ``window``, its planned start and end in ``arrival``/``departure``, and ``anywhere`` when it is taken
+    wherever the vehicle is (``location``: the stop before it)."""
     extra: dict[str, Any] = {}
     if str(stop.kind) == "break":
         extra = {"break_id": stop.booking_id, "anywhere": bool(getattr(stop, "anywhere", False)),
@@ -155,6 +157,7 @@ def stop_out(day: str, stop: Any) -> dict[str, Any]:
         "departure": to_iso(day, stop.departure),
         "seats_after": stop.seats_after,
         "wheelchairs_after": stop.wheelchairs_after,
+        "locked": locked,
     }
 
 
@@ -175,12 +178,14 @@ def route_coords(network: RoadNetwork, plan: Any) -> list[tuple[float, float]]:
     return out
 
 
-def plan_out(day: str, plan: Any, network: RoadNetwork | None = None) -> dict[str, Any]:
+def plan_out(day: str, plan: Any, network: RoadNetwork | None = None, locked: int = 0) -> dict[str, Any]:
+    """A vehicle's plan; its first ``locked`` stops are the order a dispatcher locked (``locked_stops``)."""
     return {
         "vehicle_id": plan.vehicle_id,
         "start": _loc(plan.start),
         "start_time": to_iso(day, plan.start_time),
-        "stops": [stop_out(day, s) for s in plan.stops],
+        "stops": [stop_out(day, s, n < locked) for n, s in enumerate(plan.stops)],
+        "locked_stops": locked,
         "distance_m": round(plan.distance_m, 1),
         "drive_s": round(plan.drive_s, 1),
         "route": route_coords(network, plan) if network is not None else None,

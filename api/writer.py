@@ -21,7 +21,7 @@ from redis import Redis, WatchError
 from redis.exceptions import RedisError
 
 from api import audit
-from api.commands import BOOKING_OPS, apply
+from api.commands import BOOKING_OPS, DISPATCH_OPS, apply
 from api.engine import BookingState, DayEngine
 from api.history.trail import note_command, note_status
 from api.keys import Keys
@@ -61,6 +61,17 @@ class DrainReport:
     batches: int = 0
     fence: int = 0
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class SearchJob:
+    """A re-optimisation running elsewhere: of which day, from which committed version, and its future."""
+
+    area: str
+    day: str
+    version: int
+    began: float
+    future: Any  # concurrent.futures.Future of an api.reopt_search.Searched
 
 
 @dataclass
@@ -188,8 +199,13 @@ class AreaWriter:
             self._cache.pop((area, day), None)
 
     # ------------------------------------------------------------------ draining
-    def drain(self, area: str, wait_s: float | None = None, budget_s: float = 2.0) -> DrainReport | None:
-        """Apply every pending command of ``area``; None if another writer held the lease for ``wait_s``."""
+    def drain(self, area: str, wait_s: float | None = None, budget_s: float = 2.0,
+              leave_young_s: float = 0.0) -> DrainReport | None:
+        """Apply every pending command of ``area``; None if another writer held the lease for ``wait_s``.
+
+        ``leave_young_s``: stop before the first command younger than this (seconds since it was sent) that
+        an API caller is waiting for (all but ``mode=async`` intake): that caller's process applies it.
+        """
         wait_s = self.settings.lock_wait_s if wait_s is None else wait_s
         deadline = time.monotonic() + wait_s
         guard = self._guard(area)
@@ -204,7 +220,7 @@ class AreaWriter:
             try:
                 stop = time.monotonic() + budget_s
                 while True:
-                    applied = self._drain_batch(area, token, report)
+                    applied = self._drain_batch(area, token, report, leave_young_s)
                     if applied == 0 or time.monotonic() > stop:
                         break
                     if not lease.extend(token):
@@ -242,8 +258,13 @@ class AreaWriter:
             batch.records[booking_id] = json.loads(raw)
         return batch.records[booking_id]
 
-    def _drain_batch(self, area: str, token: int, report: DrainReport) -> int:
+    def _drain_batch(self, area: str, token: int, report: DrainReport, leave_young_s: float = 0.0) -> int:
         entries = self._pending(area)
+        if leave_young_s > 0:
+            now = time.time()
+            young = [n for n, (_, _, cmd) in enumerate(entries)
+                     if not cmd.get("async") and now - float(cmd.get("at", 0)) < leave_young_s]
+            entries = entries[:young[0]] if young else entries
         if not entries:
             return 0
         batch = _Batch()
@@ -302,6 +323,9 @@ class AreaWriter:
         booking_id = command.get("booking_id")
         record = self._record(batch, booking_id)
         before = audit.booking_summary(record)
+        if command["op"] in DISPATCH_OPS:  # the vehicle's locked order before the change
+            held = batch.days[day].engine.sequence_locks().get(command.get("vehicle_id"), [])
+            before = {"vehicle_id": command.get("vehicle_id"), "locked": [list(item) for item in held]}
         outcome = apply(batch.days[day].engine, command, record)
         batch.cursor[stream] = entry_id
         batch.results[entry_id] = outcome.result(entry_id, booking_id)
@@ -428,6 +452,88 @@ class AreaWriter:
             self._cache[(area, day)] = state
 
     # ------------------------------------------------------------------ re-optimisation
+    def start_reoptimise(self, area: str, day: str, time_limit_s: float, pool: Any,
+                         now_epoch: float | None = None) -> SearchJob | ReoptimisationRun:
+        """Hand a re-optimisation of the day's committed plans to ``pool`` (:class:`api.reopt_search.SearchPool`).
+
+        Returns at once: the running :class:`SearchJob` (finish it with :meth:`finish_reoptimise` once its
+        future is done), or the run's outcome when there is nothing to search (``empty``).
+        """
+        if not self.may_solve:
+            raise RuntimeError(f"writer {self.name} serves an API process: re-optimisation runs in the worker")
+        began = time.monotonic()
+        version_raw, data, trips = self.redis.hmget(self.keys.snapshot(area, day), ["version", "data", "trips"])
+        if not data:
+            return ReoptimisationRun("empty", "nobody has booked this day yet", seconds=time.monotonic() - began)
+        now = epoch_seconds_on(day, time.time() if now_epoch is None else now_epoch)
+        future = pool.submit(json.loads(data), json.loads(trips) if trips else None, day, now, time_limit_s)
+        return SearchJob(area, day, int(version_raw or 0), began, future)
+
+    def finish_reoptimise(self, job: SearchJob, now_epoch: float | None = None) -> ReoptimisationRun:
+        """Publish a finished search's plan if it still fits the day as committed now (bookings and events
+        may have changed it meanwhile: see :meth:`dispatch.online.dispatcher.Dispatcher.refit`).
+
+        ``published``, ``unchanged`` (the search found nothing better), ``discarded`` (it no longer fits; the
+        next round tries again), ``busy`` or ``failed`` (the child's search raised).
+
+        Raises
+        ------
+        LostLease
+            The area's write lease was lost before the commit landed.
+        """
+        area, day = job.area, job.day
+        try:
+            searched = job.future.result()
+        except Exception as exc:  # the child died or its search raised: report it, the next round tries again
+            log.error("re-optimisation search of %s/%s failed in the child: %r", area, day, exc)
+            return ReoptimisationRun("failed", "internal error while re-optimising",
+                                     seconds=time.monotonic() - job.began)
+
+        def run(status: str, result: Any, reason: str = "") -> ReoptimisationRun:
+            return ReoptimisationRun(status, reason or result.reason, result, time.monotonic() - job.began)
+
+        if searched.orders is None:
+            return run("unchanged", searched.result)
+        for _ in range(3):  # restored and refitted outside the lease; committed only onto that very version
+            version, engine = self._committed(area, day)
+            if engine is None:
+                return run("discarded", searched.result, "the day's plans are gone")
+            before = engine.states()
+            now = epoch_seconds_on(day, time.time() if now_epoch is None else now_epoch)
+            result = engine.refit(searched.orders, now, searched.result)
+            if not result.published:
+                return run("discarded" if version != job.version else "unchanged", result)
+            committed = self._commit_refit(area, day, DayState(version, engine, before))
+            if committed is not None:
+                if version != job.version:
+                    log.info("re-optimisation of %s/%s adopted after the plans moved on (%d -> %d)", area, day,
+                             job.version, version)
+                return run(committed, result)
+        return run("discarded", searched.result, "the plans kept changing while the found plan was checked")
+
+    def _commit_refit(self, area: str, day: str, state: DayState) -> str | None:
+        """Commit a refitted day if nobody wrote since it was loaded: "published", "busy", or None (moved on)."""
+        guard = self._guard(area)
+        if not guard.acquire(timeout=self.settings.lock_wait_s):
+            return "busy"
+        try:
+            lease = self.lease(area)
+            token = lease.acquire(self.settings.lock_wait_s)
+            if token is None:
+                return "busy"
+            try:
+                if int(self.redis.hget(self.keys.snapshot(area, day), "version") or 0) != state.version:
+                    return None
+                batch = _Batch(days={day: state})
+                batch.events.append({"type": "plans", "day": day, "area": area, "at": time.time()})
+                self._sync_states(area, batch)
+                self._commit(area, token, batch)
+                return "published"
+            finally:
+                lease.release(token)
+        finally:
+            guard.release()
+
     def reoptimise(self, area: str, day: str, time_limit_s: float, now_epoch: float | None = None) -> ReoptimisationRun:
         """Re-optimise a day's plans outside the lease, then commit only if nobody wrote meanwhile.
 

@@ -55,8 +55,9 @@ SCALE = 1000.0
 def params_for(set_name: str, seconds: float, method: str = "rr", workers: int = 1) -> SolveParams:
     """Li & Lim: vehicles first, then distance; Cordeau: distance.
 
-    ``method`` ``rr``: OR-Tools' first solution, then the numpy ruin-and-recreate search (route
-    minimisation first on Li & Lim); ``ortools``: route elimination and ruin-and-recreate with
+    ``method`` ``rr``: OR-Tools' first solution, then the compiled ruin-and-recreate search (route
+    minimisation first on Li & Lim, by time warp; ``rr-absences``: by the absence-counter pool);
+    ``ortools``: route elimination and ruin-and-recreate with
     OR-Tools recreating (the earlier method, kept for comparison).
     """
     set_name = ALIASES.get(set_name, set_name)
@@ -68,8 +69,9 @@ def params_for(set_name: str, seconds: float, method: str = "rr", workers: int =
         minimise_fleet=fleet,
         workers=workers,
     )
-    if method == "rr":
-        return replace(base, ruin_recreate=RrParams(), first_search_share=0.1)
+    if method in ("rr", "rr-absences"):
+        fleet_method = "absences" if method == "rr-absences" else "warp"
+        return replace(base, ruin_recreate=RrParams(fleet_method=fleet_method), first_search_share=0.1)
     return replace(base, lns=True)
 
 
@@ -230,7 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyvrp", action=argparse.BooleanOptionalAction, default=None, help="also run PyVRP")
     parser.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (processes)")
     parser.add_argument(
-        "--method", choices=("rr", "ortools"), default="rr", help="rr: numpy ruin-and-recreate; ortools: earlier"
+        "--method",
+        choices=("rr", "rr-absences", "ortools"),
+        default="rr",
+        help="rr: compiled ruin-and-recreate (route minimisation by time warp); rr-absences: the same with the "
+        "absence-counter pool; ortools: earlier"
     )
     parser.add_argument("--workers", type=int, default=1, help="parallel seeds per instance (processes)")
     args = parser.parse_args(argv)

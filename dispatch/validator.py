@@ -35,7 +35,8 @@ def validate(problem: RoutingProblem, solution: Solution, tolerance: float = TOL
     drop-off on the same vehicle (on-board loads: drop-off only, on their vehicle); allowed vehicles;
     locked visits first; times consistent with travel times and service durations; windows; capacity
     in every dimension; maximum ride time; vehicle end time and place; every break of a vehicle taken
-    once on it, inside its window, for its whole duration, with nobody on board.
+    once on it (unless its route serves nobody), inside its window, for its whole duration, with nobody
+    on board.
 
     A break at a location is a visit there (its window bounds the start, its duration is the service
     time). A break taken anywhere is taken on the way: it starts no earlier than the visit before it is
@@ -80,6 +81,24 @@ def check_pins(solution: Solution, pins: Mapping[str, str]) -> list[Violation]:
     for rid in solution.unserved:
         if rid in pins:
             out.append(Violation(None, rid, "pinned", f"pinned to {pins[rid]}, left unserved"))
+    return out
+
+
+def check_sequence_locks(solution: Solution, locks: Mapping[str, Sequence[tuple[str, str]]]) -> list[Violation]:
+    """Vehicles whose route does not start with the stops a dispatcher locked, in that order.
+
+    ``locks``: vehicle id -> ``(request id, "pickup" | "dropoff")`` visits that must be the vehicle's next
+    ones. Like :func:`check_pins`, judged against the dispatcher's own books, not the problem's.
+    """
+    out: list[Violation] = []
+    for vehicle_id, order in locks.items():
+        visits = solution.routes.get(vehicle_id, [])
+        for i, (rid, kind) in enumerate(order):
+            if i >= len(visits) or (visits[i].request_id, str(visits[i].kind)) != (rid, str(kind)):
+                found = f"{visits[i].kind} of {visits[i].request_id}" if i < len(visits) else "nothing"
+                out.append(Violation(vehicle_id, rid, "sequence-locked",
+                                     f"locked stop {i + 1} is the {kind} of {rid}, planned: {found}"))
+                break
     return out
 
 
@@ -194,8 +213,9 @@ def _check_route(
                 bad(req.id, "capacity", f"load {used} in dimension {dim} outside [0, {cap}]")
         here, clock = there, visit.departure
         drive_from, rested = clock, 0.0
+    works = any(v.kind != VisitKind.BREAK for v in visits)  # a vehicle that serves nobody need not rest
     for brk in vehicle.breaks:
-        if brk.id not in taken:
+        if brk.id not in taken and works:
             lo, hi = brk.window
             bad(brk.id, "break-missing", f"break starting in [{lo:.1f}, {hi:.1f}] for {brk.duration:.1f} not taken")
     for rid in pickups:

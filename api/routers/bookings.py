@@ -133,6 +133,8 @@ async def take_booking(
         **(extra or {}),
     }
     command = {"op": "request", "booking_id": booking_id, "day": day, "at": now}
+    if mode == "async":
+        command["async"] = True  # nobody waits to apply it: the worker takes it at once
     stream = app.state.keys.booking_stream(area)
     booking_id, created, entry_id = await store.intake(record, idempotency_key, stream, command)
     if not created:

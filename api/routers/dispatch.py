@@ -16,7 +16,7 @@ from api.errors import ApiError
 from api.intake import run_command
 from api.routers import params
 from api.routers.params import DayQuery
-from api.schemas import ERROR_RESPONSES, ReassignIn, ReoptimiseIn, UnpinIn
+from api.schemas import ERROR_RESPONSES, LockSequenceIn, ReassignIn, ReoptimiseIn, UnlockSequenceIn, UnpinIn
 from api.timefmt import clock, epoch_seconds_on, today
 from api.views import plan_out
 
@@ -45,7 +45,9 @@ async def plans(request: Request, day: DayQuery = None, area: params.AreaQuery =
         for name in areas:
             view = writer.view(name, day)
             if view is not None:
-                out += [{"area": name, **plan_out(day, p, network)} for p in view.plans().values()]
+                locks = view.sequence_locks()
+                out += [{"area": name, **plan_out(day, p, network, len(locks.get(p.vehicle_id, [])))}
+                        for p in view.plans().values()]
         return out
 
     areas = _areas(request, area)
@@ -139,6 +141,55 @@ async def unpin(request: Request, body: UnpinIn) -> JSONResponse:
                          "pinned": False, "was_pinned": bool((result.get("data") or {}).get("was_pinned"))})
 
 
+@router.post("/lock-sequence", dependencies=[Depends(require("dispatch.reassign"))])
+async def lock_sequence(request: Request, body: LockSequenceIn) -> JSONResponse:
+    """Lock a vehicle's next stops in the order given; the bookings named are pinned to it.
+
+    The engine checks the order with the exact schedule first (409 naming the window, ride limit, seats or
+    shift end that would break, and by how much). Until the stops are made or ``POST
+    /dispatch/unlock-sequence``, new bookings go only after them and re-optimisation keeps them first.
+    """
+    app = request.app
+    definition = await app.state.store.vehicle_definition(body.vehicle_id)
+    if definition is None:
+        raise ApiError(404, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
+    area = app.state.settings.area_of(definition["municipality"])
+    days = set()
+    for stop in body.stops:
+        record = await _booking(request, stop.booking_id)
+        if record["area"] != area:
+            raise ApiError(409, "body.stops", f"booking {stop.booking_id} is in area {record['area']}, vehicle "
+                                              f"{body.vehicle_id} serves {area}")
+        days.add(record["service_day"])
+    if len(days) > 1:
+        raise ApiError(422, "body.stops", f"the stops are on different days ({', '.join(sorted(days))})")
+    command = {"op": "lock_sequence", "vehicle_id": body.vehicle_id, "day": days.pop(),
+               "stops": [[s.booking_id, s.kind] for s in body.stops]}
+    result = await _run(request, {"area": area}, command)
+    if isinstance(result, JSONResponse):
+        return result
+    locked = (result.get("data") or {}).get("locked") or []
+    log.info("vehicle %s: %d next stop(s) locked", body.vehicle_id, len(locked))
+    return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "vehicle_id": body.vehicle_id,
+                         "locked": [{"booking_id": b, "kind": k} for b, k in locked]})
+
+
+@router.post("/unlock-sequence", dependencies=[Depends(require("dispatch.reassign"))])
+async def unlock_sequence(request: Request, body: UnlockSequenceIn, day: DayQuery = None) -> JSONResponse:
+    """Release a vehicle's locked order of next stops (its bookings stay pinned until unpinned)."""
+    app = request.app
+    definition = await app.state.store.vehicle_definition(body.vehicle_id)
+    if definition is None:
+        raise ApiError(404, "body.vehicle_id", f"no vehicle {body.vehicle_id}")
+    area = app.state.settings.area_of(definition["municipality"])
+    command = {"op": "unlock_sequence", "vehicle_id": body.vehicle_id, "day": day or today()}
+    result = await _run(request, {"area": area}, command)
+    if isinstance(result, JSONResponse):
+        return result
+    return JSONResponse({"entry_id": result["entry_id"], "status": "applied", "vehicle_id": body.vehicle_id,
+                         "was_locked": bool((result.get("data") or {}).get("was_locked"))})
+
+
 async def _booking(request: Request, booking_id: str) -> dict[str, Any]:
     record = await request.app.state.store.get_booking(booking_id)
     if record is None:
@@ -154,7 +205,8 @@ async def _run(request: Request, record: dict[str, Any], command: dict[str, Any]
     if result is None:
         return JSONResponse({"entry_id": entry_id, "status": "pending"}, status_code=202)
     if not result["ok"]:
-        field = "body.vehicle_id" if command["op"] == "reassign" else "body.booking_id"
+        field = {"reassign": "body.vehicle_id", "lock_sequence": "body.stops",
+                 "unlock_sequence": "body.vehicle_id"}.get(command["op"], "body.booking_id")
         raise ApiError(409, field, result["error"] or f"{command['op']} refused")
     return result
 

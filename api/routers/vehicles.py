@@ -130,7 +130,9 @@ async def vehicle_plan(request: Request, vehicle_id: str, day: DayQuery = None) 
     view = await _view(request, definition, day)
     if view is None:
         return {"vehicle_id": vehicle_id, "day": day, "stops": [], "route": []}
-    plan = await anyio.to_thread.run_sync(plan_out, day, view.plan(vehicle_id), request.app.state.world.network)
+    locked = len(view.sequence_locks().get(vehicle_id, []))
+    plan = await anyio.to_thread.run_sync(plan_out, day, view.plan(vehicle_id), request.app.state.world.network,
+                                          locked)
     return {"day": day, **plan}
 
 
@@ -141,6 +143,7 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DayQuery = No
     day = day or today()
     view = await _view(request, definition, day)
     stops = view.manifest(vehicle_id) if view is not None else []
+    locked = len(view.sequence_locks().get(vehicle_id, [])) if view is not None else 0
     store = request.app.state.store
     records = {r["id"]: r for r in await store.bookings(sorted({leg_owner(s.booking_id) for s in stops}))}
     rider_ids = sorted({r["rider_id"] for r in records.values() if r.get("rider_id")})
@@ -150,11 +153,11 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DayQuery = No
         if rider:
             riders[rider_id] = rider
     out = []
-    for stop in stops:
+    for n, stop in enumerate(stops):
         record = records.get(leg_owner(stop.booking_id), {})
         rider = riders.get(record.get("rider_id") or "", {})
         out.append({
-            **stop_out(day, stop),
+            **stop_out(day, stop, n < locked),
             "rider_id": record.get("rider_id"),
             "rider_name": rider.get("name"),
             "rider_phone": rider.get("phone"),
@@ -163,7 +166,8 @@ async def vehicle_manifest(request: Request, vehicle_id: str, day: DayQuery = No
             "status": record.get("status"),
             "notes": "; ".join(n for n in (record.get("notes"), rider.get("notes")) if n),
         })
-    return {"vehicle_id": vehicle_id, "day": day, "label": definition.get("label", ""), "stops": out}
+    return {"vehicle_id": vehicle_id, "day": day, "label": definition.get("label", ""), "stops": out,
+            "locked_stops": locked}
 
 
 EventKey = Annotated[

@@ -38,7 +38,15 @@ from api.schemas.common import (
     valid_day,
     whole_number,
 )
-from api.schemas.dispatch import CommandOut, ReassignIn, ReoptimiseIn, UnpinIn
+from api.schemas.dispatch import (
+    CommandOut,
+    LockedStopIn,
+    LockSequenceIn,
+    ReassignIn,
+    ReoptimiseIn,
+    UnlockSequenceIn,
+    UnpinIn,
+)
 from api.schemas.places import LocationOut, PlaceKey, PointIn
 from api.schemas.reports import ReportMunicipalityOut, ReportOut, ReportTableOut
 from api.schemas.riders import (
@@ -60,8 +68,8 @@ __all__ = [
     "CONFIGURED_AREAS", "ERROR_RESPONSES", "FARE_RULE_CLASS", "Area", "BookingChange", "BookingIn", "BookingOut",
     "BookingStatusName", "BreakIn", "CancelIn", "CancelReason", "CancellationOut", "CommandOut", "Count", "Day",
     "EmergencyContact", "ErrorItem", "ErrorOut", "FareClass", "JisCode", "Latitude", "LegOut", "LocationOut",
-    "Longitude", "Mobility", "Name", "Notes", "OfferOut", "PartyPart", "Phone", "PlaceKey", "PointIn",
-    "ReassignIn", "RejectionOut", "ReoptimiseIn", "ReportMunicipalityOut", "ReportOut", "ReportTableOut",
-    "RiderChange", "RiderEdit", "RiderIn", "RiderOut", "Strict", "TimeKindIn", "UnpinIn", "VehicleEventIn",
-    "VehicleIn", "Window", "phone_digits", "valid_day", "whole_number",
+    "LockSequenceIn", "LockedStopIn", "Longitude", "Mobility", "Name", "Notes", "OfferOut", "PartyPart", "Phone",
+    "PlaceKey", "PointIn", "ReassignIn", "RejectionOut", "ReoptimiseIn", "ReportMunicipalityOut", "ReportOut",
+    "ReportTableOut", "RiderChange", "RiderEdit", "RiderIn", "RiderOut", "Strict", "TimeKindIn", "UnlockSequenceIn",
+    "UnpinIn", "VehicleEventIn", "VehicleIn", "Window", "phone_digits", "valid_day", "whole_number",
 ]

@@ -32,15 +32,15 @@ from dispatch.model import (
     Vehicle,
     VehiclePlan,
 )
+from dispatch.online import sequence_lock, undo
 from dispatch.online import snapshot as snapshot_io
-from dispatch.online import undo
 from dispatch.online.admission import check_input, hhmm
 from dispatch.online.execution import ExecutionEvents
 from dispatch.online.explain import explain, fixed_reasons
 from dispatch.online.fleet import Fleet
 from dispatch.online.insertion import InsertionParams
 from dispatch.online.placement import Placement
-from dispatch.online.reoptimise import ReoptimisationResult, pins, reoptimise
+from dispatch.online.reoptimise import ReoptimisationResult, pins, refit, reoptimise, sequence_locks
 from dispatch.online.state import BookingRecord, VehicleState, plan_view
 from dispatch.online.translate import to_problem
 from dispatch.rules import ServiceRules
@@ -336,6 +336,37 @@ class Dispatcher(ExecutionEvents):
         """Booking id -> vehicle id of every open booking a dispatcher pinned."""
         return pins(self._fleet)
 
+    def lock_sequence(self, vehicle_id: str, stops: Sequence[tuple[str, str]], now: int) -> VehiclePlan:
+        """Dispatcher override: the vehicle's next stops are ``stops`` (``(booking id, "pickup" | "dropoff")``), in
+        this order, until they are made or :meth:`unlock_sequence`.
+
+        The order is checked first with the exact schedule (the rest of the plan follows in its order);
+        bookings named are pinned to the vehicle (taken over from another vehicle if need be). A stop the
+        vehicle is already driving to stays first. Insertion adds new bookings only after the locked stops
+        and re-optimisation keeps them first, in this order.
+
+        Raises
+        ------
+        VehicleNotFound, BookingNotFound
+            Unknown vehicle or booking.
+        BookingStateError
+            The list is no possible order (see :func:`dispatch.online.sequence_lock.plan_lock`).
+        BookingRejected
+            The order breaks a promise: which window, ride limit, seats or shift end, by how much; nothing changes.
+        """
+        self._advance(now)
+        plan = sequence_lock.plan_lock(self._fleet, vehicle_id, sequence_lock.parse(stops), self._fleet.now)
+        sequence_lock.apply_lock(self._fleet, plan)
+        return self.plan(vehicle_id)
+
+    def unlock_sequence(self, vehicle_id: str) -> bool:
+        """Release the vehicle's locked order (its bookings stay pinned). False if it had none."""
+        return sequence_lock.unlock(self._fleet, vehicle_id)
+
+    def sequence_locks(self) -> dict[str, list[tuple[str, str]]]:
+        """Vehicle id -> the next stops a dispatcher locked on it, ``(booking id, "pickup" | "dropoff")`` in order."""
+        return sequence_locks(self._fleet)
+
     def _move(self, rec: BookingRecord, target: VehicleState, status: BookingStatus) -> None:
         """Re-place a booking on ``target`` within its promise, or raise BookingRejected and change nothing."""
         booking_id, vehicle_id = rec.id, target.id
@@ -374,6 +405,27 @@ class Dispatcher(ExecutionEvents):
         limit = self.solve_params.time_limit_s if time_limit_s is None else time_limit_s
         # plan from the latest time the dispatcher knows (an event may have been later than ``now``)
         result = reoptimise(self._fleet, replace(self.solve_params, time_limit_s=limit), self._fleet.now)
+        self._count(result)
+        return result
+
+    def refit(self, orders: dict[str, list[tuple[str, str]]], now: int, searched: ReoptimisationResult | None = None
+              ) -> ReoptimisationResult:
+        """Publish visit orders a re-optimisation found on an earlier copy of this day, if they still fit now.
+
+        For a search that ran elsewhere (another process) while bookings and events went on here: see
+        :func:`dispatch.online.reoptimise.refit`. ``searched`` is that search's own result (its time counts).
+        """
+        self._advance(now)
+        label = searched.solver if searched is not None else ""
+        result = refit(self._fleet, orders, self._fleet.now, label, searched.seconds if searched is not None else 0.0)
+        self._count(result)
+        return result
+
+    def planned_orders(self) -> dict[str, list[tuple[str, str]]]:
+        """Vehicle id -> its planned stops in order, ``(booking id, "pickup" | "dropoff")`` (for :meth:`refit`)."""
+        return {vid: [(rid, str(kind)) for rid, kind in vs.sequence] for vid, vs in self._fleet.states.items()}
+
+    def _count(self, result: ReoptimisationResult) -> None:
         self.stats.reoptimisation_runs += 1
         self.stats.solver_seconds += result.seconds
         if result.published:
@@ -382,7 +434,6 @@ class Dispatcher(ExecutionEvents):
             for rec in self._fleet.records.values():
                 if rec.offer is not None and rec.vehicle_id is not None and rec.offer.vehicle_id != rec.vehicle_id:
                     rec.offer = replace(rec.offer, vehicle_id=rec.vehicle_id)
-        return result
 
     # ------------------------------------------------------------------------------------ snapshots
     def snapshot(self) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def insertion_breaches(vs: VehicleState, cache: TravelCache, request: Request, n
     base = list(vs.sequence)
     best: list[Breach] | None = None
     best_score = float("inf")
-    first = vs.locked
+    first = vs.fixed
     for i in range(first, len(base) + 1):
         for j in range(i, len(base) + 1):
             seq = base[:i] + [(request.id, VisitKind.PICKUP)] + base[i:j] + [(request.id, VisitKind.DROPOFF)] + base[j:]
@@ -81,6 +81,13 @@ def insertion_breaches(vs: VehicleState, cache: TravelCache, request: Request, n
             if score < best_score:
                 best, best_score = breaches, score
     return best or []
+
+
+def order_breaches(vs: VehicleState, cache: TravelCache, requests: dict[str, Request], seq: list[SeqItem],
+                   now: int) -> list[Breach]:
+    """The rules a given order of the vehicle's stops breaks, timed as early as possible (seconds, places)."""
+    onboard = {rid: vs.requests[rid] for rid in vs.onboard if rid in vs.requests}
+    return _breaches(vs, cache, requests, onboard, seq, now)
 
 
 def _breaches(vs: VehicleState, cache: TravelCache, requests: dict[str, Request], onboard: dict[str, Request],

@@ -205,7 +205,7 @@ class Fleet:
         vs.locked = 1
         vs.lock_time = when
         if isinstance(vs.arrays, RouteArrays):
-            vs.arrays = replace(vs.arrays, locked=1)  # a new object: fleet views keyed on identity refresh
+            vs.arrays = replace(vs.arrays, locked=vs.fixed)  # a new object: fleet views keyed on identity refresh
         rid, kind = vs.sequence[0]
         if kind == VisitKind.BREAK:
             return

@@ -195,7 +195,7 @@ def route_arrays(vs: VehicleState, cache: TravelCache, now: int) -> RouteArrays:
     la[k] = vs.end_time
     dep_prev = np.concatenate(([np.nan], dep))
     start_next = np.concatenate((start, [INF]))  # no stop after the last gap: never delayed
-    return RouteArrays(k, vs.locked, prev, nxt, dep_prev, start_next, base, la, wc, load, after_break, breaks)
+    return RouteArrays(k, vs.fixed, prev, nxt, dep_prev, start_next, base, la, wc, load, after_break, breaks)
 
 
 @dataclass

@@ -2,21 +2,23 @@
 
 Safe means: the solver's result passes :func:`dispatch.validator.validate` on a problem that holds every
 promise (see :mod:`dispatch.online.translate`), keeps every booking a dispatcher pinned on its vehicle
-(:func:`dispatch.validator.check_pins`, against the dispatcher's books), and it drives strictly less
-than the current plans (distance, metres, including the return to the depot). Otherwise nothing changes
-and the result says why.
+(:func:`dispatch.validator.check_pins`, against the dispatcher's books), starts every vehicle with the
+stops a dispatcher locked on it, in their order (:func:`dispatch.validator.check_sequence_locks`), and
+it drives strictly less than the current plans (distance, metres, including the return to the depot).
+Otherwise nothing changes and the result says why.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dispatch.online.fleet import Fleet
-from dispatch.online.translate import adopt, to_problem
-from dispatch.problem import Solution, visit_location
+from dispatch.online.translate import Translation, adopt, to_problem
+from dispatch.problem import Solution, VisitKind, visit_location
 from dispatch.solver.params import SolveParams
-from dispatch.validator import check_pins, validate
+from dispatch.validator import check_pins, check_sequence_locks, schedule_route, validate
 
 IMPROVEMENT_M = 1.0  # a new plan must save at least a metre to be worth publishing
 
@@ -92,20 +94,69 @@ def reoptimise(fleet: Fleet, params: SolveParams, now: int) -> ReoptimisationRes
         solution = solve(problem, params, tr.current)
     except SolverFailed as exc:
         return unchanged(f"solver failed: {exc}")
+    return _publish(fleet, tr, solution, began)
+
+
+def refit(fleet: Fleet, orders: Mapping[str, Sequence[tuple[str, str]]], now: int, label: str = "",
+          seconds: float = 0.0) -> ReoptimisationResult:
+    """Adopt visit orders a search found on an earlier copy of the plans, if they still fit the plans now.
+
+    ``orders``: vehicle id -> ``(booking id, "pickup" | "dropoff")`` in order. Stops made or cancelled since
+    are left out; the rest is timed from where each vehicle is now (:func:`dispatch.validator.schedule_route`)
+    and published under the same rules as :func:`reoptimise` (validated, pins and locked orders kept, shorter).
+    Nothing changes, with the reason, when a stop was planned since the search began or an order no longer
+    schedules. ``seconds`` is the search's own wall-clock time, added to the result's.
+    """
+    began = time.perf_counter() - seconds
+    tr = to_problem(fleet, now)
+    problem = tr.problem
+    pending = {(v.request_id, VisitKind(v.kind)) for visits in tr.current.routes.values() for v in visits}
+    wanted = {vid: [(rid, VisitKind(kind)) for rid, kind in order if (rid, VisitKind(kind)) in pending]
+              for vid, order in orders.items()}
+    covered = {item for order in wanted.values() for item in order}
+    if pending - covered:
+        return _unchanged(tr, began, f"{len(pending - covered)} stop(s) were planned while the solver ran", label)
+    routes = {}
+    for spec in problem.vehicles:
+        order = wanted.get(spec.id, [])
+        visits = schedule_route(problem, spec, order) if order else []
+        if visits is None:
+            return _unchanged(tr, began, f"the plans moved on while the solver ran: vehicle {spec.id} can no longer"
+                                         " make the order found", label)
+        routes[spec.id] = visits
+    return _publish(fleet, tr, Solution(routes=routes, solver=label), began)
+
+
+def _unchanged(tr: Translation, began: float, reason: str, label: str = "", solution: Solution | None = None
+               ) -> ReoptimisationResult:
+    problem = tr.problem
+    before, drive_before = tr.current.distance(problem), _drive(problem, tr.current)
+    after, drive_after = (before, drive_before) if solution is None else (solution.distance(problem),
+                                                                          _drive(problem, solution))
+    return ReoptimisationResult(False, before, after, drive_before, drive_after, time.perf_counter() - began,
+                                reason, solver=label, requests=len(problem.requests), vehicles=len(problem.vehicles))
+
+
+def _publish(fleet: Fleet, tr: Translation, solution: Solution, began: float) -> ReoptimisationResult:
+    """Adopt ``solution`` if it validates, keeps pins and locked orders, serves everyone and drives less."""
+    problem = tr.problem
+    label = solution.solver
     violations = validate(problem, solution) + check_pins(solution, pins(fleet))
+    violations += check_sequence_locks(solution, sequence_locks(fleet))
     if violations:
-        return unchanged("solver result does not validate: " + "; ".join(str(v) for v in violations[:3]),
-                         label=solution.solver)
-    after = solution.distance(problem)
-    drive_after = _drive(problem, solution)
+        return _unchanged(tr, began, "solver result does not validate: " + "; ".join(str(v) for v in violations[:3]),
+                          label)
     if solution.unserved:
-        return unchanged(f"solver left {len(solution.unserved)} booking(s) unserved", after, drive_after,
-                         solution.solver)
+        return _unchanged(tr, began, f"solver left {len(solution.unserved)} booking(s) unserved", label, solution)
+    before = tr.current.distance(problem)
+    after = solution.distance(problem)
     if after > before - IMPROVEMENT_M:
-        return unchanged("no shorter plan found", after, drive_after, solution.solver)
+        return _unchanged(tr, began, "no shorter plan found", label, solution)
+    drive_before, drive_after = _drive(problem, tr.current), _drive(problem, solution)
     moved = adopt(fleet, tr, solution)
     return ReoptimisationResult(True, before, after, drive_before, drive_after, time.perf_counter() - began,
-                                moved=moved, solver=solution.solver, **size)
+                                moved=moved, solver=label, requests=len(problem.requests),
+                                vehicles=len(problem.vehicles))
 
 
 def pins(fleet: Fleet) -> dict[str, str]:
@@ -115,6 +166,11 @@ def pins(fleet: Fleet) -> dict[str, str]:
         for rid, rec in fleet.records.items()
         if rec.pinned_to is not None and rec.booking.status.is_active
     }
+
+
+def sequence_locks(fleet: Fleet) -> dict[str, list[tuple[str, str]]]:
+    """Vehicle id -> the next stops a dispatcher locked on it, in order (vehicles with a lock only)."""
+    return {vid: [(rid, str(kind)) for rid, kind in vs.held] for vid, vs in fleet.states.items() if vs.held}
 
 
 def _drive(problem, solution: Solution) -> float:

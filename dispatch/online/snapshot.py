@@ -2,8 +2,9 @@
 
 Everything that decides future answers is saved: configuration, vehicles, bookings with their windows,
 promises and offers, each vehicle's position, lock, on-board riders and timed plan (including windows
-relaxed for lateness), held offers, the clock and the stats. Travel costs are not saved; the caller passes
-them to :func:`load` (node ids, not cache indices, are stored, so any cost source over the same graph works).
+relaxed for lateness) and the order of next stops a dispatcher locked, held offers, the clock and the
+stats. Travel costs are not saved; the caller passes them to :func:`load` (node ids, not cache indices,
+are stored, so any cost source over the same graph works).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def dump(d: Snapshotted) -> dict[str, Any]:
                 "end_time": vs.end_time,
                 "late": list(vs.late),
                 "done": [_stop(s) for s in vs.done],
+                "held": [[rid, str(kind)] for rid, kind in vs.held],
                 "breaks": {bid: list(b.window) for bid, b in vs.breaks.items()},
                 "missed": [[t, bid, _location(loc)] for t, bid, loc in vs.missed],
             }
@@ -140,6 +142,7 @@ def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
         vs.end_time = raw["end_time"]
         vs.late = list(raw["late"])
         vs.done = [_stop_from(s) for s in raw["done"]]
+        vs.held = [(rid, VisitKind(kind)) for rid, kind in raw.get("held", [])]  # absent before locked orders
         windows = raw.get("breaks", {})
         vs.breaks = {
             bid: replace(b, window=tuple(windows[bid])) if bid in windows else b

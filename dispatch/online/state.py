@@ -88,7 +88,13 @@ class BookingRecord:
 
 @dataclass
 class VehicleState:
-    """One vehicle's shift, where it is, what it carries and the visits it will make, in order."""
+    """One vehicle's shift, where it is, what it carries and the visits it will make, in order.
+
+    ``locked`` counts the stops at the head of ``sequence`` the vehicle is committed to (driving to or
+    standing at: 0 or 1); ``held`` is the order of next stops a dispatcher locked
+    (:meth:`dispatch.online.dispatcher.Dispatcher.lock_sequence`), always the head of ``sequence``. Neither
+    insertion nor re-optimisation reorders or interleaves the first :attr:`fixed` stops.
+    """
 
     vehicle: Vehicle
     shift: Shift
@@ -110,6 +116,7 @@ class VehicleState:
     #: make no stop of :attr:`done`, but the drive there is vehicle-km and -hours
     missed: list[tuple[int, str, Location]] = field(default_factory=list)
     arrays: object | None = None
+    held: list[SeqItem] = field(default_factory=list)
     breaks: dict[str, BreakSpec] = field(default_factory=dict)
     shift_breaks: dict[str, Break] = field(default_factory=dict)
 
@@ -141,6 +148,11 @@ class VehicleState:
             return self.lock_time
         return max(self.position_time, now)
 
+    @property
+    def fixed(self) -> int:
+        """How many stops at the head of the sequence nothing may reorder or insert into."""
+        return max(self.locked, len(self.held))
+
     def booking_ids(self) -> set[str]:
         return {rid for rid, kind in self.sequence if kind != VisitKind.BREAK} | set(self.onboard)
 
@@ -157,7 +169,7 @@ class VehicleState:
             end=cache.index(self.shift.return_depot.node),
             end_time=self.end_time if end_time is None else end_time,
             capacity=self.capacity,
-            locked=tuple(self.sequence[: self.locked]),
+            locked=tuple(self.sequence[: self.fixed]),
             breaks=tuple(self.breaks[rid] for rid in pending),
         )
 
@@ -181,6 +193,26 @@ def true_breaks(vs: VehicleState, cache: TravelCache) -> dict[str, BreakSpec]:
     return out
 
 
+def follow_held(vs: VehicleState) -> None:
+    """Shrink the dispatcher's locked order to what is still ahead, as the head of the sequence.
+
+    Made or removed stops leave it (it shrinks as stops are executed); the stop the vehicle is committed to
+    heads it (a driver who arrived at another stop first: reality wins); it ends where the sequence
+    stops following it.
+    """
+    if not vs.held:
+        return
+    ahead = set(vs.sequence)
+    items = [item for item in vs.held if item in ahead]
+    if vs.locked and vs.sequence and items and items[0] != vs.sequence[0]:
+        first = vs.sequence[0]
+        items = [first] + [item for item in items if item != first]
+    n = 0
+    while n < len(items) and items[n] == vs.sequence[n]:
+        n += 1
+    vs.held = items[:n]
+
+
 def true_requests(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache) -> dict[str, Request]:
     out = {}
     for rid in vs.booking_ids():
@@ -195,6 +227,7 @@ def sub_problem(cache: TravelCache, requests: list[Request], spec: VehicleSpec) 
 
 def reschedule(vs: VehicleState, records: dict[str, BookingRecord], cache: TravelCache, now: int) -> None:
     """Time ``vs.sequence`` from where the vehicle is free next; relax only what reality already broke."""
+    follow_held(vs)
     requests = true_requests(vs, records, cache)
     vs.sequence = breaks_when_empty(vs.sequence, set(vs.onboard), vs.break_started())
     vs.breaks = true_breaks(vs, cache)

@@ -100,4 +100,8 @@ def adopt(fleet: Fleet, tr: Translation, solution: Solution) -> int:
             if r != replace(fleet.records[rid].request(fleet.cache, r.onboard_vehicle), vehicle_ids=())
         )
         vs.arrays = route_arrays(vs, fleet.cache, fleet.now)
+        dropped = [(b.id, VisitKind.BREAK) for b in spec.breaks if (b.id, VisitKind.BREAK) not in vs.sequence]
+        if dropped:  # a route left empty need not rest; the vehicle's own plan keeps its breaks for later
+            vs.sequence = vs.sequence + dropped
+            fleet.retime(vs)
     return moved

@@ -185,7 +185,7 @@ def _routes_near(routes: Routes, seed: str, related: Relatedness, count: int) ->
             chosen.append(vid)
             if len(chosen) >= count:
                 break
-    return _Area(set(chosen), {rid for vid in chosen for rid, _ in routes[vid]})
+    return _Area(set(chosen), {rid for vid in chosen for rid, kind in routes[vid] if kind != VisitKind.BREAK})
 
 
 @dataclass
@@ -199,10 +199,11 @@ def _neighbourhood(
     problem: RoutingProblem, routes: Routes, touched: set[str], closed: frozenset[str]
 ) -> _Neighbourhood:
     """The sub-problem of the ``touched`` routes plus one idle vehicle if the fleet may grow."""
-    idle = [v.id for v in problem.vehicles if not routes.get(v.id) and v.id not in closed]
+    idle = [v.id for v in problem.vehicles
+            if not any(k != VisitKind.BREAK for _, k in routes.get(v.id, ())) and v.id not in closed]
     ids = touched | set(idle[:1])
     vehicles = [v for v in problem.vehicles if v.id in ids]
-    on_routes = {rid for vid in touched for rid, _ in routes.get(vid, [])}
+    on_routes = {rid for vid in touched for rid, kind in routes.get(vid, []) if kind != VisitKind.BREAK}
     requests = [r for r in problem.requests if r.id in on_routes]
     sub = RoutingProblem(problem.travel_time, problem.distance, requests, vehicles, name=problem.name)
     return _Neighbourhood(sub, frozenset(ids), on_routes)

@@ -100,6 +100,8 @@ class PdpModel:
         self.break_nodes: list[tuple[int, int]] = []  # (vehicle index, node)
         self.anywhere: list[tuple[int, BreakSpec]] = []
         for v, vehicle in enumerate(vehicles):
+            if vehicle.id in closed:
+                continue  # a vehicle left unused has no breaks to take
             locked = set(vehicle.locked)
             for b in vehicle.breaks:
                 if b.location is None and (b.id, VisitKind.BREAK) not in locked:

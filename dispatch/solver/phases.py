@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from dispatch.problem import Request, RoutingProblem
+from dispatch.problem import Request, RoutingProblem, VisitKind
 from dispatch.solver.ortools_model import PdpModel, VisitKey
 from dispatch.solver.params import SolveParams
 from dispatch.solver.ruin import Relatedness
@@ -50,11 +50,15 @@ def search_once(
 
 
 def served(routes: Routes) -> set[str]:
-    return {rid for seq in routes.values() for rid, _ in seq}
+    """Requests the routes serve (driver breaks are not requests)."""
+    return {rid for seq in routes.values() for rid, kind in seq if kind != VisitKind.BREAK}
 
 
 def unused(problem: RoutingProblem, routes: Routes) -> frozenset[str]:
-    return frozenset(v.id for v in problem.vehicles if not routes.get(v.id))
+    """Vehicles whose route serves nobody (a route of breaks only is unused)."""
+    return frozenset(
+        v.id for v in problem.vehicles if not any(kind != VisitKind.BREAK for _, kind in routes.get(v.id, ()))
+    )
 
 
 def eliminate_routes(

@@ -17,8 +17,6 @@ from dispatch.solver.objective import objective
 from dispatch.solver.ortools_model import VisitKey, load_dimensions
 from dispatch.solver.params import SolveParams
 from dispatch.solver.phases import complete, eliminate_routes, search_once, served, unused
-from dispatch.solver.rr.parallel import best_of_seeds
-from dispatch.solver.rr.search import construct
 from dispatch.solver.screening import infeasible_alone
 from dispatch.solver.search import SearchResult, search_parameters
 from dispatch.solver.timing import time_solution, visit_orders
@@ -193,6 +191,8 @@ def _ruin_recreate(
     if first is not None:
         out.append(_Candidate("ortools", first.routes, first.start_times, first))
     if first is None or not set(must) <= served(first.routes):
+        from dispatch.solver.rr.search import construct  # compiled kernels: loaded only when used
+
         built = construct(problem, params, params.ruin_recreate)
         if built is None:
             return out
@@ -211,6 +211,8 @@ def _rr_candidate(
 ) -> list[_Candidate]:
     assert params.ruin_recreate is not None
     rr, fleet = params.ruin_recreate, params.minimise_fleet
+    from dispatch.solver.rr.parallel import best_of_seeds  # compiled kernels: loaded only when used
+
     result = best_of_seeds(problem, params, rr, start, deadline, fleet, params.workers)
     stats = {f"rr_{k}": v for k, v in result.stats.items()}
     label = (

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -73,14 +71,17 @@ def _open(browser, wait, url: str, key: str) -> None:
     wait.until(ec.invisibility_of_element_located((By.ID, "key-dialog")))
 
 
-def _worker_once() -> None:
-    env = {**_env(), "KANRA_REOPT_INTERVAL_S": "0", "KANRA_REOPT_TIME_LIMIT_S": "1"}
-    done = subprocess.run([sys.executable, "-m", "api.worker", "--once"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-2000:]
+def _worker_in_process(world) -> None:
+    """One worker pass in this process over the page server's Redis (the world is the tests' own, loaded once)."""
+    from api.settings import Settings
+    from api.worker import Worker
+
+    settings = Settings.from_env(_env()).with_(reopt_interval_s=0.0, reopt_time_limit_s=1.0)
+    Worker(settings, world, client=redis.Redis.from_url(REDIS_URL, decode_responses=True),
+           name="worker:pages").run_once()
 
 
-def test_a_dispatcher_reassigns_from_the_timeline_and_the_pin_survives_reoptimisation(server):
+def test_a_dispatcher_reassigns_from_the_timeline_and_the_pin_survives_reoptimisation(server, world):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -106,7 +107,7 @@ def test_a_dispatcher_reassigns_from_the_timeline_and_the_pin_survives_reoptimis
         assert record["vehicle_id"] == "nanmoku-1" and record["pinned"] is True
         browser.find_element(By.ID, "reoptimise-button").click()
         wait.until(ec.text_to_be_present_in_element((By.ID, "reopt-status"), "依頼"))
-        _worker_once()  # the worker runs the dispatcher's request (and its periodic pass)
+        _worker_in_process(world)  # the worker runs the dispatcher's request (and its periodic pass)
         wait.until(lambda b: b.find_element(By.ID, "reopt-status").get_attribute("data-done") == "1")
         browser.save_screenshot(str(OUT / "dispatcher.png"))
         record = httpx.get(f"{server}/bookings/{booking['id']}", headers=_h("operator")).json()
@@ -114,6 +115,121 @@ def test_a_dispatcher_reassigns_from_the_timeline_and_the_pin_survives_reoptimis
         groups = browser.execute_script(
             "return [...document.querySelectorAll('#timeline .vis-item.pinned')].length")
         assert groups >= 1
+
+
+def _drag_to_vehicle(browser, item, vehicle_label: str) -> None:
+    """Press on a timeline item, drag it down or up onto the row of ``vehicle_label``, let go (a real mouse)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    row_y = browser.execute_script("""
+      const label = [...document.querySelectorAll('#timeline .vis-labelset .vis-label')]
+        .find((el) => el.textContent.includes(arguments[0]));
+      const r = label.getBoundingClientRect(); return r.top + r.height / 2;""", vehicle_label)
+    box = browser.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.top, r.height];", item)
+    dy = int(row_y - (box[0] + box[1] / 2))
+    # a hand moves sideways a little first: a timeline that does not scroll vertically starts a drag only on a
+    # horizontal pan (vis-timeline), and the item keeps its time (the page lets only the vehicle change)
+    chain = ActionChains(browser, duration=50).click(item).pause(0.2).click_and_hold(item).move_by_offset(12, 0)
+    for _ in range(6):  # then in steps: the timeline follows the pointer from row to row
+        chain = chain.move_by_offset(0, dy // 6)
+    chain.move_by_offset(0, dy - 6 * (dy // 6)).pause(0.2).release().perform()
+
+
+def test_a_dispatcher_drags_a_booking_onto_another_vehicle_commits_and_it_stays_after_reoptimisation(server, world):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    booking = _booking(server)
+    assert booking["vehicle_id"] != "nanmoku-1"
+    label = next(v.get("label") or v["id"] for v in httpx.get(f"{server}/vehicles", headers=_h("dispatcher")).json()
+                 if v["id"] == "nanmoku-1")
+    with _browser((1600, 1000)) as browser:
+        wait = WebDriverWait(browser, 30)
+        _open(browser, wait, f"{server}/dispatcher?day={tomorrow()}", KEYS["dispatcher"])
+        item = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#timeline .vis-item.vis-box.pickup")))
+        _drag_to_vehicle(browser, item, label)
+        # the drop asks the validator at once: the verdict is on screen before anything is committed
+        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#verdict.ok")))
+        assert booking["id"] in browser.find_element(By.ID, "selected").text
+        assert browser.find_element(By.ID, "target-vehicle").get_attribute("value") == "nanmoku-1"
+        assert httpx.get(f"{server}/bookings/{booking['id']}", headers=_h("operator")).json()["vehicle_id"] \
+            == booking["vehicle_id"]  # the drag itself moved nothing
+        browser.find_element(By.ID, "commit-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "action-status"), "固定"))
+        record = httpx.get(f"{server}/bookings/{booking['id']}", headers=_h("operator")).json()
+        assert record["vehicle_id"] == "nanmoku-1" and record["pinned"] is True
+        browser.find_element(By.ID, "reoptimise-button").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "reopt-status"), "依頼"))
+        _worker_in_process(world)
+        wait.until(lambda b: b.find_element(By.ID, "reopt-status").get_attribute("data-done") == "1")
+        browser.save_screenshot(str(OUT / "dispatcher-dragged.png"))
+        record = httpx.get(f"{server}/bookings/{booking['id']}", headers=_h("operator")).json()
+        assert record["vehicle_id"] == "nanmoku-1" and record["pinned"] is True
+        # the timeline shows the stop, pinned, on the row of the vehicle it was dragged to
+        centre, top, bottom = browser.execute_script("""
+          const item = document.querySelector('#timeline .vis-item.vis-box.pinned.pickup').getBoundingClientRect();
+          const row = [...document.querySelectorAll('#timeline .vis-labelset .vis-label')]
+            .find((el) => el.textContent.includes(arguments[0])).getBoundingClientRect();
+          return [item.top + item.height / 2, row.top, row.bottom];""", label)
+        assert top <= centre <= bottom
+
+
+def _second_booking(base: str) -> str:
+    body = {"pickup": {"place": "tomioka_general_hospital"}, "dropoff": {"place": "tomioka_city_hall"},
+            "time": at(tomorrow(), "10:00")}
+    offered = httpx.post(f"{base}/bookings", json=body, headers={**_h("operator"), "Idempotency-Key": "page-0002"},
+                         timeout=30).json()
+    assert offered["status"] == "offered", offered
+    httpx.post(f"{base}/bookings/{offered['id']}/confirm", headers=_h("operator"), timeout=30)
+    moved = httpx.post(f"{base}/dispatch/reassign", json={"booking_id": offered["id"], "vehicle_id": "tomioka-1"},
+                       headers=_h("dispatcher"), timeout=30)
+    assert moved.status_code == 200, moved.text
+    return offered["id"]
+
+
+def test_a_dispatcher_locks_a_vehicles_next_stops_in_the_order_clicked(server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    first = _booking(server, vehicle="tomioka-1")["id"]  # 10:00 at the city hall
+    second = _second_booking(server)  # 10:00 at the hospital
+    with _browser((1600, 1000)) as browser:
+        wait = WebDriverWait(browser, 30)
+        _open(browser, wait, f"{server}/dispatcher?day={tomorrow()}", KEYS["dispatcher"])
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#timeline .vis-item.vis-box.pickup")))
+        Select(browser.find_element(By.ID, "lock-vehicle")).select_by_value("tomioka-1")
+
+        def click_stop(booking_id: str, kind: str) -> None:
+            wait.until(ec.element_to_be_clickable(
+                (By.CSS_SELECTOR, f"#lock-stops button[data-stop='{booking_id}|{kind}']"))).click()
+
+        click_stop(first, "dropoff")  # a drop-off first: the engine refuses, the page says why
+        browser.find_element(By.ID, "lock-commit").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "lock-error"), "この順序では運行できません"))
+        assert "before its pickup" in browser.find_element(By.ID, "lock-error").text
+        browser.find_element(By.ID, "lock-clear").click()
+        click_stop(second, "pickup")
+        click_stop(first, "pickup")
+        ranks = [b.find_element(By.CSS_SELECTOR, ".rank").text
+                 for b in browser.find_elements(By.CSS_SELECTOR, "#lock-stops button.chosen")]
+        assert sorted(ranks) == ["1", "2"]
+        browser.find_element(By.ID, "lock-commit").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "lock-status"), "固定しました"))
+        plans = httpx.get(f"{server}/dispatch/plans", params={"day": tomorrow(), "route": False},
+                          headers=_h("dispatcher")).json()["plans"]
+        plan = next(p for p in plans if p["vehicle_id"] == "tomioka-1")
+        assert plan["locked_stops"] == 2
+        assert [(s["booking_id"], s["kind"]) for s in plan["stops"][:2]] == [(second, "pickup"), (first, "pickup")]
+        badges = lambda b: b.execute_script(  # noqa: E731
+            "return [...document.querySelectorAll('#timeline .vis-item.vis-box.locked')]"
+            ".map((el) => el.textContent.split(' ')[0]).sort()")
+        wait.until(lambda b: badges(b) == ["🔒1", "🔒2"])
+        browser.save_screenshot(str(OUT / "dispatcher-locked.png"))
+        browser.find_element(By.ID, "lock-release").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "lock-status"), "解除"))
+        wait.until(lambda b: badges(b) == [])
 
 
 def _tap(browser, wait, button: str, when: str) -> None:

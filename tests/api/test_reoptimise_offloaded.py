@@ -97,3 +97,50 @@ def test_phone_bookings_and_health_answer_while_a_10_s_reoptimisation_runs_in_th
           f"{median:.3f} s, max {max(booking_s):.3f} s; /health max {max(health_s):.3f} s")
     assert max(health_s) < NOT_BLOCKED_S, health_s
     assert max(booking_s) < NOT_BLOCKED_S, booking_s
+
+
+@pytest.mark.slow
+def test_a_booking_sent_through_the_worker_is_applied_while_its_reoptimisation_searches(client, settings):
+    """The worker's search runs in its child process: its loop keeps applying the streams meanwhile; the plan
+    found is then published only if it still fits (a booking for the same day arrived: it does not)."""
+    day = tomorrow()
+    for i in range(14):
+        _, response = _book(client, day, i, f"child-day-{i:03d}")
+        assert response.status_code == 201, response.text
+    worker = _start_worker(settings)
+    try:
+        asked = client.post("/dispatch/reoptimise", json={"day": day, "time_limit_s": SEARCH_S}, headers=DISP)
+        poll = asked.json()["poll"]
+        deadline = time.monotonic() + 60
+        while client.get(poll, headers=DISP).json()["status"] == "queued":
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            assert time.monotonic() < deadline, "the worker never started the re-optimisation"
+            time.sleep(0.05)
+        searching_since = time.monotonic()
+        body = {"pickup": {"place": "st:Joshu-Tomioka"}, "dropoff": {"place": "tomioka_general_hospital"},
+                "time": at(day, "15:40")}
+        sent = client.post("/bookings", params={"mode": "async"}, json=body,
+                           headers={**OP, "Idempotency-Key": "child-async-001"})
+        assert sent.status_code == 202 and sent.json()["status"] == "requested", sent.text
+        booking_id = sent.json()["id"]
+        while client.get(f"/bookings/{booking_id}", headers=OP).json()["status"] == "requested":
+            assert time.monotonic() - searching_since < 3 * SEARCH_S, "the booking was never applied"
+            time.sleep(0.05)
+        applied_s = time.monotonic() - searching_since
+        # applied before the search ended (a worker searching in its own loop applies it only after the result)
+        assert client.get(poll, headers=DISP).json()["status"] == "running", applied_s
+        while (done := client.get(poll, headers=DISP).json())["status"] != "done":
+            assert time.monotonic() - searching_since < 3 * SEARCH_S, "the re-optimisation never finished"
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    result = done["results"]["all"]
+    print(f"\nasync booking applied {applied_s:.2f} s into a {result['seconds']:.1f} s re-optimisation: "
+          f"{result['status']} ({result['reason']})")
+    assert result["solver_seconds"] >= SEARCH_S / 2
+    assert result["status"] in ("discarded", "unchanged"), result  # the plans moved on: the found plan no longer fits
+    if result["status"] == "discarded":
+        assert "planned while the solver ran" in result["reason"]
+    record = client.get(f"/bookings/{booking_id}", headers=OP).json()
+    assert record["status"] in ("offered", "rejected")  # the booking the worker applied is still there

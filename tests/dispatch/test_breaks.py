@@ -153,3 +153,24 @@ def test_ruin_and_recreate_gives_way_to_ortools_when_there_are_breaks():
     solution = solve(problem, SolveParams(time_limit_s=1.5, ruin_recreate=RrParams()))
     assert validate(problem, solution) == []
     assert "ruin-and-recreate" not in solution.solver
+
+
+def test_vehicles_first_search_empties_routes_of_vehicles_with_breaks():
+    """Route elimination may leave a vehicle unused: a route that serves nobody need not rest."""
+    from dispatch.solver import SolveParams, solve
+
+    problem = _fleet_problem(4, None)
+    problem.vehicles.append(replace(problem.vehicles[0], id="v2", breaks=(replace(problem.vehicles[0].breaks[0],
+                                                                                   id="lunch2"),)))
+    solution = solve(problem, SolveParams(time_limit_s=2.0, minimise_fleet=True))
+    assert validate(problem, solution) == [] and not solution.unserved
+    for vehicle in problem.vehicles:
+        route = solution.routes.get(vehicle.id, [])
+        if any(v.kind != B for v in route):
+            assert [v.request_id for v in route if v.kind == B] == [vehicle.breaks[0].id]
+
+
+def test_an_unused_vehicle_need_not_take_its_break():
+    problem = _problem(ANYWHERE)
+    problem.requests.clear()
+    assert validate(problem, Solution(routes={"v": []})) == []

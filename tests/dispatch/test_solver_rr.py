@@ -148,16 +148,28 @@ def test_two_workers_are_never_worse_than_one_with_the_same_seed(own):
     assert two.cost <= one.cost + 1e-9
 
 
-def test_route_minimisation_empties_a_route_it_does_not_need():
-    """Six requests on a line, each on its own vehicle: one vehicle can carry them all."""
+@pytest.mark.parametrize("method", ["warp", "absences"])
+@pytest.mark.parametrize("tight", [False, True])
+def test_route_minimisation_empties_a_route_it_does_not_need(method, tight):
+    """Six requests on a line, each on its own vehicle: one vehicle can carry them all (with tight
+    windows only in the order along the line, so a request put back late must be moved again)."""
     m = np.abs(np.arange(13.0)[:, None] - np.arange(13.0)[None, :])
-    requests = [Request(f"r{i}", 1 + 2 * i, 2 + 2 * i, (0.0, 500.0), (0.0, 500.0), required=True) for i in range(6)]
+    requests = [
+        Request(
+            f"r{i}", 1 + 2 * i, 2 + 2 * i,
+            (2.0 * i, 2.0 * i + 1.5) if tight else (0.0, 500.0),
+            (2.0 * i + 1.0, 2.0 * i + 2.5) if tight else (0.0, 500.0),
+            required=True,
+        )
+        for i in range(6)
+    ]
     vehicles = [VehicleSpec(f"v{k}", 0, 0.0, 0, 500.0, capacity=(2,)) for k in range(6)]
     problem = RoutingProblem(m, m.copy(), requests, vehicles)
     start = {f"v{i}": [(f"r{i}", P), (f"r{i}", D)] for i in range(6)}
     params = SolveParams(vehicle_fixed_cost=1000.0)
     result = ruin_and_recreate(
-        problem, params, RrParams(max_iterations=200), start, time.monotonic() + FAR, minimise_fleet=True
+        problem, params, RrParams(max_iterations=200, fleet_method=method), start, time.monotonic() + FAR,
+        minimise_fleet=True,
     )
     assert validate(problem, timed(problem, result)) == []
     assert result.vehicles == 1 and result.stats["routes_removed"] >= 1

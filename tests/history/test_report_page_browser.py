@@ -36,7 +36,7 @@ def test_the_reports_page_shows_and_downloads_a_month(server):
 
     base, day = server
     with browser_window((1400, 900)) as browser:
-        wait = WebDriverWait(browser, 30)
+        wait = WebDriverWait(browser, 40)  # generous: the machine is shared
         browser.get(f"{base}/administration/reports")
         wait.until(ec.visibility_of_element_located((By.ID, "api-key-input"))).send_keys(KEY)
         browser.find_element(By.ID, "api-key-save").click()

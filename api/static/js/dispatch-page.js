@@ -8,12 +8,13 @@ import { wireLogin } from "./staff-login.js";
 
 const vis = window.vis;
 const state = { day: null, vehicles: [], bookings: {}, late: new Set(), risk: new Set(), selected: null,
-  timeline: null, items: null, groups: null };
+  timeline: null, items: null, groups: null, manifests: {}, lockOrder: [] };
 
 const jst = (date) => vis.moment(date).utcOffset("+09:00");
 const minutes = (s) => Math.round(s / 60);
 
-function stopItem(vehicleId, stop, booking) {
+// ``order``: the stop's place in the order a dispatcher locked (1, 2, ...), 0 when not locked
+function stopItem(vehicleId, stop, booking, order = 0) {
   const pickup = stop.kind === "pickup";
   const id = booking ? booking.id : stop.booking_id;
   const who = stop.rider_name || id.slice(-6);
@@ -22,10 +23,12 @@ function stopItem(vehicleId, stop, booking) {
   if (state.late.has(id)) classes.push("late");
   else if (pickup && state.risk.has(id)) classes.push("at-risk");
   if (booking && booking.pinned) classes.push("pinned");
+  if (order) classes.push("locked");
   return {
     id: `${stop.booking_id}|${stop.kind}`, group: vehicleId, start: new Date(stop.arrival), type: "box",
     booking: id, className: classes.join(" "),
-    content: `${pickup ? "▲" : "▼"} ${esc(who)}${booking && booking.pinned ? " ◆" : ""}`,
+    content: `${order ? `🔒${order} ` : ""}${pickup ? "▲" : "▼"} ${esc(who)}` +
+      `${booking && booking.pinned ? " ◆" : ""}`,
     title: `${esc(t(pickup ? "dispatch.legend.pickup" : "dispatch.legend.dropoff"))} ${esc(stop.location.name || "")}` +
       `<br>${esc(t("dispatch.window"))} ${hhmm(stop.window.start)}–${hhmm(stop.window.end)}` +
       ` · ${esc(t("dispatch.planned"))} ${hhmm(stop.arrival)} · ${esc(t("dispatch.slack", { min: minutes(slack) }))}` +
@@ -82,19 +85,81 @@ async function loadDay() {
     content: `<b>${esc(v.label || v.id)}</b><br><small>${v.seats}${esc(t("dispatch.seats"))}` +
       `${v.wheelchair_places ? ` · ♿${v.wheelchair_places}` : ""} · ${esc(ageText(v.position))}</small>` }));
   const items = state.vehicles.flatMap((v) => [shiftItem(v), ...breakWindows(v)]);
+  state.manifests = {};
   manifests.forEach(({ data }) => {
-    for (const stop of data.stops) {
-      if (stop.kind === "break") { items.push(breakItem(data.vehicle_id, stop)); continue; }
+    state.manifests[data.vehicle_id] = data;
+    data.stops.forEach((stop, n) => {
+      if (stop.kind === "break") { items.push(breakItem(data.vehicle_id, stop)); return; }
       const owner = stop.booking_id.split("/")[0];
-      items.push(stopItem(data.vehicle_id, stop, state.bookings[owner]));
-    }
+      items.push(stopItem(data.vehicle_id, stop, state.bookings[owner], stop.locked ? n + 1 : 0));
+    });
   });
   drawTimeline(groups, items);
   drawAlerts(alerts.data);
   drawPositions();
-  $("#target-vehicle").innerHTML = state.vehicles.map((v) =>
-    `<option value="${esc(v.id)}">${esc(v.label || v.id)}</option>`).join("");
+  const options = state.vehicles.map((v) => `<option value="${esc(v.id)}">${esc(v.label || v.id)}</option>`).join("");
+  $("#target-vehicle").innerHTML = options;
+  const lockVehicle = $("#lock-vehicle").value;
+  $("#lock-vehicle").innerHTML = options;
+  if (lockVehicle && state.manifests[lockVehicle]) $("#lock-vehicle").value = lockVehicle;
+  drawLockStops();
   if (state.selected) select(state.selected.booking, state.selected.target, true);
+}
+
+// --- locking a vehicle's next stops in an order the dispatcher clicks -----------------------------------
+const stopKey = (s) => `${s.booking_id}|${s.kind}`;
+
+function drawLockStops() {
+  const manifest = state.manifests[$("#lock-vehicle").value];
+  const stops = manifest ? manifest.stops.filter((s) => s.kind !== "break") : [];  // breaks are not locked by hand
+  const keys = new Set(stops.map(stopKey));
+  state.lockOrder = state.lockOrder.filter((k) => keys.has(k));
+  $("#lock-stops").innerHTML = stops.length ? stops.map((s) => {
+    const rank = state.lockOrder.indexOf(stopKey(s)) + 1;
+    const who = s.rider_name || s.booking_id.split("/")[0].slice(-6);
+    return `<li><button type="button" class="lock-stop${rank ? " chosen" : ""}" data-stop="${esc(stopKey(s))}">` +
+      `<span class="rank">${rank || ""}</span>${s.locked ? "🔒 " : ""}${s.kind === "pickup" ? "▲" : "▼"} ${esc(who)}` +
+      ` · ${hhmm(s.arrival)} · ${esc(s.location.name || "")}</button></li>`;
+  }).join("") : `<li class="none">${both("dispatch.lock.none")}</li>`;
+  for (const button of document.querySelectorAll("#lock-stops button[data-stop]")) {
+    button.onclick = () => {
+      const key = button.dataset.stop;
+      const at = state.lockOrder.indexOf(key);
+      if (at >= 0) state.lockOrder.splice(at, 1); else state.lockOrder.push(key);
+      drawLockStops();
+    };
+  }
+  $("#lock-commit").disabled = state.lockOrder.length === 0;
+  $("#lock-release").disabled = !(manifest && manifest.locked_stops);
+}
+
+function lockMessage(text, error = false) {
+  $("#lock-error").innerHTML = error ? text : "";
+  $("#lock-status").textContent = error ? "" : text;
+}
+
+async function lockOrder() {
+  const vehicle = $("#lock-vehicle").value;
+  const stops = state.lockOrder.map((k) => { const [booking_id, kind] = k.split("|"); return { booking_id, kind }; });
+  $("#lock-commit").disabled = true;
+  try {
+    const { data } = await api("POST", "/dispatch/lock-sequence", { body: { vehicle_id: vehicle, stops } });
+    state.lockOrder = [];
+    await loadDay();
+    lockMessage(t("dispatch.lock.done", { vehicle: vehicleLabel(vehicle), n: data.locked.length }));
+  } catch (err) {
+    lockMessage(`${both("dispatch.lock.refused")}<br>${esc(err.message)}`, true);
+    $("#lock-commit").disabled = false;
+  }
+}
+
+async function releaseLock() {
+  const vehicle = $("#lock-vehicle").value;
+  try {
+    const { data } = await api("POST", `/dispatch/unlock-sequence?day=${state.day}`, { body: { vehicle_id: vehicle } });
+    await loadDay();
+    lockMessage(t(data.was_locked ? "dispatch.lock.released" : "dispatch.lock.not_locked", { vehicle: vehicleLabel(vehicle) }));
+  } catch (err) { lockMessage(esc(err.message), true); }
 }
 
 function drawTimeline(groups, items) {
@@ -243,6 +308,10 @@ function wire() {
   $("#commit-button").onclick = commit;
   $("#unpin-button").onclick = unpin;
   $("#reoptimise-button").onclick = reoptimise;
+  $("#lock-vehicle").onchange = () => { state.lockOrder = []; lockMessage(""); drawLockStops(); };
+  $("#lock-commit").onclick = lockOrder;
+  $("#lock-clear").onclick = () => { state.lockOrder = []; lockMessage(""); drawLockStops(); };
+  $("#lock-release").onclick = releaseLock;
   wireLogin();
   startPage({ start, probe: "/dispatch/alerts" });
 }

@@ -45,13 +45,17 @@ function renderTable({ title, header, rows }) {
   return `<h3>${esc(title)}</h3><table class="report"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+let shown = 0;  // the latest request: an earlier one answering later is dropped
+
 async function show(e) {
   if (e) e.preventDefault();
   const { path, query } = chosen();
+  const mine = ++shown;
   $("#report-error").textContent = "";
   $("#report-status").textContent = t("admin.reports.loading");
   try {
     const { data } = await api("GET", `${path}?${query}`);
+    if (mine !== shown) return;
     fillMunicipalities(data.municipalities);
     $("#report-title").textContent = data.title;
     $("#report-meta").textContent = t("admin.reports.meta", { start: data.start, end: data.end,
@@ -59,7 +63,11 @@ async function show(e) {
     $("#report-tables").innerHTML = data.tables.map(renderTable).join("");
     $("#report-view").hidden = false;
     $("#report-status").textContent = "";
-  } catch (err) { $("#report-view").hidden = true; failed(err); }
+  } catch (err) {
+    if (mine !== shown) return;
+    $("#report-view").hidden = true;
+    failed(err);
+  }
 }
 
 /** Fetch the chosen report as a file with the staff credentials and hand it to the browser. */

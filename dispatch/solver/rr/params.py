@@ -32,6 +32,13 @@ class RrParams:
         to the distance search) when the pool of waiting requests has not shrunk for this share
         of its budget (or of its iterations). 1 (the default) never gives up early: 0.3 cost 8
         more surplus vehicles over the 56 Li & Lim instances at 10 s (docs/benchmarks.md).
+    fleet_method
+        Route minimisation: ``"warp"`` (default) puts the emptied route's requests back at once,
+        late if need be, and ruins and recreates until no route is late (a penalised pool, as in
+        HGS); ``"absences"`` keeps them in a pool and weighs how often each was left out
+        (Christiaens & Vanden Berghe). Ride-limited problems always use ``"absences"``.
+    warp_penalty
+        ``"warp"``: distance units one time unit of lateness costs when a request is put back.
     max_iterations
         Deterministic work limit: iterations of the whole search (fleet phase included). None: the
         deadline alone stops it. With a limit that binds before the deadline, the same problem,
@@ -50,6 +57,8 @@ class RrParams:
     end_temperature: float = 0.0002
     fleet_share: float = 0.5
     fleet_patience: float = 1.0
+    fleet_method: str = "warp"
+    warp_penalty: float = 10.0
     max_iterations: int | None = None
     max_exact_checks: int = 1000
 
@@ -64,6 +73,10 @@ class RrParams:
                 problems.append(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if not self.start_temperature >= self.end_temperature > 0:
             problems.append("temperatures must satisfy start >= end > 0")
+        if self.fleet_method not in ("warp", "absences"):
+            problems.append(f"fleet_method must be 'warp' or 'absences', got {self.fleet_method!r}")
+        if not self.warp_penalty > 0:
+            problems.append(f"warp_penalty must be > 0, got {self.warp_penalty}")
         if self.max_iterations is not None and not self.max_iterations >= 0:
             problems.append(f"max_iterations must be >= 0 (or None), got {self.max_iterations}")
         if not self.max_exact_checks >= 1:

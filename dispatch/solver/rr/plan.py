@@ -1,224 +1,183 @@
-"""The search's working solution: visit codes per vehicle, their gap arrays, and what is left out.
+"""The search's working solution: visit codes per vehicle in fixed-width arrays, with their timing.
 
-Removing requests and inserting one recomputes only the routes touched (one pass over each); the
-insertion query scores every gap pair of every open vehicle with the offer engine's numpy estimate
-(:func:`dispatch.online.insertion.candidates`), prices it in distance, and, where ride limits make the
-estimate optimistic, confirms the cheapest candidates with the exact scheduler.
+One row per vehicle (layout in :mod:`dispatch.solver.rr.kernels`); removing requests and inserting
+one refresh only the rows touched, in compiled code, and an insertion query scores every gap pair of
+every open vehicle in one compiled pass (the rules of :mod:`dispatch.solver.rr.reference`, equal
+feasibility and cost). A copy is a handful of array copies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import numpy as np
 
-from dispatch.online.insertion import FleetView, InsertionParams, RouteArrays, candidates
+from dispatch.solver.rr import kernels
 from dispatch.solver.rr.flat import FlatProblem
-from dispatch.solver.rr.route import earliest_starts, route_arrays, route_distance
-
-_NO_DELAY_COST = InsertionParams(delay_weight=0.0)
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where one request goes: vehicle index, pickup gap, drop-off gap, added cost."""
-
-    vehicle: int
-    pickup_gap: int
-    dropoff_gap: int
-    cost: float
+def _arrays(flat: FlatProblem) -> tuple:
+    """The kernels' constant arrays of ``flat``, built once per problem."""
+    cached = getattr(flat, "_kernel_arrays", None)
+    if cached is None:
+        cached = kernels.problem_arrays(flat)
+        flat._kernel_arrays = cached  # type: ignore[attr-defined]
+    return cached
 
 
 class Plan:
-    """Routes of every vehicle (visit codes), with cached arrays, distances and the left-out set."""
+    """Routes of every vehicle (visit codes), their schedules, distances and the left-out requests.
+
+    ``route_of[r]`` is the vehicle serving request ``r`` or -1; ``members[k]`` says whether an empty
+    vehicle ``k`` may be opened (a used one always takes insertions).
+    """
 
     def __init__(self, flat: FlatProblem, codes: list[list[int]], open_vehicles: set[int] | None = None) -> None:
         self.flat = flat
-        self.codes = [list(seq) for seq in codes]
-        self.arrays: list[RouteArrays] = [route_arrays(flat, k, seq) for k, seq in enumerate(self.codes)]
-        self.dist = [route_distance(flat, k, seq) for k, seq in enumerate(self.codes)]
-        self.blocks: list[tuple[np.ndarray, np.ndarray] | None] = [None] * flat.n_vehicles
-        self.route_of: dict[int, int] = {c >> 1: k for k, seq in enumerate(self.codes) for c in seq}
-        self.unassigned: set[int] = set(range(flat.n_requests)) - set(self.route_of)
-        self.open_vehicles = set(range(flat.n_vehicles)) if open_vehicles is None else set(open_vehicles)
+        self.pb = _arrays(flat)
+        v, m = flat.n_vehicles, flat.n_requests
+        dims = flat.v_capacity.shape[1] if flat.v_capacity.ndim == 2 else 1
+        longest = max((len(seq) for seq in codes), default=0)
+        self._allocate(v, max(8, longest + 8), dims)
+        self.route_of = np.full(m, -1, dtype=np.int64)
+        for k, seq in enumerate(codes):
+            self.seq[k, : len(seq)] = seq
+            self.size[k] = len(seq)
+            for c in seq:
+                self.route_of[c >> 1] = k
+            kernels.refresh(k, *self._rows(), self.pb)
+        self.members = np.ones(v, dtype=np.bool_)
+        if open_vehicles is not None:
+            self.members[:] = False
+            self.members[list(open_vehicles)] = True
         # Optional requests already left out when a route was emptied (route minimisation waits
         # only for the others).
         self.optional_out: set[int] = set()
-        self._view: tuple[FleetView | None, list[int]] | None = None
+
+    def _rows(self) -> tuple[np.ndarray, ...]:
+        """The per-vehicle arrays in the kernels' order (``seq`` to ``dist``)."""
+        return self.seq, self.size, self.start, self.dep, self.wc, self.la, self.load, self.dist, self.warp
+
+    def _allocate(self, v: int, width: int, dims: int) -> None:
+        self.seq = np.zeros((v, width), dtype=np.int64)
+        self.size = np.zeros(v, dtype=np.int64)
+        self.start = np.zeros((v, width))
+        self.dep = np.zeros((v, width))
+        self.wc = np.zeros((v, width))
+        self.la = np.zeros((v, width + 1))
+        self.load = np.zeros((v, width + 1, dims), dtype=np.int64)
+        self.dist = np.zeros(v)
+        self.warp = np.zeros(v)
+
+    def _widen(self, needed: int) -> None:
+        """Room for routes of ``needed`` visits (rows keep their content)."""
+        width = self.seq.shape[1]
+        if needed <= width:
+            return
+        old = (self.seq, self.start, self.dep, self.wc, self.la, self.load)
+        size, dist, warp = self.size, self.dist, self.warp
+        self._allocate(self.seq.shape[0], max(needed, 2 * width), self.load.shape[2])
+        for new, was in zip((self.seq, self.start, self.dep, self.wc, self.la, self.load), old, strict=True):
+            new[:, : was.shape[1]] = was
+        self.size, self.dist, self.warp = size, dist, warp
 
     def copy(self) -> Plan:
         other = Plan.__new__(Plan)
-        other.flat = self.flat
-        other.codes = [list(seq) for seq in self.codes]
-        other.arrays = list(self.arrays)
-        other.dist = list(self.dist)
-        other.blocks = list(self.blocks)
-        other.route_of = dict(self.route_of)
-        other.unassigned = set(self.unassigned)
-        other.open_vehicles = set(self.open_vehicles)
+        other.flat, other.pb = self.flat, self.pb
+        other.seq, other.size = self.seq.copy(), self.size.copy()
+        other.start, other.dep, other.wc = self.start.copy(), self.dep.copy(), self.wc.copy()
+        other.la, other.load, other.dist = self.la.copy(), self.load.copy(), self.dist.copy()
+        other.warp = self.warp.copy()
+        other.route_of = self.route_of.copy()
+        other.members = self.members.copy()
         other.optional_out = self.optional_out
-        other._view = self._view
         return other
+
+    @property
+    def codes(self) -> list[list[int]]:
+        """Visit codes per vehicle index."""
+        return [self.seq[k, : self.size[k]].tolist() for k in range(self.size.shape[0])]
+
+    def route(self, k: int) -> list[int]:
+        return self.seq[k, : self.size[k]].tolist()
+
+    @property
+    def unassigned(self) -> set[int]:
+        """Requests on no route."""
+        return set(np.nonzero(self.route_of < 0)[0].tolist())
+
+    def routed(self) -> np.ndarray:
+        """Indices of the requests on a route."""
+        return np.nonzero(self.route_of >= 0)[0]
 
     def cost(self) -> float:
         """Distance + fixed cost of used vehicles + penalty of left-out requests (problem units)."""
         flat = self.flat
-        total = sum(self.dist)
-        total += sum(flat.v_fixed[k] for k, seq in enumerate(self.codes) if seq)
-        total += float(sum(flat.penalty[r] for r in self.unassigned))
+        total = float(self.dist.sum())
+        total += float(self.pb[15][self.size > 0].sum())
+        total += float(flat.penalty[self.route_of < 0].sum())
         return total
 
     def vehicles_used(self) -> int:
-        return sum(1 for seq in self.codes if seq)
+        return int(np.count_nonzero(self.size))
 
     def missing_required(self) -> bool:
-        return any(self.flat.required[r] for r in self.unassigned)
+        return bool((self.flat.required & (self.route_of < 0)).any())
 
-    def _block(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        block = self.blocks[k]
-        if block is None:
-            block = self.blocks[k] = route_block(self.arrays[k], self.flat.v_capacity[k])
-        return block
+    def close(self, k: int) -> None:
+        """Vehicle ``k`` takes no insertion once it is empty."""
+        self.members[k] = False
 
-    def _refresh(self, k: int) -> None:
-        self.blocks[k] = None
-        self.arrays[k] = route_arrays(self.flat, k, self.codes[k])
-        self.dist[k] = route_distance(self.flat, k, self.codes[k])
-        self._view = None
+    def remove(self, requests: Iterable[int]) -> None:
+        """Take these requests out of their routes."""
+        flags = np.zeros(self.route_of.shape[0], dtype=np.bool_)
+        flags[list(requests)] = True
+        kernels.remove(flags, *self._rows(), self.route_of, self.pb)
 
-    def remove(self, requests: set[int]) -> None:
-        """Take these requests out of their routes (they join ``unassigned``)."""
-        touched = {self.route_of.pop(r) for r in requests if r in self.route_of}
-        for k in touched:
-            self.codes[k] = [c for c in self.codes[k] if (c >> 1) not in requests]
-            self._refresh(k)
-        self.unassigned |= requests
-
-    def insert(self, r: int, place: Placement) -> None:
-        seq = self.codes[place.vehicle]
-        i, j = place.pickup_gap, place.dropoff_gap
-        self.codes[place.vehicle] = seq[:i] + [2 * r] + seq[i:j] + [2 * r + 1] + seq[j:]
-        self.route_of[r] = place.vehicle
-        self.unassigned.discard(r)
-        self._refresh(place.vehicle)
-
-    def view(self) -> tuple[FleetView | None, list[int]]:
-        """The fleet view over open vehicles and used ones, and the vehicle index of each view slot
-        (None and [] when no vehicle may take anything)."""
-        if self._view is None:
-            members = [k for k in range(self.flat.n_vehicles) if self.codes[k] or k in self.open_vehicles]
-            if not members:
-                return None, []
-            self._view = (_assemble([self._block(k) for k in members]), members)
-        return self._view
-
-    def best_placement(
-        self, r: int, rng: np.random.Generator, blink_rate: float, exact_checks: int
-    ) -> Placement | None:
-        """Cheapest feasible insertion of request ``r`` (not routed), skipping each candidate with
-        probability ``blink_rate``; None if there is none."""
-        flat = self.flat
-        view, members = self.view()
-        if view is None:
-            return None
-        request = flat.problem.requests[r]
-        starts = np.array([flat.v_start_time[k] for k in members])
-        _, slot, pick, drop = candidates(view, flat.time, request, starts, _NO_DELAY_COST)
-        if not slot.size:
-            return None
-        vehicle = np.asarray(members, dtype=np.int64)[slot]
-        keep = flat.allowed[r, vehicle]
-        if blink_rate > 0:
-            keep &= rng.random(slot.size) >= blink_rate
-        if not keep.any():
-            return None
-        if flat.has_ride_limits:
-            keep &= self._ride_lower_bound(view, r, slot, pick, drop) <= flat.max_ride[r] + 1e-9
-            if not keep.any():
-                return None
-        slot, pick, drop, vehicle = slot[keep], pick[keep], drop[keep], vehicle[keep]
-        cost = self._added_distance(view, r, slot, pick, drop)
-        empty = view.k[view.offset[slot]] == 0
-        if empty.any():
-            cost = cost + np.where(empty, np.asarray(flat.v_fixed)[vehicle], 0.0)
-        if not flat.has_ride_limits:
-            n = int(np.argmin(cost))
-            return Placement(int(vehicle[n]), int(pick[n]), int(drop[n]), float(cost[n]))
-        for n in np.argsort(cost, kind="stable")[:exact_checks]:
-            k, i, j = int(vehicle[n]), int(pick[n]), int(drop[n])
-            seq = self.codes[k]
-            if earliest_starts(flat, k, seq[:i] + [2 * r] + seq[i:j] + [2 * r + 1] + seq[j:]) is not None:
-                return Placement(k, i, j, float(cost[n]))
-        return None
-
-    def _ride_lower_bound(
-        self, view: FleetView, r: int, slot: np.ndarray, pick: np.ndarray, drop: np.ndarray
-    ) -> np.ndarray:
-        """Shortest ride request ``r`` can have in each candidate: the drive to the next stop, the
-        stops in between with their waits squeezed out, the drive to the drop-off (the offer
-        engine's estimate lets the pickup slide to its latest start instead, far too hopeful where
-        pickup windows are wide)."""
-        t = self.flat.time
-        p, q = int(self.flat.loc[2 * r]), int(self.flat.loc[2 * r + 1])
-        gi = view.offset[slot] + pick
-        gj = view.offset[slot] + drop
-        between = view.dep_prev[gj] - view.start_next[gi] - (view.waits_cum[gj - 1] - view.waits_cum[gi])
-        apart = t[p, view.next[gi]] + between + t[view.prev[gj], q]
-        return np.where(pick == drop, t[p, q], apart)
-
-    def _added_distance(
-        self, view: FleetView, r: int, slot: np.ndarray, pick: np.ndarray, drop: np.ndarray
-    ) -> np.ndarray:
-        d = self.flat.dist
-        p, q = int(self.flat.loc[2 * r]), int(self.flat.loc[2 * r + 1])
-        gi = view.offset[slot] + pick
-        gj = view.offset[slot] + drop
-        used = view.k[gi] > 0
-        base_i = np.where(used, d[view.prev[gi], view.next[gi]], 0.0)
-        base_j = np.where(used, d[view.prev[gj], view.next[gj]], 0.0)
-        same = d[view.prev[gi], p] + d[p, q] + d[q, view.next[gi]] - base_i
-        apart = (
-            d[view.prev[gi], p] + d[p, view.next[gi]] - base_i + d[view.prev[gj], q] + d[q, view.next[gj]] - base_j
+    def recreate(self, order: list[int], seed: int, blink_rate: float, exact_checks: int) -> int:
+        """Insert ``order`` one by one, each at its cheapest feasible position left after blinks
+        (probability ``blink_rate`` per candidate, drawn from a stream seeded by ``seed``); a request
+        with no position stays out. Returns how many went in."""
+        if not order:
+            return 0
+        self._widen(int(self.size.max()) + 2 * len(order))
+        return int(
+            kernels.recreate(
+                np.asarray(order, dtype=np.int64),
+                *self._rows(),
+                self.route_of,
+                self.members,
+                self.pb,
+                float(blink_rate),
+                int(seed),
+                int(exact_checks),
+            )
         )
-        return np.where(pick == drop, same, apart)
 
+    def total_warp(self) -> float:
+        """Time warp summed over the routes (0 unless route minimisation put requests in late)."""
+        return float(self.warp.sum())
 
-_COLUMNS = ("prev", "next", "dep_prev", "start_next", "base", "latest_arrival")
+    def insert_warped(self, order: list[int], penalty: float) -> int:
+        """Route minimisation: put every request of ``order`` still out where added distance plus
+        ``penalty`` times added time warp is least (capacity and allowed vehicles stay hard; no
+        vehicle opened that ``members`` closes). Returns how many went in."""
+        if not order:
+            return 0
+        self._widen(int(self.size.max()) + 2 * len(order))
+        return int(
+            kernels.insert_warped(
+                np.asarray(order, dtype=np.int64), *self._rows(), self.route_of, self.members, self.pb, float(penalty)
+            )
+        )
 
-
-def route_block(a: RouteArrays, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One route's gap arrays as a float block (columns: ``_COLUMNS``, cumulative waits, route
-    size, locked count) and an integer block (load before each gap, then capacity), stacked once per
-    route change so a fleet view is two concatenations."""
-    waits = np.concatenate((a.waits_cum, a.waits_cum[-1:] if a.k else [0.0]))
-    size = np.full(a.k + 1, float(a.k))
-    locked = np.full(a.k + 1, float(a.locked))
-    floats = np.column_stack([getattr(a, name) for name in _COLUMNS] + [waits, size, locked])
-    ints = np.hstack((a.load_before, np.broadcast_to(capacity, a.load_before.shape)))
-    return floats, ints
-
-
-def _assemble(blocks: list[tuple[np.ndarray, np.ndarray]]) -> FleetView:
-    """A :class:`FleetView` of these routes end to end (the layout the insertion estimate reads)."""
-    sizes = np.array([f.shape[0] for f, _ in blocks], dtype=np.int64)
-    offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    floats = np.concatenate([f for f, _ in blocks]).T.copy()
-    ints = np.concatenate([i for _, i in blocks])
-    dims = ints.shape[1] // 2
-    return FleetView(
-        key=(),
-        offset=offset,
-        vehicle=np.repeat(np.arange(len(blocks)), sizes),
-        gap=np.arange(int(sizes.sum())) - np.repeat(offset, sizes),
-        k=floats[7].astype(np.int64),
-        locked=floats[8].astype(np.int64),
-        prev=floats[0].astype(np.int64),
-        next=floats[1].astype(np.int64),
-        dep_prev=floats[2],
-        start_next=floats[3],
-        base=floats[4],
-        latest_arrival=floats[5],
-        waits_cum=floats[6],
-        load_before=np.ascontiguousarray(ints[:, :dims]),
-        capacity=np.ascontiguousarray(ints[:, dims:]),
-    )
+    def best_insertion(self, r: int, exact_checks: int) -> tuple[float, int, int, int]:
+        """Cheapest feasible insertion of request ``r`` (not routed), no blinks: ``(added cost,
+        vehicle, pickup gap, drop-off gap)``, cost ``inf`` when there is none."""
+        found = np.zeros(3, dtype=np.int64)
+        state = np.ones(1, dtype=np.uint64)
+        cost = kernels.best_insertion(
+            r, self.seq, self.size, self.start, self.dep, self.wc, self.la, self.load, self.members, self.pb, 0.0,
+            state, int(exact_checks), found,
+        )
+        return float(cost), int(found[0]), int(found[1]), int(found[2])

@@ -27,15 +27,16 @@ class Orders:
             "tight": (flat.late[0::2] - flat.early[0::2]) + (flat.late[1::2] - flat.early[1::2]),
             "early": flat.early[0::2].copy(),
         }
-        self.p = _WEIGHTS / _WEIGHTS.sum()
+        self.cumulative = np.cumsum(_WEIGHTS / _WEIGHTS.sum())
 
     def sorted(self, requests: set[int], rng: np.random.Generator) -> list[int]:
-        ids = sorted(requests)
-        kind = _ORDERS[int(rng.choice(len(_ORDERS), p=self.p))]
+        ids = np.fromiter(requests, dtype=np.int64, count=len(requests))
+        ids.sort()
+        kind = _ORDERS[min(int(np.searchsorted(self.cumulative, rng.random(), side="right")), len(_ORDERS) - 1)]
         if kind == "random":
-            return [ids[i] for i in rng.permutation(len(ids))]
-        key = self.keys[kind]
-        return sorted(ids, key=lambda r: (key[r], r))
+            return ids[rng.permutation(len(ids))].tolist()
+        # by key, then by request index (ids ascending, stable sort)
+        return ids[np.argsort(self.keys[kind][ids], kind="stable")].tolist()
 
 
 def recreate(
@@ -43,7 +44,4 @@ def recreate(
 ) -> None:
     """Insert ``requests`` in this order, each at its cheapest position left after blinks; a request
     with no feasible position stays in ``plan.unassigned``."""
-    for r in requests:
-        place = plan.best_placement(r, rng, blink_rate, exact_checks)
-        if place is not None:
-            plan.insert(r, place)
+    plan.recreate(requests, int(rng.integers(1 << 62)), blink_rate, exact_checks)

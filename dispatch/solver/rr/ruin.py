@@ -33,7 +33,8 @@ def seed_near(plan: Plan, neighbours: Neighbours, rng: np.random.Generator, near
     if not near:
         return None
     target = near[int(rng.integers(len(near)))]
-    close = [int(c) for c in neighbours.order[target][1:12] if int(c) in plan.route_of and not plan.flat.pinned[c]]
+    route_of, pinned = plan.route_of, plan.flat.pinned
+    close = [int(c) for c in neighbours.order[target][1:12] if route_of[c] >= 0 and not pinned[c]]
     return close[int(rng.integers(len(close)))] if close else None
 
 
@@ -49,29 +50,32 @@ def string_removal(
     Berghe 2020; a random one unless ``seed`` is given). Returns the requests removed from ``plan``
     (already taken out)."""
     flat = plan.flat
-    removable = [r for r in plan.route_of if not flat.pinned[r]]
+    routed = plan.route_of >= 0
+    removable = np.nonzero(routed & ~flat.pinned)[0].tolist()
     if not removable:
         return set()
-    used = [len(seq) for seq in plan.codes if seq]
-    string_cap = min(float(max_string), sum(used) / len(used))
+    sizes = plan.size[plan.size > 0]
+    string_cap = min(float(max_string), float(sizes.sum()) / len(sizes))
     routes_max = max(1.0, 4.0 * mean_removed / (1.0 + string_cap) - 1.0)
     routes_to_ruin = int(rng.uniform(1.0, routes_max + 1.0))
     if seed is None:
         seed = removable[int(rng.integers(len(removable)))]
     removed: set[int] = set()
     ruined: set[int] = set()
-    for c in neighbours.order[seed]:
+    route_of = plan.route_of.tolist()
+    pinned = flat.pinned
+    for c in neighbours.order[seed].tolist():
         if len(ruined) >= routes_to_ruin:
             break
-        k = plan.route_of.get(int(c))
-        if k is None or k in ruined or flat.pinned[c]:
+        k = route_of[c]
+        if k < 0 or k in ruined or pinned[c]:
             continue
-        seq = plan.codes[k]
+        seq = plan.route(k)
         length = int(rng.uniform(1.0, min(len(seq), string_cap) + 1.0))
         where = [i for i, code in enumerate(seq) if code >> 1 == c]
         anchor = where[int(rng.integers(len(where)))]
         first = int(rng.integers(max(0, anchor - length + 1), min(anchor, len(seq) - length) + 1))
-        removed.update(code >> 1 for code in seq[first : first + length] if not flat.pinned[code >> 1])
+        removed.update(code >> 1 for code in seq[first : first + length] if not pinned[code >> 1])
         ruined.add(k)
     plan.remove(removed)
     return removed
@@ -84,14 +88,14 @@ def related_removal(
     one further down the list (randomised greedy, Ropke & Pisinger). Returns the requests removed
     (already taken out)."""
     flat = plan.flat
-    removable = [r for r in plan.route_of if not flat.pinned[r]]
+    removable = np.nonzero((plan.route_of >= 0) & ~flat.pinned)[0].tolist()
     if not removable:
         return set()
     count = min(len(removable), max(1, int(rng.uniform(1.0, 2.0 * mean_removed))))
     if seed is None:
         seed = removable[int(rng.integers(len(removable)))]
     allowed = set(removable)
-    pool = [int(c) for c in neighbours.order[seed] if int(c) in allowed]
+    pool = [c for c in neighbours.order[seed].tolist() if c in allowed]
     removed: set[int] = set()
     while pool and len(removed) < count:
         removed.add(pool.pop(int(len(pool) * rng.random() ** 6)))

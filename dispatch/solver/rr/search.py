@@ -21,6 +21,7 @@ from dispatch.problem import RoutingProblem
 from dispatch.solver.params import SolveParams
 from dispatch.solver.rr.flat import FlatProblem, VisitKey, flatten, to_codes, to_keys
 from dispatch.solver.rr.fleet import minimise_fleet as remove_routes
+from dispatch.solver.rr.fleet import minimise_fleet_warped
 from dispatch.solver.rr.params import RrParams
 from dispatch.solver.rr.plan import Plan
 from dispatch.solver.rr.recreate import Orders, recreate
@@ -114,7 +115,8 @@ def ruin_and_recreate(
     if minimise_fleet and not plan.missing_required():
         fleet_deadline = began + rr.fleet_share * (deadline - began)
         before = plan.vehicles_used()
-        plan, done = remove_routes(plan, kit, min(deadline, fleet_deadline), fleet_iterations)
+        method = remove_routes if rr.fleet_method == "absences" or flat.has_ride_limits else minimise_fleet_warped
+        plan, done = method(plan, kit, min(deadline, fleet_deadline), fleet_iterations)
         stats["iterations"] += done
         stats["fleet_iterations"] = float(done)
         stats["routes_removed"] = float(before - plan.vehicles_used())
@@ -156,10 +158,10 @@ def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) ->
     """Simulated annealing on cost; returns the best plan (serving every required request the start
     served) and counters."""
     stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0}
-    if plan.missing_required() or not plan.route_of:
+    if plan.missing_required() or not plan.routed().size:
         return plan, stats
     began = time.monotonic()
-    scale = max(sum(plan.dist), 1e-9) / max(1, len(plan.route_of))
+    scale = max(float(plan.dist.sum()), 1e-9) / max(1, int(plan.routed().size))
     t0 = kit.rr.start_temperature * scale
     ratio = kit.rr.end_temperature / kit.rr.start_temperature
     current, current_cost = plan, plan.cost()

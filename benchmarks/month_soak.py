@@ -290,6 +290,8 @@ def _report_due(stops: list[dict[str, Any]], vehicle: str, day: str, now: int, l
     """Report the stops due by ``now``; how many were done, None if an event was refused."""
     done = 0
     for stop in stops:
+        if stop["kind"] == "break":  # the scenario plans none; an unreported break is taken as planned
+            continue
         owner = stop["booking_id"].split("/")[0]  # a trip's leg is <trip>/<n>
         due = max(_seconds(day, stop["arrival"]), last[vehicle] + 30)
         if stop["kind"].lower().endswith("pickup"):
@@ -460,7 +462,7 @@ def run(days: int, scale: float, start: str, retention: int, step_min: int, real
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
-    verdict = judge(per_day, retention)
+    verdict = judge(per_day, retention, int(env.get("KANRA_EVENTS_MAXLEN", 10_000)))
     latencies = sorted(client.latency_s)
     return {"days": days, "scale": scale, "start": start, "retention_days": retention, "step_min": step_min,
             "real_day_s": real_day_s, "elapsed_s": round(elapsed, 1), "http_calls": client.calls,
@@ -550,13 +552,20 @@ def check_report(engine: Any, service_days: list[str], tallies: dict[str, DayTal
     return {"totals": checked, "problems": problems}
 
 
-def judge(per_day: list[dict[str, Any]], retention: int) -> dict[str, Any]:
-    """Flat Redis after the retention window, bounded RSS; figures and problems."""
+def judge(per_day: list[dict[str, Any]], retention: int, events_cap: int = 10_000) -> dict[str, Any]:
+    """Flat Redis once it is full, bounded RSS; figures and problems.
+
+    Redis is full once it holds a whole retention window of finished days (``retention + 1`` days) and the
+    console's event stream, which is capped by count (``KANRA_EVENTS_MAXLEN``) rather than by day, has
+    reached its cap (at a small demand that takes longer than the window).
+    """
     memory = [d["redis"]["used_memory_mb"] for d in per_day]
     keys = [d["redis"]["keys"] for d in per_day]
-    filled = retention + 1  # days after which Redis holds a full window
+    events = [d["redis"].get("streams", {}).get("stream:events", events_cap) for d in per_day]
+    capped = next((i for i, n in enumerate(events) if n >= 0.98 * events_cap), len(per_day))
+    filled = max(retention + 1, capped)  # the first day Redis is full
     problems = []
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"full_from_day": filled + 1, "events_stream_capped_on_day": capped + 1}
     if len(per_day) >= filled + 5:
         growth = (memory[filled] - memory[0]) / filled
         late = slope(memory[filled + 1:])

@@ -350,7 +350,9 @@ class TripPlanner:
         for minutes in ALTERNATIVE_STEPS_MIN:
             if len(out) >= self.max_alternatives:
                 break
-            moved = replace(booking, requested_time=booking.requested_time + 60 * minutes)
+            # probed under an id of its own: a single-ride option keeps the booking's id in the dispatcher, and
+            # the released probe left the refused booking there as "cancelled" (the record then said cancelled)
+            moved = replace(booking, id=f"{booking.id}~probe", requested_time=booking.requested_time + 60 * minutes)
             for option in self.options(moved)[: self.max_options]:
                 placed = self._insert(moved, option, now)
                 if isinstance(placed, Itinerary):

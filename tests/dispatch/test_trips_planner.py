@@ -283,3 +283,17 @@ def test_snapshot_round_trip_keeps_trips_and_delays(network):
     assert again.train_delayed(offer.legs[1].train_id, 900, 9 * HH) == [offer.legs[2].booking_id]
     with pytest.raises(ValueError, match="version"):
         TripPlanner.restore({"version": 0}, dispatcher, network, read_gtfs(), planner.model)
+
+
+def test_a_refusal_with_alternatives_leaves_no_cancelled_booking_under_its_id(network):
+    """Probing the nearby times must not leave the refused booking in the dispatcher as if it had been taken
+    and cancelled (the API's record followed it: a refusal showed, and was reported, as a cancellation)."""
+    planner = make_planner(network, vans={TOMIOKA: 1})
+    full = Booking("full", loc(network, "oz:富岡市/一ノ宮"), loc(network, "tomioka_general_hospital"), 10 * HH, seats=7)
+    assert isinstance(planner.request(full, NOW), Offer)
+    planner.confirm("full", NOW)
+    second = Booking("second", loc(network, "oz:富岡市/一ノ宮"), loc(network, "tomioka_general_hospital"), 10 * HH)
+    rejection = planner.request(second, NOW)
+    assert isinstance(rejection, Rejection) and rejection.alternatives, rejection
+    assert planner.dispatcher.booking("second").status == BookingStatus.REJECTED  # was CANCELLED by the probe
+    assert all(b.status != BookingStatus.OFFERED for b in planner.dispatcher.bookings() if b.id != "full")

@@ -15,7 +15,7 @@ from .desk_browser import (
     KEY,
     OUT,
     REPO,
-    SCREENS,
+    SCREEN_PARAMS,
     book_and_confirm,
     browser_window,
     choose,
@@ -86,7 +86,7 @@ def test_phone_booking_through_the_console(server):
     assert [b["status"] for b in booking] == ["confirmed"] and booking[0]["rider_id"] == rider["id"]
 
 
-@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+@pytest.mark.parametrize("size", SCREEN_PARAMS)
 def test_two_callers_in_a_row_never_share_a_rider(server, size):
     """A known rider books; the next caller's number is unknown: nobody is selected, nothing can be booked
     until the caller is registered, and the second booking lands under the second rider."""

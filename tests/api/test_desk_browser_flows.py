@@ -13,7 +13,7 @@ from .conftest import tomorrow
 from .desk_browser import (
     KEY,
     OUT,
-    SCREENS,
+    SCREEN_PARAMS,
     browser_window,
     choose,
     in_view,
@@ -32,7 +32,7 @@ def server() -> Iterator[str]:
         yield base
 
 
-@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+@pytest.mark.parametrize("size", SCREEN_PARAMS)
 def test_rider_edit_and_cancel_with_reason(server, size):
     """The rider card edits the registry (kept in the history) and opens an upcoming booking to cancel it
     with a reason, which the day's list and the booking record then show."""
@@ -87,7 +87,7 @@ def test_rider_edit_and_cancel_with_reason(server, size):
     assert history[0]["changes"]["kana"] == ["", "しもにた ただし"]
 
 
-@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+@pytest.mark.parametrize("size", SCREEN_PARAMS)
 def test_round_trip_and_a_two_week_standing_booking(server, size):
     """One call books there and back (offered and confirmed together), then registers the same trip as a
     standing booking for two weeks: the dates inside the horizon are booked, the later ones wait."""

@@ -81,6 +81,7 @@ def _worker_in_process(world) -> None:
            name="worker:pages").run_once()
 
 
+@pytest.mark.slow
 def test_a_dispatcher_reassigns_from_the_timeline_and_the_pin_survives_reoptimisation(server, world):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec

@@ -64,6 +64,7 @@ def _cluster_run(tmp_path: Path, own_redis: RedisServer, credentials: Credential
         assert "Traceback" not in service.log_text(), service.log_path
 
 
+@pytest.mark.slow
 def test_two_apis_two_workers_short(tmp_path: Path, own_redis: RedisServer, credentials: Credentials, world) -> None:
     _cluster_run(tmp_path, own_redis, credentials, world, seconds=15, rate=6, pauses=1)
 

@@ -48,6 +48,7 @@ def _assert_sound(client: redis.Redis, days: list[str], load: BookingLoad, world
     assert report.bookings == len(result.accepted)
 
 
+@pytest.mark.slow
 def test_worker_killed_and_restarted_while_bookings_stream_in(tmp_path: Path, own_redis: RedisServer,
                                                               credentials: Credentials, world) -> None:
     """SIGKILL the worker twice mid-stream (async intake: the worker does all the dispatching)."""

@@ -163,6 +163,7 @@ def _summary(result: subprocess.CompletedProcess) -> str:
     return (result.stdout + result.stderr)[-12000:]
 
 
+@pytest.mark.slow
 def test_cli_every_check_bounded(live_api, credentials, tmp_path):
     """All checks, all phases, a few examples per operation (about a minute)."""
     result = schemathesis_cli(live_api, credentials.keys["admin"], tmp_path, "--max-examples", "6",

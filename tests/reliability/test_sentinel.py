@@ -103,6 +103,7 @@ def _through_failover(tmp_path: Path, credentials: Credentials, world, fault: st
     return summary
 
 
+@pytest.mark.slow
 def test_primary_killed_under_load_the_replica_takes_over(tmp_path: Path, credentials: Credentials, world) -> None:
     """SIGKILL the primary mid-stream; the API answers 503 meanwhile, the worker carries on, books sound."""
     _through_failover(tmp_path, credentials, world, "kill")

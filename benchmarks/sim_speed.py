@@ -66,6 +66,9 @@ def run_case(name: str, scenario: Scenario, network, demand: Demand | None = Non
         "requests": result.kpis["requests"],
         "vehicles": sum(f.vehicles for f in scenario.fleets),
         "served": result.kpis["served"],
+        "vehicle_km": result.kpis["vehicle_km"],
+        "method": scenario.reoptimisation.method,
+        "reopt_limit_s": scenario.reoptimisation.time_limit,
         "wall_s": round(wall, 2),
         "s_per_sim_hour": round(wall / hours, 3),
         "solver_s": round(solver, 2),
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reopt-limit", type=float, default=0.4, help="seconds per re-optimisation")
     parser.add_argument("--metaheuristic", default="GUIDED_LOCAL_SEARCH",
                         help="OR-Tools metaheuristic of the re-optimiser (a fixed budget per run)")
+    parser.add_argument("--method", choices=("ortools", "rr"), default="ortools",
+                        help="re-optimiser: the OR-Tools model or ruin and recreate")
+    parser.add_argument("--rr-iterations", type=int, default=None,
+                        help="rr: iterations per re-optimisation (default: the clock only, like OR-Tools here)")
     parser.add_argument("--bench-data", type=Path, default=ROOT.parent / "shared" / "bench_data")
     args = parser.parse_args(argv)
 
@@ -97,8 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     base = resize_fleets(base, args.vehicles)
     base = replace(base, reoptimisation=replace(base.reoptimisation, every=parse_duration(args.reopt_every, "every"),
                                                 time_limit=args.reopt_limit, metaheuristic=args.metaheuristic,
-                                                solution_limit=None))
+                                                solution_limit=None, method=args.method,
+                                                rr_iterations=args.rr_iterations))
     scenario = replace(base, demand=replace(base.demand, scale=scale_for(base, network, args.requests)))
+    if args.method == "rr":
+        from dispatch.solver.rr import warm_up
+
+        warm_up()  # the compiled kernels load before the first time-limited re-optimisation
     rows = [run_case("synthetic day", scenario, network, make_demand(scenario, network))]
     replay = args.bench_data / "sim" / "bookings.csv"
     notes = []
@@ -108,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         notes.append(f"replay case skipped: {replay} not found")
 
-    head = ("case", "requests", "vehicles", "wall_s", "s_per_sim_hour", "solver_share", "booking_share",
+    head = ("case", "method", "reopt_limit_s", "requests", "served", "vehicle_km", "vehicles",
+            "wall_s", "s_per_sim_hour", "solver_share", "booking_share",
             "within_target")
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in head]
     print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))

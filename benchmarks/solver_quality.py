@@ -76,25 +76,35 @@ def params_for(set_name: str, seconds: float, method: str = "rr", workers: int =
 
 
 def run_instance(
-    set_name: str, path: Path, seconds: float, with_pyvrp: bool, method: str = "rr", workers: int = 1
+    set_name: str,
+    path: Path,
+    seconds: float,
+    with_pyvrp: bool,
+    method: str = "rr",
+    workers: int = 1,
+    ours: bool = True,
 ) -> dict:
-    """Solve one instance (ours, then optionally PyVRP) and return the figures as a JSON-safe dict."""
+    """Solve one instance (ours unless ``ours`` is false, then optionally PyVRP) and return the
+    figures as a JSON-safe dict."""
     set_name = ALIASES.get(set_name, set_name)
     reader = SETS[set_name][2]
     inst: BenchInstance = reader(path)
     row: dict = {"instance": inst.name, "requests": len(inst.problem.requests), "budget_s": seconds}
     began = time.monotonic()
-    try:
-        solution = solve(inst.problem, params_for(set_name, seconds, method, workers))
-        row |= {
-            "vehicles": solution.vehicles_used(),
-            "distance": solution.distance(inst.problem),
-            "feasible": not validate(inst.problem, solution),
-            "unserved": len(solution.unserved),
-            "phase": solution.solver,
-        }
-    except SolverFailed as exc:
-        row |= {"vehicles": None, "distance": None, "feasible": False, "error": str(exc)}
+    if not ours:
+        row |= {"vehicles": None, "distance": None, "feasible": False, "skipped": True}
+    else:
+        try:
+            solution = solve(inst.problem, params_for(set_name, seconds, method, workers))
+            row |= {
+                "vehicles": solution.vehicles_used(),
+                "distance": solution.distance(inst.problem),
+                "feasible": not validate(inst.problem, solution),
+                "unserved": len(solution.unserved),
+                "phase": solution.solver,
+            }
+        except SolverFailed as exc:
+            row |= {"vehicles": None, "distance": None, "feasible": False, "error": str(exc)}
     row["seconds"] = time.monotonic() - began
     if with_pyvrp:
         from benchmarks.instances.pyvrp_baseline import solve_with_pyvrp
@@ -206,6 +216,22 @@ def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
     return out
 
 
+def load_pyvrp_rows(path: Path, seconds: float, names: list[str]) -> dict[str, dict]:
+    """PyVRP's figures by instance from an earlier ``--json`` run; it must have run PyVRP at
+    ``seconds`` on every one of ``names`` (a baseline at another budget is no comparison)."""
+    try:
+        payload = json.loads(path.read_text())
+        rows = {r["instance"]: r for r in payload["instances"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a results file of this benchmark ({exc})") from exc
+    if payload.get("seconds") != seconds:
+        raise ValueError(f"it ran at {payload.get('seconds')} s per instance, this run at {seconds:g} s")
+    missing = [n for n in names if "pyvrp" not in rows.get(n, {})]
+    if missing:
+        raise ValueError(f"no PyVRP figures for {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
+    return {n: {k: v for k, v in rows[n]["pyvrp"].items() if k != "gap_pct"} for n in names}
+
+
 def pyvrp_available() -> bool:
     """Whether the PyVRP baseline can run here (the package is optional)."""
     return importlib.util.find_spec("pyvrp") is not None
@@ -230,6 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="comma-separated instance names")
     parser.add_argument("--json", type=Path, default=None, help="write per-instance results here")
     parser.add_argument("--pyvrp", action=argparse.BooleanOptionalAction, default=None, help="also run PyVRP")
+    parser.add_argument(
+        "--pyvrp-from",
+        type=Path,
+        default=None,
+        help="take PyVRP's figures from this earlier --json run at the same budget instead of running it",
+    )
+    parser.add_argument(
+        "--ours", action=argparse.BooleanOptionalAction, default=True, help="run our solver (--no-ours: PyVRP only)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (processes)")
     parser.add_argument(
         "--method",
@@ -248,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data_dir or default_data_dir()
     folder, bks_file, _ = SETS[set_name]
     instances_dir = args.instances or data / folder
-    bks_path = args.bks or data / bks_file
+    # Another folder's instances are not the set's: its best-known table would give false gaps.
+    bks_path = args.bks or (data / bks_file if args.instances is None else None)
     if args.instances is not None and not instances_dir.is_dir():
         print(f"error: --instances {instances_dir} is not a folder", file=sys.stderr)
         return 2
@@ -277,38 +313,55 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {p.name} is not a {set_name} instance: {exc}", file=sys.stderr)
             return 2
     with_pyvrp = args.pyvrp if args.pyvrp is not None else set_name == "li_lim"
+    earlier: dict[str, dict] = {}
+    if args.pyvrp_from is not None:
+        try:
+            earlier = load_pyvrp_rows(args.pyvrp_from, args.seconds, [p.stem for p in paths])
+        except ValueError as exc:
+            print(f"error: --pyvrp-from {args.pyvrp_from}: {exc}", file=sys.stderr)
+            return 2
+        with_pyvrp = False
+    if not args.ours and not with_pyvrp:
+        print("error: --no-ours needs PyVRP to run (installed, and no --no-pyvrp or --pyvrp-from)", file=sys.stderr)
+        return 2
     if with_pyvrp and not pyvrp_available():
         print("注意: PyVRP がないため比較を省略 / note: PyVRP is not installed; its baseline is skipped")
         with_pyvrp = False
     if args.bks is not None and not bks_path.is_file():
         print(f"error: --bks {bks_path} is not a file", file=sys.stderr)
         return 2
-    bks = read_bks(bks_path) if bks_path.is_file() else {}
+    bks = read_bks(bks_path) if bks_path is not None and bks_path.is_file() else {}
 
     print(
         f"{set_name}: {len(paths)} instance(s), {args.seconds:g} s each, jobs={args.jobs}, method={args.method}, "
         f"workers={args.workers}; load average {os.getloadavg()[0]:.2f}"
         + (", PyVRP after ours on the same budget" if with_pyvrp else "")
+        + (f", PyVRP's figures from {args.pyvrp_from}" if earlier else "")
     )
+    load_before = os.getloadavg()[0]
     rows: list[dict] = []
     if args.jobs == 1:
         for p in paths:
-            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp, args.method, args.workers))
+            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp, args.method, args.workers, args.ours))
             print(f"  {p.stem}: done in {rows[-1]['seconds']:.1f} s", flush=True)
     else:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             futures = [
-                pool.submit(run_instance, set_name, p, args.seconds, with_pyvrp, args.method, args.workers)
+                pool.submit(run_instance, set_name, p, args.seconds, with_pyvrp, args.method, args.workers, args.ours)
                 for p in paths
             ]
             rows = [f.result() for f in futures]
     for row in rows:
+        if row["instance"] in earlier:
+            row["pyvrp"] = earlier[row["instance"]]
         add_gaps(row, bks)
-    print_table(rows, with_pyvrp, set_name == "li_lim")
+    print_table(rows, with_pyvrp or bool(earlier), set_name == "li_lim")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {"set": set_name, "seconds": args.seconds, "jobs": args.jobs, "method": args.method}
-        payload |= {"workers": args.workers, "load_before": os.getloadavg()[0], "instances": rows}
+        payload |= {"workers": args.workers, "load_before": load_before, "instances": rows}
+        if args.pyvrp_from is not None:
+            payload["pyvrp_from"] = str(args.pyvrp_from)
         payload["summary"] = summarise(rows, set_name == "li_lim")
         args.json.write_text(json.dumps(payload, indent=2))
         print(f"wrote {args.json}")

@@ -13,7 +13,6 @@ from typing import Any
 from tqdm import tqdm
 
 from dispatch.model import Vehicle
-from dispatch.solver.params import SolveParams
 from dispatch.stop_service import StopMapper, StopService
 from sim.bookings import BookingFactory
 from sim.costs import fixed_shares
@@ -150,10 +149,7 @@ def simulate(scenario: Scenario, network=None, demand: Demand | None = None, pro
                 vehicles = [_with_area(v, model.service_area(v.municipality)) for v in vehicles]
             alternatives = 1 if scenario.execution.alternative_acceptance > 0 else 0
             d = Dispatcher(network, vehicles, rules, service_day=service_day,
-                           solve_params=SolveParams(time_limit_s=scenario.reoptimisation.time_limit,
-                                                    metaheuristic=scenario.reoptimisation.metaheuristic,
-                                                    solution_limit=scenario.reoptimisation.solution_limit,
-                                                    seed=scenario.seed),
+                           solve_params=scenario.reoptimisation.solve_params(scenario.seed),
                            max_alternatives=alternatives)
             rng = random.Random(f"{scenario.seed}/{day}")
             trips = _driver(scenario, d, network, model, service_day, rng)

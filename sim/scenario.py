@@ -14,9 +14,12 @@ from typing import Any, Literal
 import yaml
 
 from dispatch.rules import ServiceRules
+from dispatch.solver.params import SolveParams
+from dispatch.solver.rr.params import RrParams
 from sim.demand_spec import DemandSpec
 from sim.schema import Clock, Duration, ScenarioError, build, parse_clock, parse_duration
 
+REOPT_METHODS = ("ortools", "rr")
 METAHEURISTICS = ("GREEDY_DESCENT", "GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH",
                   "GENERIC_TABU_SEARCH", "AUTOMATIC")
 OperatingModel = Literal["municipal", "wide_area_direct", "wide_area_rail"]
@@ -145,6 +148,11 @@ class ReoptimisationSpec:
     cap stops on the clock and its run may not repeat exactly (the run says so, see
     :attr:`sim.records.RunRecords.clock_bound_reoptimisations`). ``solution_limit: null`` leaves the
     clock as the only stop (the live service's behaviour).
+
+    ``method`` ``ortools`` (default) runs the OR-Tools model above; ``rr`` runs the ruin-and-recreate
+    search (``SolveParams.ruin_recreate``) from the current plans, stopped after ``rr_iterations``
+    iterations (again a count of work; ``null``: the clock only). Vehicles with driver breaks keep
+    the OR-Tools path either way.
     """
 
     every: Duration = Duration(15 * 60)
@@ -152,6 +160,8 @@ class ReoptimisationSpec:
     enabled: bool = True
     metaheuristic: str = "GREEDY_DESCENT"
     solution_limit: int | None = 50
+    method: str = "ortools"
+    rr_iterations: int | None = 2000
 
     def __post_init__(self) -> None:
         if self.every <= 0 or self.time_limit <= 0:
@@ -160,6 +170,18 @@ class ReoptimisationSpec:
             raise ValueError(f"reoptimisation.solution_limit must be at least 1, got {self.solution_limit}")
         if self.metaheuristic not in METAHEURISTICS:
             raise ValueError(f"metaheuristic {self.metaheuristic!r} is not one of {', '.join(METAHEURISTICS)}")
+        if self.method not in REOPT_METHODS:
+            raise ValueError(f"reoptimisation.method {self.method!r} is not one of {', '.join(REOPT_METHODS)}")
+        if self.rr_iterations is not None and self.rr_iterations < 1:
+            raise ValueError(f"reoptimisation.rr_iterations must be at least 1, got {self.rr_iterations}")
+
+    def solve_params(self, seed: int) -> SolveParams:
+        """The dispatcher's solver settings for this re-optimisation."""
+        params = SolveParams(time_limit_s=self.time_limit, metaheuristic=self.metaheuristic,
+                             solution_limit=self.solution_limit, seed=seed)
+        if self.method == "rr":
+            params = replace(params, ruin_recreate=RrParams(max_iterations=self.rr_iterations))
+        return params
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,34 @@ def test_summary_averages_the_gap_over_same_fleet_instances_only():
     assert summary["pyvrp_mean_gap_pct"] == 0.75
     assert summary["paired_instances"] == 1 and summary["paired_pyvrp_mean_gap_pct"] == 0.5
     assert summarise(rows, hierarchical=False)["mean_gap_pct"] == -1.5
+
+
+def test_pyvrp_figures_are_taken_from_an_earlier_run_at_the_same_budget_only(tmp_path, capsys):
+    """A baseline kept from an earlier run joins this run's rows; one at another budget, or missing an
+    instance, is refused with exit 2 (it would be no comparison)."""
+    earlier = tmp_path / "earlier.json"
+    pyvrp_row = {"vehicles": 10, "distance": 900.0, "feasible": True, "violations": [], "seconds": 1.0}
+    earlier.write_text(json.dumps({"seconds": 1.0, "instances": [{"instance": "lc101", "pyvrp": pyvrp_row}]}))
+    out = tmp_path / "r.json"
+    args = ["--set", "li_lim", "--only", "lc101", "--seconds", "1", "--json", str(out)]
+    assert main([*args, "--pyvrp-from", str(earlier)]) == 0
+    payload = json.loads(out.read_text())
+    (row,) = payload["instances"]
+    assert row["pyvrp"]["distance"] == 900.0
+    assert row["pyvrp"]["gap_pct"] == pytest.approx(100 * (900 / 828.94 - 1), 0.01)
+    assert payload["pyvrp_from"] == str(earlier) and row["feasible"] is True
+    assert main(["--set", "li_lim", "--only", "lc101", "--seconds", "2", "--pyvrp-from", str(earlier)]) == 2
+    assert "at 1.0 s per instance" in capsys.readouterr().err
+    assert main(["--set", "li_lim", "--only", "lc102", "--seconds", "1", "--pyvrp-from", str(earlier)]) == 2
+    assert "no PyVRP figures for lc102" in capsys.readouterr().err
+    assert main(["--set", "li_lim", "--only", "lc101", "--no-ours", "--no-pyvrp"]) == 2
+
+
+def test_instances_of_another_folder_get_no_gaps_from_the_sets_table(tmp_path):
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "a2-16.txt").write_text((CORDEAU / "instances" / "a2-16.txt").read_text())
+    out = tmp_path / "r.json"
+    assert main(["--set", "cordeau", "--instances", str(folder), "--seconds", "1", "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text())["instances"]
+    assert row["feasible"] is True and row["bks_distance"] is None and row["gap_pct"] is None

@@ -119,6 +119,24 @@ def test_same_seed_and_iteration_limit_give_the_same_routes(own):
     assert runs[0].routes == runs[1].routes and runs[0].cost == runs[1].cost
 
 
+def test_a_stalled_chain_restarts_from_the_start_and_stays_repeatable(own):
+    """A chain with no new best for its patience starts again (fresh schedule); the best of all
+    chains is returned, never worse than the start, and a seed still gives the same routes."""
+    problem, start = own
+    orders = visit_orders(start)
+    start_cost = flatten_cost(problem, SolveParams(), start)
+    eager = RrParams(max_iterations=400, restart_patience=0.05)
+    runs = [ruin_and_recreate(problem, SolveParams(seed=2), eager, orders, time.monotonic() + FAR) for _ in range(2)]
+    assert runs[0].stats["restarts"] >= 1
+    assert runs[0].routes == runs[1].routes and runs[0].cost == runs[1].cost
+    assert runs[0].cost <= start_cost + 1e-6
+    assert validate(problem, timed(problem, runs[0])) == []
+    never = RrParams(max_iterations=400, restart_patience=1.0)
+    assert ruin_and_recreate(problem, SolveParams(seed=2), never, orders, time.monotonic() + FAR).stats["restarts"] == 0
+    with pytest.raises(ValueError, match="restart_patience"):
+        RrParams(restart_patience=0.0)
+
+
 def test_stops_at_the_iteration_limit_and_at_a_passed_deadline(own):
     problem, start = own
     orders = visit_orders(start)

@@ -41,6 +41,18 @@ def test_a_search_stopped_by_its_cap_is_counted(network):
     assert simulate(relaxed, network).records.clock_bound_reoptimisations == 0
 
 
+def test_ruin_and_recreate_reoptimisation_repeats_and_stops_on_its_iterations(network):
+    """``method: rr`` re-optimises with the ruin-and-recreate search, stopped on a count of
+    iterations: two runs give the same day, and no run reaches its time cap."""
+    rr = one_hour()
+    rr = replace(rr, reoptimisation=replace(rr.reoptimisation, method="rr", rr_iterations=150, time_limit=30.0))
+    assert rr.reoptimisation.solve_params(rr.seed).ruin_recreate.max_iterations == 150
+    runs = [simulate(rr, network) for _ in range(2)]
+    assert runs[0].kpis == runs[1].kpis
+    assert runs[0].records.clock_bound_reoptimisations == 0
+    assert runs[0].records.dispatcher_stats.get("reoptimisation_runs", 0) > 0
+
+
 def _sim(args: list[str], hash_seed: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED=hash_seed)
     return subprocess.Popen([sys.executable, "-m", "sim", *args, "--no-progress"], cwd=ROOT, env=env,

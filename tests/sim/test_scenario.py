@@ -47,6 +47,8 @@ def test_rules_accept_clock_and_duration_text():
         ({"reoptimisation": {"every": "soon"}}, "reoptimisation.every: expected a non-negative duration"),
         ({"reoptimisation": {"solution_limit": 0}}, "reoptimisation.solution_limit must be at least 1"),
         ({"reoptimisation": {"solution_limit": 2.5}}, "reoptimisation.solution_limit: expected an integer"),
+        ({"reoptimisation": {"method": "magic"}}, "reoptimisation.method 'magic' is not one of ortools, rr"),
+        ({"reoptimisation": {"rr_iterations": 0}}, "reoptimisation.rr_iterations must be at least 1"),
     ],
 )
 def test_invalid_scenarios_name_the_problem(changes, message):

@@ -39,6 +39,11 @@ class RrParams:
         (Christiaens & Vanden Berghe). Ride-limited problems always use ``"absences"``.
     warp_penalty
         ``"warp"``: distance units one time unit of lateness costs when a request is put back.
+    restart_patience
+        Distance search: a chain whose best has not improved for this share of the budget (or of
+        the iterations) starts again from the search's start plan, with a fresh temperature
+        schedule over what is left, when at least that share is left; the best of all chains is
+        kept. 1 never restarts.
     max_iterations
         Deterministic work limit: iterations of the whole search (fleet phase included). None: the
         deadline alone stops it. With a limit that binds before the deadline, the same problem,
@@ -53,12 +58,13 @@ class RrParams:
     related_share: float = 0.3
     targeted_share: float = 0.5
     blink_rate: float = 0.01
-    start_temperature: float = 0.02
-    end_temperature: float = 0.0002
+    start_temperature: float = 0.3
+    end_temperature: float = 0.003
     fleet_share: float = 0.5
     fleet_patience: float = 1.0
     fleet_method: str = "warp"
     warp_penalty: float = 10.0
+    restart_patience: float = 0.25
     max_iterations: int | None = None
     max_exact_checks: int = 1000
 
@@ -71,6 +77,8 @@ class RrParams:
         for name in ("related_share", "targeted_share", "blink_rate", "fleet_share", "fleet_patience"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be within [0, 1], got {getattr(self, name)}")
+        if not 0.0 < self.restart_patience <= 1.0:
+            problems.append(f"restart_patience must be within (0, 1], got {self.restart_patience}")
         if not self.start_temperature >= self.end_temperature > 0:
             problems.append("temperatures must satisfy start >= end > 0")
         if self.fleet_method not in ("warp", "absences"):

@@ -120,6 +120,7 @@ def ruin_and_recreate(
         stats["iterations"] += done
         stats["fleet_iterations"] = float(done)
         stats["routes_removed"] = float(before - plan.vehicles_used())
+        stats["fleet_end_distance"] = float(plan.dist.sum())
     left = None if total is None else max(0, total - int(stats["iterations"]))
     best, counters = anneal(plan, kit, deadline, left)
     for key, value in counters.items():
@@ -156,22 +157,42 @@ def construct(problem: RoutingProblem, params: SolveParams, rr: RrParams) -> dic
 
 def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) -> tuple[Plan, dict[str, float]]:
     """Simulated annealing on cost; returns the best plan (serving every required request the start
-    served) and counters."""
-    stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0}
+    served) and counters.
+
+    A chain whose own best has not improved for ``rr.restart_patience`` of the budget (time, or
+    iterations when counted) starts again from ``plan`` with a fresh schedule over what is left,
+    provided at least that much is left. The best plan of every chain is kept.
+    """
+    stats = {"iterations": 0.0, "accepted": 0.0, "improved": 0.0, "restarts": 0.0}
     if plan.missing_required() or not plan.routed().size:
         return plan, stats
     began = time.monotonic()
+    rr = kit.rr
     scale = max(float(plan.dist.sum()), 1e-9) / max(1, int(plan.routed().size))
-    t0 = kit.rr.start_temperature * scale
-    ratio = kit.rr.end_temperature / kit.rr.start_temperature
-    current, current_cost = plan, plan.cost()
-    best, best_cost = plan, current_cost
+    t0 = rr.start_temperature * scale
+    ratio = rr.end_temperature / rr.start_temperature
+    start_cost = plan.cost()
+    current, current_cost = plan, start_cost
+    best, best_cost = plan, start_cost
+    chain_best, chain_began, chain_since = start_cost, (began, 0), (began, 0)
+    patience = rr.restart_patience
+    total_s = max(1e-9, deadline - began)
     done = 0
     while iterations is None or done < iterations:
         now = time.monotonic()
         if now >= deadline:
             break
-        progress = done / iterations if iterations else (now - began) / max(1e-9, deadline - began)
+        if iterations:
+            progress = (done - chain_began[1]) / max(1, iterations - chain_began[1])
+            stalled = done - chain_since[1] >= patience * iterations and iterations - done >= patience * iterations
+        else:
+            progress = (now - chain_began[0]) / max(1e-9, deadline - chain_began[0])
+            stalled = now - chain_since[0] >= patience * total_s and deadline - now >= patience * total_s
+        if patience < 1.0 and stalled:
+            current, current_cost = plan, start_cost
+            chain_best, chain_began, chain_since = start_cost, (now, done), (now, done)
+            stats["restarts"] += 1
+            progress = 0.0
         temperature = t0 * ratio**progress
         candidate = current.copy()
         removed = kit.ruin(candidate)
@@ -183,8 +204,11 @@ def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) ->
         if cost < current_cost - temperature * math.log(max(kit.rng.random(), 1e-300)):
             current, current_cost = candidate, cost
             stats["accepted"] += 1
+            if cost < chain_best - 1e-9:
+                chain_best, chain_since = cost, (time.monotonic(), done)
             if cost < best_cost - 1e-9:
                 best, best_cost = candidate, cost
                 stats["improved"] += 1
+                stats["last_best_s"] = time.monotonic() - began
     stats["iterations"] = float(done)
     return best, stats

@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/reopt_gain.py [--json PATH] [--seconds 10] [--vehicles 12] [--bookings 160]
                                     [--every-min 60] [--data-dir DIR] [--synthetic] [--seed 0]
+                                    [--method ortools|rr]
 
 Two simulated days on the regional network (a synthetic grid when its data are absent), each run twice
 on the same request stream, once with insertion only and once with re-optimisation:
@@ -12,6 +13,9 @@ on the same request stream, once with insertion only and once with re-optimisati
 * ``mixed``: half the bookings are made the day before, half on the day (15-120 min ahead), confirmed at
   once; vehicles execute their plans (boarding and drop-offs on time) as the clock runs. Re-optimisation
   runs at 07:00 and every ``--every-min`` minutes of the service day, sharing ``--seconds`` between them.
+
+``--method rr`` re-optimises with the ruin-and-recreate search (``SolveParams.ruin_recreate``) from
+the current plans instead of the OR-Tools model (its kernels are loaded before the first day).
 
 Vehicle-km counts what vehicles drive from depot to depot over the whole day. Goal (issue "Dispatch
 core"): re-optimisation saves >= 5% vehicle-km within 10 s.
@@ -47,6 +51,8 @@ from benchmarks.common import (  # noqa: E402
 )
 from dispatch.model import Booking, Offer  # noqa: E402
 from dispatch.online.dispatcher import Dispatcher  # noqa: E402
+from dispatch.solver.params import SolveParams  # noqa: E402
+from dispatch.solver.rr import RrParams, warm_up  # noqa: E402
 
 
 def request_stream(area, n: int, same_day_share: float, seed: int) -> list[tuple[int, Booking]]:
@@ -64,8 +70,9 @@ def request_stream(area, n: int, same_day_share: float, seed: int) -> list[tuple
     return out
 
 
-def run_day(area, stream, vehicles: int, reopt_times: list[int], seconds: float) -> dict:
-    d = Dispatcher(area.costs, make_fleet(vehicles, area.depots), service_day="2026-12-01")
+def run_day(area, stream, vehicles: int, reopt_times: list[int], seconds: float, method: str = "ortools") -> dict:
+    params = SolveParams(ruin_recreate=RrParams()) if method == "rr" else SolveParams()
+    d = Dispatcher(area.costs, make_fleet(vehicles, area.depots), service_day="2026-12-01", solve_params=params)
     per_run = seconds / len(reopt_times) if reopt_times else 0.0
     pending = sorted(reopt_times)
     runs = []
@@ -111,11 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", help="regional network data directory (default: routing's)")
     ap.add_argument("--synthetic", action="store_true", help="use a synthetic grid instead of the regional network")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--method", choices=("ortools", "rr"), default="ortools", help="re-optimiser (default ortools)")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.vehicles < 1 or args.bookings < 1 or args.every_min < 1:
         raise SystemExit("reopt_gain: --seconds, --vehicles, --bookings and --every-min must be positive")
     area = synthetic_area() if args.synthetic else load_area(args.data_dir)
-    print(f"network: {area.label}; {args.vehicles} vehicles, {args.bookings} requests, {args.seconds:g} s budget")
+    print(f"network: {area.label}; {args.vehicles} vehicles, {args.bookings} requests, {args.seconds:g} s budget, "
+          f"re-optimiser {args.method}")
+    if args.method == "rr":
+        warm_up()
     day = list(range(8 * H, 17 * H, args.every_min * 60))
     scenarios = {
         "prebooked": (0.0, [7 * H]),
@@ -125,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, (share, times) in scenarios.items():
         stream = request_stream(area, args.bookings, share, args.seed)
         alone = run_day(area, stream, args.vehicles, [], 0.0)
-        with_reopt = run_day(area, stream, args.vehicles, times, args.seconds)
+        with_reopt = run_day(area, stream, args.vehicles, times, args.seconds, args.method)
         for label, res in (("insertion", alone), ("insertion+reopt", with_reopt)):
             rows.append({"scenario": name, "variant": label, **res})
         saved = 100 * (1 - with_reopt["vehicle_km"] / alone["vehicle_km"])
@@ -140,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.platform(),
         "python": sys.version.split()[0],
         "seconds": args.seconds,
+        "method": args.method,
         "vehicles": args.vehicles,
         "bookings": args.bookings,
         "goal_saved_pct": 5.0,

@@ -23,11 +23,14 @@ def test_offer_latency_rejects_bad_sizes():
         offer_latency.main(["--sizes", "thirty", "--synthetic"])
 
 
-def test_reopt_gain_smoke(tmp_path):
+@pytest.mark.parametrize("method", ["ortools", "rr"])
+def test_reopt_gain_smoke(tmp_path, method):
     out = tmp_path / "gain.json"
     args = ["--seconds", "1", "--vehicles", "2", "--bookings", "12", "--every-min", "240", "--synthetic"]
-    assert reopt_gain.main([*args, "--json", str(out)]) == 0
-    rows = json.loads(out.read_text())["results"]
+    assert reopt_gain.main([*args, "--method", method, "--json", str(out)]) == 0
+    payload = json.loads(out.read_text())
+    rows = payload["results"]
+    assert payload["method"] == method
     assert [(r["scenario"], r["variant"]) for r in rows] == [
         ("prebooked", "insertion"),
         ("prebooked", "insertion+reopt"),

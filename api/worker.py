@@ -315,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m api.worker: {exc}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
+    if settings.reopt_method == "rr":
+        from dispatch.solver.rr import warm_up
+
+        log.info("re-optimiser kernels ready in %.1f s", warm_up())  # before the first timed search
     try:
         worker.seed_fleet()
         if args.once:

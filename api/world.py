@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from api.settings import Settings
 from dispatch.model import Break, Location, Shift, Vehicle
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
+from dispatch.solver.rr.params import RrParams
 from dispatch.stop_service import StopMapper, StopService
 from routing import OutOfServiceArea, RoadNetwork, RoutingError
 
@@ -62,8 +63,10 @@ class World:
                 stops = StopMapper(network, StopService.from_dict(json.loads(path.read_text(encoding="utf-8"))))
             except (OSError, ValueError, TypeError) as exc:
                 raise ValueError(f"KANRA_STOP_SERVICE={path}: {exc}") from None
-        return cls(network, rules, SolveParams(time_limit_s=settings.reopt_time_limit_s), model,
-                   settings.offer_hold_s, stops)
+        params = SolveParams(time_limit_s=settings.reopt_time_limit_s)
+        if settings.reopt_method == "rr":
+            params = replace(params, ruin_recreate=RrParams())
+        return cls(network, rules, params, model, settings.offer_hold_s, stops)
 
     # ------------------------------------------------------------------ engines
     def timetable(self, day: str) -> Any:

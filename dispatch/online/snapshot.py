@@ -32,6 +32,7 @@ from dispatch.online.windows import BookingWindows
 from dispatch.problem import Request, Visit, VisitKind
 from dispatch.rules import ServiceRules
 from dispatch.solver.params import SolveParams
+from dispatch.solver.rr.params import RrParams
 from dispatch.stats import DispatchStats
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def load(cls: Callable[..., D], data: dict[str, Any], costs: TravelCosts) -> D:
         [_vehicle_from(v) for v in data["vehicles"]],
         ServiceRules.from_dict(data["rules"]),
         data["service_day"],
-        SolveParams(**data["solve_params"]),
+        _solve_params_from(data["solve_params"]),
         insertion=InsertionParams(**data["insertion"]),
         offer_hold_s=data["offer_hold_s"],
         max_alternatives=data["max_alternatives"],
@@ -195,6 +196,12 @@ def _vehicle(v: Vehicle) -> dict[str, Any]:
         "service_area": None if v.service_area is None else sorted(v.service_area),
         "label": v.label,
     }
+
+
+def _solve_params_from(data: dict[str, Any]) -> SolveParams:
+    """Solver settings as saved (the ruin-and-recreate knobs are a nested mapping)."""
+    rr = data.get("ruin_recreate")
+    return SolveParams(**{**data, "ruin_recreate": RrParams(**rr) if rr is not None else None})
 
 
 def _vehicle_from(raw: dict[str, Any]) -> Vehicle:

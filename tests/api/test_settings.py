@@ -38,6 +38,7 @@ def test_default_area_serves_everyone():
         ({"KANRA_LOCK_TTL_MS": "-1"}, "negative"),
         ({"KANRA_AREAS": "nocodes"}, "KANRA_AREAS"),
         ({"KANRA_API_KEYS_FILE": "/nonexistent/keys"}, "no such file"),
+        ({"KANRA_REOPT_METHOD": "genetic"}, "KANRA_REOPT_METHOD='genetic': use one of rr, ortools"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
@@ -48,3 +49,14 @@ def test_bad_settings_name_the_variable(env, message):
 def test_parse_api_keys_skips_comments_and_blanks():
     keys = parse_api_keys(["", "  # nothing", "x:admin # the boss"])
     assert list(keys) == ["x"] and keys["x"].role is Role.ADMIN
+
+
+def test_reoptimiser_is_ruin_and_recreate_unless_ortools_is_asked_for(monkeypatch):
+    from api.world import World
+
+    monkeypatch.setattr("api.world.RoadNetwork.load", lambda *a: None)
+    default = World.from_settings(Settings.from_env({}))
+    assert default.solve_params.ruin_recreate is not None
+    assert default.solve_params.time_limit_s == Settings().reopt_time_limit_s
+    ortools = World.from_settings(Settings.from_env({"KANRA_REOPT_METHOD": "ORTools"}))
+    assert ortools.solve_params.ruin_recreate is None

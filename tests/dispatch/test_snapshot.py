@@ -66,3 +66,18 @@ def test_unknown_snapshot_format_is_refused():
     snap["format"] = 99
     with pytest.raises(ValueError, match="format"):
         Dispatcher.restore(snap, line_costs())
+
+
+def test_ruin_and_recreate_settings_survive_a_snapshot():
+    from dispatch.solver.params import SolveParams
+    from dispatch.solver.rr import RrParams
+
+    params = SolveParams(time_limit_s=1.0, ruin_recreate=RrParams(max_iterations=50, restart_patience=0.5))
+    d = dispatcher(vehicles=[vehicle("v1"), vehicle("v2", depot=20)], solve_params=params)
+    for bid, p, q in [("a", 2, 6), ("b", 3, 9), ("c", 15, 18)]:
+        assert isinstance(d.request(booking(bid, p, q, 10 * H), now=8 * H), Offer)
+        d.confirm(bid, 8 * H)
+    restored = Dispatcher.restore(json.loads(json.dumps(d.snapshot())), line_costs())
+    assert restored.solve_params == params
+    result = restored.reoptimise(8 * H + M, time_limit_s=1)
+    assert restored.check() == [] and result.seconds < 5

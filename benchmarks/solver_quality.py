@@ -29,6 +29,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -150,6 +151,18 @@ def print_table(rows: list[dict], with_pyvrp: bool, hierarchical: bool) -> None:
         print(line)
     summary = summarise(rows, hierarchical)
     print("-" * len(head))
+    if hierarchical:
+        for entry in by_class(rows):
+            line = f"  {entry['class']:8} {entry['instances']:3d}"
+            for who in ("ours", "pyvrp"):
+                if who in entry:
+                    e = entry[who]
+                    line += (
+                        f" | {who}: BKS fleet {e['bks_fleet']}, surplus {e['surplus']}, at BKS {e['at_bks']}, "
+                        f"gap {_num(e['mean_gap_pct'], 0, 2)} %"
+                    )
+            print(line)
+        print("-" * len(head))
     scope = "same-fleet" if hierarchical else "all"
     print(
         f"平均ギャップ / mean gap ({scope}): ours {_num(summary['mean_gap_pct'], 0, 2)} % "
@@ -216,9 +229,10 @@ def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
     return out
 
 
-def load_pyvrp_rows(path: Path, seconds: float, names: list[str]) -> dict[str, dict]:
-    """PyVRP's figures by instance from an earlier ``--json`` run; it must have run PyVRP at
-    ``seconds`` on every one of ``names`` (a baseline at another budget is no comparison)."""
+def load_rows(path: Path, seconds: float, names: list[str], part: str | None) -> dict[str, dict]:
+    """Rows by instance from an earlier ``--json`` run at ``seconds`` per instance covering every
+    one of ``names`` (figures at another budget are no comparison): PyVRP's part (``part="pyvrp"``)
+    or our own (``None``; a run that skipped ours does not count)."""
     try:
         payload = json.loads(path.read_text())
         rows = {r["instance"]: r for r in payload["instances"]}
@@ -226,10 +240,61 @@ def load_pyvrp_rows(path: Path, seconds: float, names: list[str]) -> dict[str, d
         raise ValueError(f"not a results file of this benchmark ({exc})") from exc
     if payload.get("seconds") != seconds:
         raise ValueError(f"it ran at {payload.get('seconds')} s per instance, this run at {seconds:g} s")
-    missing = [n for n in names if "pyvrp" not in rows.get(n, {})]
+    if part is None:
+        missing = [n for n in names if n not in rows or rows[n].get("skipped")]
+        label = "our"
+    else:
+        missing = [n for n in names if part not in rows.get(n, {})]
+        label = "PyVRP"
     if missing:
-        raise ValueError(f"no PyVRP figures for {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
-    return {n: {k: v for k, v in rows[n]["pyvrp"].items() if k != "gap_pct"} for n in names}
+        raise ValueError(f"no {label} figures for {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
+    drop = ("gap_pct", "bks_vehicles", "bks_distance")
+    return {n: {k: v for k, v in (rows[n] if part is None else rows[n][part]).items() if k not in drop} for n in names}
+
+
+def load_pyvrp_rows(path: Path, seconds: float, names: list[str]) -> dict[str, dict]:
+    """PyVRP's figures by instance from an earlier ``--json`` run (see :func:`load_rows`)."""
+    return load_rows(path, seconds, names, "pyvrp")
+
+
+_CLASS = re.compile(r"^([a-z]+\d)(?:\d\d|_(\d+)_\d+)$")
+
+
+def instance_class(name: str) -> str:
+    """Li & Lim class of an instance name: ``lc101`` -> ``lc1``, ``lrc2_4_1`` -> ``lrc2_4``; any
+    other name is its own class."""
+    m = _CLASS.match(name)
+    if m is None:
+        return name
+    return m.group(1) + (f"_{m.group(2)}" if m.group(2) else "")
+
+
+def by_class(rows: list[dict]) -> list[dict]:
+    """Per class (vehicles first): instances, ours and PyVRP at the best-known fleet, their surplus
+    vehicles, how many at the best-known solution (its fleet, distance within 0.01%) and the mean gap
+    over the instances at the best-known fleet."""
+
+    def part(targets: list[tuple[dict, dict]]) -> dict:
+        fleet = [t for t, r in targets if t.get("vehicles") == r.get("bks_vehicles") and t.get("gap_pct") is not None]
+        return {
+            "bks_fleet": len(fleet),
+            "surplus": sum(max(0, (t.get("vehicles") or 0) - (r.get("bks_vehicles") or 0)) for t, r in targets),
+            "at_bks": sum(1 for t in fleet if t["gap_pct"] <= 0.01),
+            "mean_gap_pct": sum(t["gap_pct"] for t in fleet) / len(fleet) if fleet else None,
+        }
+
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(instance_class(row["instance"]), []).append(row)
+    out = []
+    for name, members in groups.items():
+        entry = {"class": name, "instances": len(members)}
+        if not any(r.get("skipped") for r in members):
+            entry["ours"] = part([(r, r) for r in members])
+        if all("pyvrp" in r for r in members):
+            entry["pyvrp"] = part([(r["pyvrp"], r) for r in members])
+        out.append(entry)
+    return out
 
 
 def pyvrp_available() -> bool:
@@ -261,6 +326,13 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="take PyVRP's figures from this earlier --json run at the same budget instead of running it",
+    )
+    parser.add_argument(
+        "--ours-from",
+        type=Path,
+        default=None,
+        help="take our figures from this earlier --json run at the same budget instead of solving "
+        "(with --pyvrp-from: a combined report of two separate runs)",
     )
     parser.add_argument(
         "--ours", action=argparse.BooleanOptionalAction, default=True, help="run our solver (--no-ours: PyVRP only)"
@@ -321,6 +393,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --pyvrp-from {args.pyvrp_from}: {exc}", file=sys.stderr)
             return 2
         with_pyvrp = False
+    ours_earlier: dict[str, dict] = {}
+    if args.ours_from is not None:
+        try:
+            ours_earlier = load_rows(args.ours_from, args.seconds, [p.stem for p in paths], None)
+        except ValueError as exc:
+            print(f"error: --ours-from {args.ours_from}: {exc}", file=sys.stderr)
+            return 2
+        if not args.ours:
+            print("error: --ours-from and --no-ours contradict each other", file=sys.stderr)
+            return 2
     if not args.ours and not with_pyvrp:
         print("error: --no-ours needs PyVRP to run (installed, and no --no-pyvrp or --pyvrp-from)", file=sys.stderr)
         return 2
@@ -340,17 +422,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     load_before = os.getloadavg()[0]
     rows: list[dict] = []
-    if args.jobs == 1:
+    if ours_earlier and not with_pyvrp:
+        rows = [{k: v for k, v in ours_earlier[p.stem].items() if k != "pyvrp"} for p in paths]
+    elif args.jobs == 1:
         for p in paths:
-            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp, args.method, args.workers, args.ours))
+            ours = args.ours and not ours_earlier
+            rows.append(run_instance(set_name, p, args.seconds, with_pyvrp, args.method, args.workers, ours))
             print(f"  {p.stem}: done in {rows[-1]['seconds']:.1f} s", flush=True)
     else:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             futures = [
-                pool.submit(run_instance, set_name, p, args.seconds, with_pyvrp, args.method, args.workers, args.ours)
+                pool.submit(
+                    run_instance,
+                    set_name, p, args.seconds, with_pyvrp, args.method, args.workers, args.ours and not ours_earlier,
+                )
                 for p in paths
             ]
             rows = [f.result() for f in futures]
+    if ours_earlier:
+        for row in rows:  # PyVRP run here, ours from the file
+            row.pop("skipped", None)
+            row |= {k: v for k, v in ours_earlier[row["instance"]].items() if k not in ("pyvrp", "seconds")}
+            row["seconds"] = ours_earlier[row["instance"]]["seconds"]
     for row in rows:
         if row["instance"] in earlier:
             row["pyvrp"] = earlier[row["instance"]]
@@ -362,7 +455,11 @@ def main(argv: list[str] | None = None) -> int:
         payload |= {"workers": args.workers, "load_before": load_before, "instances": rows}
         if args.pyvrp_from is not None:
             payload["pyvrp_from"] = str(args.pyvrp_from)
+        if args.ours_from is not None:
+            payload["ours_from"] = str(args.ours_from)
         payload["summary"] = summarise(rows, set_name == "li_lim")
+        if set_name == "li_lim":
+            payload["by_class"] = by_class(rows)
         args.json.write_text(json.dumps(payload, indent=2))
         print(f"wrote {args.json}")
     return 0

@@ -167,3 +167,29 @@ def test_instances_of_another_folder_get_no_gaps_from_the_sets_table(tmp_path):
     assert main(["--set", "cordeau", "--instances", str(folder), "--seconds", "1", "--json", str(out)]) == 0
     (row,) = json.loads(out.read_text())["instances"]
     assert row["feasible"] is True and row["bks_distance"] is None and row["gap_pct"] is None
+
+
+def test_two_separate_runs_make_one_report_without_solving(tmp_path, capsys, monkeypatch):
+    """Ours from one run, PyVRP from another, at the same budget: combined, per class, nothing solved."""
+    ours = {"vehicles": 10, "distance": 828.94, "feasible": True, "seconds": 5.0, "budget_s": 5.0}
+    theirs = {"vehicles": 11, "distance": 850.0, "feasible": True, "violations": [], "seconds": 5.0}
+    (tmp_path / "ours.json").write_text(json.dumps({"seconds": 5.0, "instances": [{"instance": "lc101", **ours}]}))
+    (tmp_path / "theirs.json").write_text(
+        json.dumps({"seconds": 5.0, "instances": [{"instance": "lc101", "skipped": True, "pyvrp": theirs}]})
+    )
+    out = tmp_path / "r.json"
+    args = ["--set", "li_lim", "--only", "lc101", "--seconds", "5", "--json", str(out)]
+    monkeypatch.setattr(quality, "solve", lambda *a, **k: pytest.fail("solved instead of read"))
+    assert main([*args, "--ours-from", str(tmp_path / "ours.json"), "--pyvrp-from", str(tmp_path / "theirs.json")]) == 0
+    payload = json.loads(out.read_text())
+    assert payload["summary"]["extra_vehicles"] == 0 and payload["summary"]["pyvrp_extra_vehicles"] == 1
+    (entry,) = payload["by_class"]
+    assert entry["class"] == "lc1" and entry["ours"]["at_bks"] == 1 and entry["pyvrp"]["surplus"] == 1
+    assert "lc1" in capsys.readouterr().out
+    assert main([*args, "--ours-from", str(tmp_path / "theirs.json"), "--no-pyvrp"]) == 2  # it skipped ours
+
+
+def test_instance_classes_of_every_size():
+    assert [quality.instance_class(n) for n in ("lc101", "lrc208", "lr1_2_1", "lrc2_4_10", "a2-16")] == [
+        "lc1", "lrc2", "lr1_2", "lrc2_4", "a2-16",
+    ]

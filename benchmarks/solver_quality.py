@@ -229,17 +229,22 @@ def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
     return out
 
 
-def load_rows(path: Path, seconds: float, names: list[str], part: str | None) -> dict[str, dict]:
-    """Rows by instance from an earlier ``--json`` run at ``seconds`` per instance covering every
-    one of ``names`` (figures at another budget are no comparison): PyVRP's part (``part="pyvrp"``)
-    or our own (``None``; a run that skipped ours does not count)."""
-    try:
-        payload = json.loads(path.read_text())
-        rows = {r["instance"]: r for r in payload["instances"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"not a results file of this benchmark ({exc})") from exc
-    if payload.get("seconds") != seconds:
-        raise ValueError(f"it ran at {payload.get('seconds')} s per instance, this run at {seconds:g} s")
+def load_rows(paths: Path | list[Path], seconds: float, names: list[str], part: str | None) -> dict[str, dict]:
+    """Rows by instance from earlier ``--json`` runs (one, or several that split the instances) at
+    ``seconds`` per instance, together covering every one of ``names`` (figures at another budget
+    are no comparison): PyVRP's part (``part="pyvrp"``) or our own (``None``; a run that skipped
+    ours does not count)."""
+    rows: dict[str, dict] = {}
+    for path in [paths] if isinstance(paths, Path) else paths:
+        try:
+            payload = json.loads(path.read_text())
+            found = {r["instance"]: r for r in payload["instances"]}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a results file of this benchmark ({exc})") from exc
+        if payload.get("seconds") != seconds:
+            raise ValueError(f"{path} ran at {payload.get('seconds')} s per instance, this run at {seconds:g} s")
+        wanted = (lambda r: not r.get("skipped")) if part is None else (lambda r: part in r)
+        rows |= {n: r for n, r in found.items() if wanted(r)}
     if part is None:
         missing = [n for n in names if n not in rows or rows[n].get("skipped")]
         label = "our"
@@ -252,9 +257,9 @@ def load_rows(path: Path, seconds: float, names: list[str], part: str | None) ->
     return {n: {k: v for k, v in (rows[n] if part is None else rows[n][part]).items() if k not in drop} for n in names}
 
 
-def load_pyvrp_rows(path: Path, seconds: float, names: list[str]) -> dict[str, dict]:
-    """PyVRP's figures by instance from an earlier ``--json`` run (see :func:`load_rows`)."""
-    return load_rows(path, seconds, names, "pyvrp")
+def load_pyvrp_rows(paths: Path | list[Path], seconds: float, names: list[str]) -> dict[str, dict]:
+    """PyVRP's figures by instance from earlier ``--json`` runs (see :func:`load_rows`)."""
+    return load_rows(paths, seconds, names, "pyvrp")
 
 
 _CLASS = re.compile(r"^([a-z]+\d)(?:\d\d|_(\d+)_\d+)$")
@@ -324,12 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pyvrp-from",
         type=Path,
+        action="append",
         default=None,
-        help="take PyVRP's figures from this earlier --json run at the same budget instead of running it",
+        help="take PyVRP's figures from this earlier --json run at the same budget instead of running it "
+        "(repeat for runs that split the instances)",
     )
     parser.add_argument(
         "--ours-from",
         type=Path,
+        action="append",
         default=None,
         help="take our figures from this earlier --json run at the same budget instead of solving "
         "(with --pyvrp-from: a combined report of two separate runs)",
@@ -390,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             earlier = load_pyvrp_rows(args.pyvrp_from, args.seconds, [p.stem for p in paths])
         except ValueError as exc:
-            print(f"error: --pyvrp-from {args.pyvrp_from}: {exc}", file=sys.stderr)
+            print(f"error: --pyvrp-from: {exc}", file=sys.stderr)
             return 2
         with_pyvrp = False
     ours_earlier: dict[str, dict] = {}
@@ -398,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             ours_earlier = load_rows(args.ours_from, args.seconds, [p.stem for p in paths], None)
         except ValueError as exc:
-            print(f"error: --ours-from {args.ours_from}: {exc}", file=sys.stderr)
+            print(f"error: --ours-from: {exc}", file=sys.stderr)
             return 2
         if not args.ours:
             print("error: --ours-from and --no-ours contradict each other", file=sys.stderr)
@@ -418,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{set_name}: {len(paths)} instance(s), {args.seconds:g} s each, jobs={args.jobs}, method={args.method}, "
         f"workers={args.workers}; load average {os.getloadavg()[0]:.2f}"
         + (", PyVRP after ours on the same budget" if with_pyvrp else "")
-        + (f", PyVRP's figures from {args.pyvrp_from}" if earlier else "")
+        + (f", PyVRP's figures from {', '.join(map(str, args.pyvrp_from))}" if earlier else "")
     )
     load_before = os.getloadavg()[0]
     rows: list[dict] = []
@@ -454,9 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         payload = {"set": set_name, "seconds": args.seconds, "jobs": args.jobs, "method": args.method}
         payload |= {"workers": args.workers, "load_before": load_before, "instances": rows}
         if args.pyvrp_from is not None:
-            payload["pyvrp_from"] = str(args.pyvrp_from)
+            payload["pyvrp_from"] = [str(p) for p in args.pyvrp_from]
         if args.ours_from is not None:
-            payload["ours_from"] = str(args.ours_from)
+            payload["ours_from"] = [str(p) for p in args.ours_from]
         payload["summary"] = summarise(rows, set_name == "li_lim")
         if set_name == "li_lim":
             payload["by_class"] = by_class(rows)

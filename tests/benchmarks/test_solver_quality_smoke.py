@@ -151,9 +151,9 @@ def test_pyvrp_figures_are_taken_from_an_earlier_run_at_the_same_budget_only(tmp
     (row,) = payload["instances"]
     assert row["pyvrp"]["distance"] == 900.0
     assert row["pyvrp"]["gap_pct"] == pytest.approx(100 * (900 / 828.94 - 1), 0.01)
-    assert payload["pyvrp_from"] == str(earlier) and row["feasible"] is True
+    assert payload["pyvrp_from"] == [str(earlier)] and row["feasible"] is True
     assert main(["--set", "li_lim", "--only", "lc101", "--seconds", "2", "--pyvrp-from", str(earlier)]) == 2
-    assert "at 1.0 s per instance" in capsys.readouterr().err
+    assert "ran at 1.0 s per instance" in capsys.readouterr().err
     assert main(["--set", "li_lim", "--only", "lc102", "--seconds", "1", "--pyvrp-from", str(earlier)]) == 2
     assert "no PyVRP figures for lc102" in capsys.readouterr().err
     assert main(["--set", "li_lim", "--only", "lc101", "--no-ours", "--no-pyvrp"]) == 2
@@ -193,3 +193,22 @@ def test_instance_classes_of_every_size():
     assert [quality.instance_class(n) for n in ("lc101", "lrc208", "lr1_2_1", "lrc2_4_10", "a2-16")] == [
         "lc1", "lrc2", "lr1_2", "lrc2_4", "a2-16",
     ]
+
+
+def test_runs_that_split_the_instances_join_into_one_report(tmp_path, monkeypatch):
+    ours = {"vehicles": 10, "distance": 828.94, "feasible": True, "seconds": 5.0, "budget_s": 5.0}
+    theirs = {"vehicles": 10, "distance": 828.94, "feasible": True, "violations": [], "seconds": 5.0}
+    for name in ("lc101", "lc102"):
+        (tmp_path / f"ours_{name}.json").write_text(json.dumps({"seconds": 5.0, "instances": [
+            {"instance": name, **ours}]}))
+    (tmp_path / "theirs.json").write_text(json.dumps({"seconds": 5.0, "instances": [
+        {"instance": n, "skipped": True, "pyvrp": theirs} for n in ("lc101", "lc102")]}))
+    monkeypatch.setattr(quality, "solve", lambda *a, **k: pytest.fail("solved instead of read"))
+    out = tmp_path / "r.json"
+    args = ["--set", "li_lim", "--only", "lc101,lc102", "--seconds", "5", "--json", str(out),
+            "--pyvrp-from", str(tmp_path / "theirs.json")]
+    assert main([*args, "--ours-from", str(tmp_path / "ours_lc101.json")]) == 2  # lc102 missing
+    assert main([*args, "--ours-from", str(tmp_path / "ours_lc101.json"),
+                 "--ours-from", str(tmp_path / "ours_lc102.json")]) == 0
+    rows = json.loads(out.read_text())["instances"]
+    assert [r["instance"] for r in rows] == ["lc101", "lc102"] and all(r["feasible"] for r in rows)

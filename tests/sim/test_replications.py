@@ -64,6 +64,7 @@ def test_run_with_replications_writes_summaries_and_replication_zero_is_the_plai
     assert "n=3" in printed and "[" in printed.split("rejection rate")[1].splitlines()[0]
 
 
+@pytest.mark.slow  # run with replications covers the per-replication code in the default run
 def test_compare_with_replications_pairs_each_replication(tmp_path, capsys):
     a = _write(tmp_path, "a")
     b = _write(tmp_path, "b", operating_model="wide_area_direct",

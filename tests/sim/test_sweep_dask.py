@@ -134,6 +134,7 @@ def dask_cluster(tmp_path):
                 proc.wait(timeout=10)
 
 
+@pytest.mark.slow  # the local-cluster sweep covers the same path in the default run
 def test_sweep_on_a_scheduler_and_worker_started_here(tmp_path, dask_cluster):
     address, worker = dask_cluster
     out = tmp_path / "remote"

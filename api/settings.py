@@ -188,11 +188,10 @@ def _number(env: Mapping[str, str], name: str, default: int | float, kind: type)
     return value
 
 
-REOPT_METHODS = ("rr", "ortools")
-
-
 def _reopt_method(env: Mapping[str, str], default: str) -> str:
     raw = (env.get("KANRA_REOPT_METHOD") or default).strip().lower()
+    from dispatch.solver.params import REOPT_METHODS
+
     if raw not in REOPT_METHODS:
         raise SettingsError(f"KANRA_REOPT_METHOD={raw!r}: use one of {', '.join(REOPT_METHODS)}")
     return raw

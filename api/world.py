@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,7 @@ from api.errors import ApiError
 from api.settings import Settings
 from dispatch.model import Break, Location, Shift, Vehicle
 from dispatch.rules import ServiceRules
-from dispatch.solver.params import SolveParams
-from dispatch.solver.rr.params import RrParams
+from dispatch.solver.params import SolveParams, for_method
 from dispatch.stop_service import StopMapper, StopService
 from routing import OutOfServiceArea, RoadNetwork, RoutingError
 
@@ -63,9 +62,7 @@ class World:
                 stops = StopMapper(network, StopService.from_dict(json.loads(path.read_text(encoding="utf-8"))))
             except (OSError, ValueError, TypeError) as exc:
                 raise ValueError(f"KANRA_STOP_SERVICE={path}: {exc}") from None
-        params = SolveParams(time_limit_s=settings.reopt_time_limit_s)
-        if settings.reopt_method == "rr":
-            params = replace(params, ruin_recreate=RrParams())
+        params = for_method(SolveParams(time_limit_s=settings.reopt_time_limit_s), settings.reopt_method)
         return cls(network, rules, params, model, settings.offer_hold_s, stops)
 
     # ------------------------------------------------------------------ engines

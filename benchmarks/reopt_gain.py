@@ -51,8 +51,8 @@ from benchmarks.common import (  # noqa: E402
 )
 from dispatch.model import Booking, Offer  # noqa: E402
 from dispatch.online.dispatcher import Dispatcher  # noqa: E402
-from dispatch.solver.params import SolveParams  # noqa: E402
-from dispatch.solver.rr import RrParams, warm_up  # noqa: E402
+from dispatch.solver.params import REOPT_METHODS, SolveParams, for_method  # noqa: E402
+from dispatch.solver.rr import warm_up  # noqa: E402
 
 
 def request_stream(area, n: int, same_day_share: float, seed: int) -> list[tuple[int, Booking]]:
@@ -71,7 +71,7 @@ def request_stream(area, n: int, same_day_share: float, seed: int) -> list[tuple
 
 
 def run_day(area, stream, vehicles: int, reopt_times: list[int], seconds: float, method: str = "ortools") -> dict:
-    params = SolveParams(ruin_recreate=RrParams()) if method == "rr" else SolveParams()
+    params = for_method(SolveParams(), method)
     d = Dispatcher(area.costs, make_fleet(vehicles, area.depots), service_day="2026-12-01", solve_params=params)
     per_run = seconds / len(reopt_times) if reopt_times else 0.0
     pending = sorted(reopt_times)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", help="regional network data directory (default: routing's)")
     ap.add_argument("--synthetic", action="store_true", help="use a synthetic grid instead of the regional network")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--method", choices=("ortools", "rr"), default="ortools", help="re-optimiser (default ortools)")
+    ap.add_argument("--method", choices=REOPT_METHODS, default="ortools", help="re-optimiser (default ortools)")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.vehicles < 1 or args.bookings < 1 or args.every_min < 1:
         raise SystemExit("reopt_gain: --seconds, --vehicles, --bookings and --every-min must be positive")

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dispatch.solver.params import REOPT_METHODS  # noqa: E402
 from sim.demand import DemandGenerator  # noqa: E402
 from sim.run import Demand, load_network, make_demand, simulate  # noqa: E402
 from sim.scenario import Scenario, load_scenario  # noqa: E402
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reopt-limit", type=float, default=0.4, help="seconds per re-optimisation")
     parser.add_argument("--metaheuristic", default="GUIDED_LOCAL_SEARCH",
                         help="OR-Tools metaheuristic of the re-optimiser (a fixed budget per run)")
-    parser.add_argument("--method", choices=("ortools", "rr"), default="ortools",
+    parser.add_argument("--method", choices=REOPT_METHODS, default="ortools",
                         help="re-optimiser: the OR-Tools model or ruin and recreate")
     parser.add_argument("--rr-iterations", type=int, default=None,
                         help="rr: iterations per re-optimisation (default: the clock only, like OR-Tools here)")

@@ -14,12 +14,10 @@ from typing import Any, Literal
 import yaml
 
 from dispatch.rules import ServiceRules
-from dispatch.solver.params import SolveParams
-from dispatch.solver.rr.params import RrParams
+from dispatch.solver.params import REOPT_METHODS, SolveParams, for_method
 from sim.demand_spec import DemandSpec
 from sim.schema import Clock, Duration, ScenarioError, build, parse_clock, parse_duration
 
-REOPT_METHODS = ("ortools", "rr")
 METAHEURISTICS = ("GREEDY_DESCENT", "GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH",
                   "GENERIC_TABU_SEARCH", "AUTOMATIC")
 OperatingModel = Literal["municipal", "wide_area_direct", "wide_area_rail"]
@@ -179,9 +177,7 @@ class ReoptimisationSpec:
         """The dispatcher's solver settings for this re-optimisation."""
         params = SolveParams(time_limit_s=self.time_limit, metaheuristic=self.metaheuristic,
                              solution_limit=self.solution_limit, seed=seed)
-        if self.method == "rr":
-            params = replace(params, ruin_recreate=RrParams(max_iterations=self.rr_iterations))
-        return params
+        return for_method(params, self.method, self.rr_iterations)
 
 
 @dataclass(frozen=True)

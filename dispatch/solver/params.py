@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dispatch.solver.rr.params import RrParams
 
@@ -95,3 +95,17 @@ class SolveParams:
             problems.append(f"workers must be >= 1, got {self.workers}")
         if problems:
             raise ValueError("invalid SolveParams: " + "; ".join(problems))
+
+
+#: Re-optimisers a caller may name: the OR-Tools model, or ruin and recreate from the current plans.
+REOPT_METHODS = ("ortools", "rr")
+
+
+def for_method(params: SolveParams, method: str, rr_iterations: int | None = None) -> SolveParams:
+    """``params`` for the re-optimiser ``method`` (one of :data:`REOPT_METHODS`): ``ortools`` as
+    they are, ``rr`` with the ruin-and-recreate search, stopped after ``rr_iterations`` when given."""
+    if method not in REOPT_METHODS:
+        raise ValueError(f"unknown re-optimiser {method!r}: use one of {', '.join(REOPT_METHODS)}")
+    if method == "rr":
+        return replace(params, ruin_recreate=RrParams(max_iterations=rr_iterations))
+    return params

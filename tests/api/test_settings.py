@@ -38,7 +38,7 @@ def test_default_area_serves_everyone():
         ({"KANRA_LOCK_TTL_MS": "-1"}, "negative"),
         ({"KANRA_AREAS": "nocodes"}, "KANRA_AREAS"),
         ({"KANRA_API_KEYS_FILE": "/nonexistent/keys"}, "no such file"),
-        ({"KANRA_REOPT_METHOD": "genetic"}, "KANRA_REOPT_METHOD='genetic': use one of rr, ortools"),
+        ({"KANRA_REOPT_METHOD": "genetic"}, "KANRA_REOPT_METHOD='genetic': use one of ortools, rr"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):

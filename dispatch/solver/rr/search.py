@@ -174,25 +174,23 @@ def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) ->
     start_cost = plan.cost()
     current, current_cost = plan, start_cost
     best, best_cost = plan, start_cost
-    chain_best, chain_began, chain_since = start_cost, (began, 0), (began, 0)
     patience = rr.restart_patience
-    total_s = max(1e-9, deadline - began)
+    # Progress is counted in iterations when they are limited, else in seconds.
+    end = float(iterations) if iterations else deadline
+    span = max(1e-9, end - (0.0 if iterations else began))
+    chain_best, chain_began = start_cost, 0.0 if iterations else began
+    chain_since = chain_began
     done = 0
     while iterations is None or done < iterations:
         now = time.monotonic()
         if now >= deadline:
             break
-        if iterations:
-            progress = (done - chain_began[1]) / max(1, iterations - chain_began[1])
-            stalled = done - chain_since[1] >= patience * iterations and iterations - done >= patience * iterations
-        else:
-            progress = (now - chain_began[0]) / max(1e-9, deadline - chain_began[0])
-            stalled = now - chain_since[0] >= patience * total_s and deadline - now >= patience * total_s
-        if patience < 1.0 and stalled:
+        at = float(done) if iterations else now
+        if patience < 1.0 and at - chain_since >= patience * span and end - at >= patience * span:
             current, current_cost = plan, start_cost
-            chain_best, chain_began, chain_since = start_cost, (now, done), (now, done)
+            chain_best, chain_began, chain_since = start_cost, at, at
             stats["restarts"] += 1
-            progress = 0.0
+        progress = (at - chain_began) / max(1e-9, end - chain_began)
         temperature = t0 * ratio**progress
         candidate = current.copy()
         removed = kit.ruin(candidate)
@@ -205,7 +203,7 @@ def anneal(plan: Plan, kit: Toolkit, deadline: float, iterations: int | None) ->
             current, current_cost = candidate, cost
             stats["accepted"] += 1
             if cost < chain_best - 1e-9:
-                chain_best, chain_since = cost, (time.monotonic(), done)
+                chain_best, chain_since = cost, float(done) if iterations else time.monotonic()
             if cost < best_cost - 1e-9:
                 best, best_cost = candidate, cost
                 stats["improved"] += 1

@@ -189,6 +189,19 @@ def print_table(rows: list[dict], with_pyvrp: bool, hierarchical: bool) -> None:
     )
 
 
+def _same_fleet(target: dict, row: dict, hierarchical: bool = True) -> bool:
+    """Whether ``target`` (ours or PyVRP's part of ``row``) has a gap that counts: any gap, or on a
+    hierarchical set only one at the best-known fleet."""
+    return target.get("gap_pct") is not None and (
+        not hierarchical or target.get("vehicles") == row.get("bks_vehicles")
+    )
+
+
+def _excess(target: dict, row: dict) -> int:
+    """Vehicles of ``target`` above the best-known fleet of ``row``."""
+    return max(0, (target.get("vehicles") or 0) - (row.get("bks_vehicles") or 0))
+
+
 def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
     """Totals of one run. ``hierarchical`` (vehicles first): the mean gap counts only instances whose
     fleet equals the best-known one; otherwise every instance with a gap counts."""
@@ -197,12 +210,7 @@ def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
         return sum(values) / len(values) if values else None
 
     def same_fleet(target: dict, row: dict) -> bool:
-        return target.get("gap_pct") is not None and (
-            not hierarchical or target.get("vehicles") == row.get("bks_vehicles")
-        )
-
-    def excess(target: dict, row: dict) -> int:
-        return max(0, (target.get("vehicles") or 0) - (row.get("bks_vehicles") or 0))
+        return _same_fleet(target, row, hierarchical)
 
     ours = [r["gap_pct"] for r in rows if same_fleet(r, r)]
     out = {
@@ -210,7 +218,7 @@ def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
         "gap_instances": len(ours),
         "mean_seconds": mean([r["seconds"] for r in rows]) or 0.0,
         "feasible": sum(1 for r in rows if r["feasible"]),
-        "extra_vehicles": sum(excess(r, r) for r in rows),
+        "extra_vehicles": sum(_excess(r, r) for r in rows),
         "max_overrun_s": max((r["seconds"] - r["budget_s"] for r in rows), default=0.0),
     }
     with_pyvrp = [r for r in rows if "pyvrp" in r]
@@ -221,7 +229,7 @@ def summarise(rows: list[dict], hierarchical: bool = True) -> dict:
             "pyvrp_mean_gap_pct": mean(theirs),
             "pyvrp_gap_instances": len(theirs),
             "pyvrp_feasible": sum(1 for r in with_pyvrp if r["pyvrp"]["feasible"]),
-            "pyvrp_extra_vehicles": sum(excess(r["pyvrp"], r) for r in with_pyvrp),
+            "pyvrp_extra_vehicles": sum(_excess(r["pyvrp"], r) for r in with_pyvrp),
             "paired_instances": len(paired),
             "paired_mean_gap_pct": mean([r["gap_pct"] for r in paired]),
             "paired_pyvrp_mean_gap_pct": mean([r["pyvrp"]["gap_pct"] for r in paired]),
@@ -280,10 +288,10 @@ def by_class(rows: list[dict]) -> list[dict]:
     over the instances at the best-known fleet."""
 
     def part(targets: list[tuple[dict, dict]]) -> dict:
-        fleet = [t for t, r in targets if t.get("vehicles") == r.get("bks_vehicles") and t.get("gap_pct") is not None]
+        fleet = [t for t, r in targets if _same_fleet(t, r)]
         return {
             "bks_fleet": len(fleet),
-            "surplus": sum(max(0, (t.get("vehicles") or 0) - (r.get("bks_vehicles") or 0)) for t, r in targets),
+            "surplus": sum(_excess(t, r) for t, r in targets),
             "at_bks": sum(1 for t in fleet if t["gap_pct"] <= 0.01),
             "mean_gap_pct": sum(t["gap_pct"] for t in fleet) / len(fleet) if fleet else None,
         }

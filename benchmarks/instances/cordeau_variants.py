@@ -21,13 +21,12 @@ from benchmarks.instances.common import number_rows
 
 
 def party_variant(text_rows: list[list[float]], rng: random.Random, max_party: int, capacity: int, ride: float) -> str:
-    """The file text of one variant of the parsed rows of a Cordeau instance."""
+    """The file text of one variant of the parsed rows of a Cordeau instance (``max_party`` at most
+    ``capacity``, as the command line checks)."""
     fleet, n, duration = int(text_rows[0][0]), int(text_rows[0][1]), text_rows[0][2]
     nodes = [list(r) for r in text_rows[1:]]
     if len(nodes) != 2 * n + 2:
         raise ValueError(f"expected {2 * n + 2} node lines, got {len(nodes)}")
-    if max_party > capacity:
-        raise ValueError(f"a party of {max_party} does not fit a vehicle of {capacity}")
     for i in range(1, n + 1):
         party = rng.randint(1, max_party)
         nodes[i][4], nodes[n + i][4] = party, -party
